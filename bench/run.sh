@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Paired wall-time / peak-RSS benchmark of auditlint against peer tools.
+#
+#   bench/run.sh TREE [RUNS]
+#
+# Env:
+#   AUDITLINT_BIN  use this binary instead of `cargo build --release -p auditlint-cli`
+#   RG             ripgrep binary (default: rg on PATH)
+#   OXLINT         oxlint binary (default: PATH, then $BENCH_TOOLS/node_modules/.bin)
+#   BENCH_TOOLS    where peer npm tools are installed (default /work/bench-tools)
+#   WARMUP         untimed runs of each tool before timing (default 1; warms the page cache)
+#
+# Nothing is downloaded here; see bench/README.md for installing the peers.
+set -euo pipefail
+
+usage() { echo "usage: $0 TREE [RUNS]" >&2; exit 2; }
+[[ $# -ge 1 && $# -le 2 ]] || usage
+TREE=$(cd "$1" 2>/dev/null && pwd) || { echo "error: no such directory: $1" >&2; exit 2; }
+RUNS=${2:-5}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "error: RUNS must be a positive integer" >&2; exit 2; }
+WARMUP=${WARMUP:-1}
+BENCH_TOOLS=${BENCH_TOOLS:-/work/bench-tools}
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+TIME_BIN=/usr/bin/time
+[[ -x $TIME_BIN ]] || { echo "error: $TIME_BIN missing (apt-get install -y time)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "error: python3 is required for the statistics" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/auditlint-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+RESULTS=$WORK/results.tsv   # tool <TAB> wall_ms <TAB> rss_kib <TAB> exit
+
+# ---------------------------------------------------------------- tools ---
+# Each tool is a function `cmd_NAME` that prints nothing and fills the array
+# CMD with the command line, plus an entry in TOOLS. `ok_NAME EXIT` decides
+# whether an exit code is acceptable (default: 0 only).
+
+TOOLS=()
+
+# auditlint
+if [[ -n ${AUDITLINT_BIN:-} ]]; then
+  AUDITLINT=$AUDITLINT_BIN
+else
+  echo "building auditlint (release)..." >&2
+  (cd "$REPO_ROOT" && cargo build --release -p auditlint-cli) >&2
+  AUDITLINT=${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/auditlint
+fi
+[[ -x $AUDITLINT ]] || { echo "error: auditlint binary not executable: $AUDITLINT" >&2; exit 2; }
+cmd_auditlint() { CMD=("$AUDITLINT" check --format json --fail-on never "$TREE"); }
+ok_auditlint() { [[ $1 -eq 0 ]]; }
+TOOLS+=(auditlint)
+
+# ripgrep: the floor — read every candidate file once, one regex, no parsing.
+RG=${RG:-$(command -v rg || true)}
+if [[ -n $RG && -x $RG ]]; then
+  cmd_rg() { CMD=("$RG" -c 'INSERT INTO|audit' -g '*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' "$TREE"); }
+  ok_rg() { [[ $1 -eq 0 || $1 -eq 1 ]]; }   # 1 = no match
+  TOOLS+=(rg)
+else
+  echo "warning: ripgrep not found (apt-get install -y ripgrep); skipping rg" >&2
+fi
+
+# oxlint: a Rust linter that parses every file; one cheap rule enabled.
+# --ignore-path=/dev/null: oxlint otherwise honours TREE's own .eslintignore
+# (medusa's leaves only 2,195 of ~7,400 files), so it would lint a different,
+# smaller set than rg and auditlint. .gitignore is still honoured.
+OXLINT=${OXLINT:-$(command -v oxlint || true)}
+[[ -z $OXLINT && -x $BENCH_TOOLS/node_modules/.bin/oxlint ]] && OXLINT=$BENCH_TOOLS/node_modules/.bin/oxlint
+if [[ -n $OXLINT && -x $OXLINT ]]; then
+  cmd_oxlint() { CMD=("$OXLINT" -A all -D no-empty --ignore-path=/dev/null "$TREE"); }
+  ok_oxlint() { true; }                      # findings give a non-zero exit
+  TOOLS+=(oxlint)
+else
+  echo "warning: oxlint not found; to include it run:" >&2
+  echo "  npm install --prefix \"$BENCH_TOOLS\" oxlint @ast-grep/cli" >&2
+fi
+
+# ast-grep: reserved for a later benchmark of Rust-on-Rust rules. Not run yet.
+# To enable it: give it a real rule (a sgconfig.yml/rule file, then use
+# `scan`), and append `TOOLS+=(astgrep)` under the matching guard below.
+cmd_astgrep() {
+  local sg=${AST_GREP:-$BENCH_TOOLS/node_modules/.bin/ast-grep}
+  CMD=("$sg" run --lang ts -p 'console.log($$$A)' "$TREE")
+}
+ok_astgrep() { true; }
+# if [[ -x ${AST_GREP:-$BENCH_TOOLS/node_modules/.bin/ast-grep} ]]; then TOOLS+=(astgrep); fi
+
+# ------------------------------------------------------------- running ---
+# Output goes to a file, never /dev/null: ripgrep (like GNU grep) stops at the
+# first match when stdout is /dev/null, which would make it look faster.
+run_one() {  # run_one TOOL RECORD(0|1)
+  local tool=$1 record=$2 t0 t1 rc=0
+  "cmd_$tool"
+  t0=$EPOCHREALTIME
+  "$TIME_BIN" -f '%M' -o "$WORK/$tool.rss" "${CMD[@]}" >"$WORK/$tool.out" 2>"$WORK/$tool.err" || rc=$?
+  t1=$EPOCHREALTIME
+  if ! "ok_$tool" "$rc"; then
+    echo "error: $tool exited $rc; command: ${CMD[*]}" >&2
+    tail -n 20 "$WORK/$tool.err" >&2
+    exit 1
+  fi
+  if [[ $record == 1 ]]; then
+    # /usr/bin/time prints "Command exited with non-zero status N" before %M.
+    printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$t0" "$t1" "$(tail -n 1 "$WORK/$tool.rss")" "$rc" >>"$RESULTS"
+  fi
+}
+
+nfiles=$(cd "$TREE" && { "${RG:-rg}" --files -g '*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' 2>/dev/null || true; } | wc -l)
+echo "tree: $TREE  ($nfiles ts/js files visible to rg)  runs: $RUNS paired, warmup: $WARMUP"
+echo "tools: ${TOOLS[*]}"
+for tool in "${TOOLS[@]}"; do
+  "cmd_$tool"; printf '  %-10s %s\n' "$tool" "$("${CMD[0]}" --version 2>/dev/null | head -n 1 || true)"
+done
+for tool in "${TOOLS[@]}"; do
+  for ((w = 0; w < WARMUP; w++)); do run_one "$tool" 0; done
+done
+for ((i = 1; i <= RUNS; i++)); do
+  for tool in "${TOOLS[@]}"; do run_one "$tool" 1; done   # alternate tools each round
+  printf '.' >&2
+done
+echo >&2
+
+# ---------------------------------------------------------------- report ---
+python3 - "$RESULTS" "$WORK/auditlint.out" "${TOOLS[@]}" <<'PY'
+import json, statistics, sys
+results, al_out, tools = sys.argv[1], sys.argv[2], sys.argv[3:]
+wall, rss = {t: [] for t in tools}, {t: [] for t in tools}
+for line in open(results):
+    tool, t0, t1, kib, _rc = line.rstrip("\n").split("\t")
+    wall[tool].append((float(t1) - float(t0)) * 1000.0)
+    rss[tool].append(int(kib) / 1024.0)
+
+med = {t: statistics.median(wall[t]) for t in tools}
+print(f"{'tool':<10} {'median ms':>10} {'min ms':>9} {'max ms':>9} {'peak RSS MiB':>13}")
+for t in tools:
+    print(f"{t:<10} {med[t]:>10.1f} {min(wall[t]):>9.1f} {max(wall[t]):>9.1f} {max(rss[t]):>13.1f}")
+
+try:
+    s = json.load(open(al_out))["summary"]
+    print(f"auditlint: files_scanned={s.get('files_scanned')} files_parsed={s.get('files_parsed')} "
+          f"findings={s.get('findings')} elapsed_ms={s.get('elapsed_ms')} (self-reported, last run)")
+except Exception as e:  # keep the timings even if the JSON is off
+    print(f"auditlint: could not read summary from JSON output: {e}")
+
+targets = {"rg": 3.0, "oxlint": 1.0}
+for peer, limit in targets.items():
+    if peer in med and med[peer] > 0:
+        r = med["auditlint"] / med[peer]
+        verdict = "ok" if r <= limit else "OVER"
+        print(f"auditlint/{peer}: {r:.2f}x  (target <= {limit:g}x: {verdict})")
+peak = max(rss["auditlint"])
+print(f"auditlint peak RSS: {peak:.1f} MiB  (target < 100 MiB: {'ok' if peak < 100 else 'OVER'})")
+PY

@@ -1,0 +1,382 @@
+//! Configuration: the embedded default vocabulary merged with a project's `auditlint.toml`.
+//!
+//! No I/O here: the engine finds and reads the file, this module parses and validates it,
+//! turning every mistake into a [`ConfigError`] that names the file, line and column.
+
+use std::collections::BTreeMap;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::span::LineIndex;
+use crate::vocab::Vocabulary;
+
+/// The default vocabulary, `rules/default.toml`, embedded in the binary.
+pub const DEFAULT_CONFIG: &str = include_str!("../../../rules/default.toml");
+
+/// The configured level of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Off,
+    Warning,
+    Error,
+}
+
+/// A configuration mistake, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// The effective configuration of a run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub vocab: Vocabulary,
+    pub levels: BTreeMap<String, Level>,
+    pub exclude: GlobSet,
+    pub max_file_size: u64,
+}
+
+impl Config {
+    /// The embedded defaults alone.
+    pub fn defaults(known_rules: &[&str]) -> Self {
+        match Self::parse(None, known_rules) {
+            Ok(config) => config,
+            // The embedded file is checked by a unit test; reaching this is a build defect.
+            Err(err) => panic!("embedded rules/default.toml is invalid: {err}"),
+        }
+    }
+
+    /// The defaults merged with a user's file (`path` is used in messages only).
+    pub fn parse(user: Option<(&str, &str)>, known_rules: &[&str]) -> Result<Self, ConfigError> {
+        let default_raw = RawConfig::from_str(DEFAULT_CONFIG, "<embedded rules/default.toml>")?;
+        let mut merged = Merged::from_defaults(default_raw)?;
+        if let Some((text, path)) = user {
+            let raw = RawConfig::from_str(text, path)?;
+            merged.apply(raw, text, path, Some(known_rules))?;
+        }
+        merged.build()
+    }
+
+    pub fn level(&self, rule: &str) -> Level {
+        self.levels.get(rule).copied().unwrap_or(Level::Error)
+    }
+}
+
+/// A list setting: `key` replaces, `extend-key` adds.
+macro_rules! raw_section {
+    ($name:ident { $($field:ident, $extend:ident, $key:literal, $extend_key:literal;)* }) => {
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct $name {
+            $(
+                #[serde(rename = $key)]
+                $field: Option<Vec<Spanned<String>>>,
+                #[serde(rename = $extend_key)]
+                $extend: Option<Vec<Spanned<String>>>,
+            )*
+        }
+        impl $name {
+            fn lists(self) -> Vec<(&'static str, Option<Vec<Spanned<String>>>, Option<Vec<Spanned<String>>>)> {
+                vec![$(($key, self.$field, self.$extend)),*]
+            }
+        }
+    };
+}
+
+raw_section!(RawSinks {
+    tables, extend_tables, "tables", "extend-tables";
+    functions, extend_functions, "functions", "extend-functions";
+    function_words, extend_function_words, "function-words", "extend-function-words";
+    write_verbs, extend_write_verbs, "write-verbs", "extend-write-verbs";
+    read_verbs, extend_read_verbs, "read-verbs", "extend-read-verbs";
+    urls, extend_urls, "urls", "extend-urls";
+});
+raw_section!(RawReporters {
+    methods, extend_methods, "methods", "extend-methods";
+    receivers, extend_receivers, "receivers", "extend-receivers";
+    functions, extend_functions, "functions", "extend-functions";
+});
+raw_section!(RawHandlers {
+    propagate, extend_propagate, "propagate", "extend-propagate";
+    noop, extend_noop, "noop", "extend-noop";
+});
+raw_section!(RawFlags {
+    names, extend_names, "names", "extend-names";
+});
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFiles {
+    exclude: Option<Vec<Spanned<String>>>,
+    #[serde(rename = "extend-exclude")]
+    extend_exclude: Option<Vec<Spanned<String>>>,
+    #[serde(rename = "max-file-size")]
+    max_file_size: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    sinks: RawSinks,
+    #[serde(default)]
+    reporters: RawReporters,
+    #[serde(default)]
+    handlers: RawHandlers,
+    #[serde(default)]
+    flags: RawFlags,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<Level>>,
+    #[serde(default)]
+    files: RawFiles,
+}
+
+impl RawConfig {
+    fn from_str(text: &str, path: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|err| {
+            let offset = err.span().map_or(0, |s| s.start);
+            let message = err.message().trim().to_string();
+            located(text, path, offset, message)
+        })
+    }
+}
+
+fn located(text: &str, path: &str, offset: usize, message: String) -> ConfigError {
+    let pos = LineIndex::new(text).position(text, offset);
+    ConfigError {
+        path: path.to_string(),
+        line: pos.line,
+        column: pos.column,
+        message,
+    }
+}
+
+/// Lists keyed `section.key`, each entry with where it came from (for glob errors).
+struct Merged {
+    lists: BTreeMap<String, Vec<Located>>,
+    levels: BTreeMap<String, Level>,
+    max_file_size: u64,
+}
+
+#[derive(Clone)]
+struct Located {
+    value: String,
+    origin: (String, String, usize), // text, path, offset
+}
+
+impl Merged {
+    fn from_defaults(raw: RawConfig) -> Result<Self, ConfigError> {
+        let mut merged = Merged {
+            lists: BTreeMap::new(),
+            levels: BTreeMap::new(),
+            max_file_size: 2 * 1024 * 1024,
+        };
+        merged.apply(
+            raw,
+            DEFAULT_CONFIG,
+            "<embedded rules/default.toml>",
+            None,
+        )?;
+        Ok(merged)
+    }
+
+    fn apply(
+        &mut self,
+        raw: RawConfig,
+        text: &str,
+        path: &str,
+        known_rules: Option<&[&str]>,
+    ) -> Result<(), ConfigError> {
+        let sections = [
+            ("sinks", raw.sinks.lists()),
+            ("reporters", raw.reporters.lists()),
+            ("handlers", raw.handlers.lists()),
+            ("flags", raw.flags.lists()),
+            (
+                "files",
+                vec![("exclude", raw.files.exclude, raw.files.extend_exclude)],
+            ),
+        ];
+        for (section, lists) in sections {
+            for (key, replace, extend) in lists {
+                let entry = self.lists.entry(format!("{section}.{key}")).or_default();
+                let to_located = |v: Spanned<String>| Located {
+                    origin: (text.to_string(), path.to_string(), v.span().start),
+                    value: v.into_inner(),
+                };
+                if let Some(values) = replace {
+                    *entry = values.into_iter().map(to_located).collect();
+                }
+                if let Some(values) = extend {
+                    entry.extend(values.into_iter().map(to_located));
+                }
+            }
+        }
+        for (rule, level) in raw.rules {
+            if let Some(known_rules) = known_rules
+                && !known_rules.contains(&rule.get_ref().as_str())
+            {
+                let mut known = known_rules.to_vec();
+                known.sort_unstable();
+                return Err(located(
+                    text,
+                    path,
+                    rule.span().start,
+                    format!(
+                        "unknown rule `{}` (known rules: {})",
+                        rule.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+            self.levels
+                .insert(rule.into_inner(), level.into_inner());
+        }
+        if let Some(size) = raw.files.max_file_size {
+            let bytes = u64::try_from(*size.get_ref()).ok().filter(|&b| b > 0);
+            let Some(bytes) = bytes else {
+                return Err(located(
+                    text,
+                    path,
+                    size.span().start,
+                    "`max-file-size` must be a positive number of bytes".to_string(),
+                ));
+            };
+            self.max_file_size = bytes;
+        }
+        Ok(())
+    }
+
+    fn list(&self, key: &str) -> &[Located] {
+        self.lists.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    fn words(&self, key: &str) -> Vec<String> {
+        self.list(key).iter().map(|l| l.value.clone()).collect()
+    }
+
+    fn globs(&self, key: &str) -> Result<GlobMatcher, ConfigError> {
+        GlobMatcher::new(self.list(key), true)
+    }
+
+    fn build(self) -> Result<Config, ConfigError> {
+        let vocab = Vocabulary {
+            tables: self.globs("sinks.tables")?,
+            functions: self.globs("sinks.functions")?,
+            function_words: lowercase(self.words("sinks.function-words")),
+            write_verbs: lowercase(self.words("sinks.write-verbs")),
+            read_verbs: lowercase(self.words("sinks.read-verbs")),
+            urls: self.globs("sinks.urls")?,
+            reporter_methods: self.words("reporters.methods"),
+            reporter_receivers: self.globs("reporters.receivers")?,
+            reporter_functions: self.globs("reporters.functions")?,
+            propagators: self.globs("handlers.propagate")?,
+            noops: self.globs("handlers.noop")?,
+            flags: self.words("flags.names"),
+        };
+        let exclude = GlobMatcher::new(self.list("files.exclude"), false)?.set;
+        Ok(Config {
+            vocab,
+            levels: self.levels,
+            exclude,
+            max_file_size: self.max_file_size,
+        })
+    }
+}
+
+fn lowercase(words: Vec<String>) -> Vec<String> {
+    words.into_iter().map(|w| w.to_lowercase()).collect()
+}
+
+/// A compiled list of globs that remembers the patterns (for the prefilter's literals).
+#[derive(Debug, Clone)]
+pub struct GlobMatcher {
+    pub set: GlobSet,
+    pub patterns: Vec<String>,
+}
+
+impl GlobMatcher {
+    fn new(list: &[Located], case_insensitive: bool) -> Result<Self, ConfigError> {
+        let mut builder = GlobSetBuilder::new();
+        for item in list {
+            let glob: Result<Glob, _> = GlobBuilder::new(&item.value)
+                .case_insensitive(case_insensitive)
+                .literal_separator(!case_insensitive)
+                .build();
+            match glob {
+                Ok(glob) => {
+                    builder.add(glob);
+                }
+                Err(err) => {
+                    let (text, path, offset) = &item.origin;
+                    return Err(located(
+                        text,
+                        path,
+                        *offset,
+                        format!("invalid pattern `{}`: {}", item.value, err.kind()),
+                    ));
+                }
+            }
+        }
+        let set = builder.build().map_err(|err| ConfigError {
+            path: String::new(),
+            line: 0,
+            column: 0,
+            message: err.to_string(),
+        })?;
+        Ok(Self {
+            set,
+            patterns: list.iter().map(|l| l.value.clone()).collect(),
+        })
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.set.is_match(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &[&str] = &["audit-error-swallowed", "audit-write-floating"];
+
+    #[test]
+    fn defaults_parse() {
+        let config = Config::defaults(RULES);
+        assert!(config.vocab.tables.is_match("staff_audit_logs"));
+        assert!(!config.vocab.tables.is_match("menu_items"));
+    }
+
+    #[test]
+    fn user_lists_extend_or_replace() {
+        let text = "[sinks]\nextend-tables = [\"compliance_*\"]\n[flags]\nnames = [\"landed\"]\n";
+        let config = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap();
+        assert!(config.vocab.tables.is_match("compliance_rows"));
+        assert!(config.vocab.tables.is_match("audit_logs"));
+        assert_eq!(config.vocab.flags, vec!["landed".to_string()]);
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let text = "[rules]\naudit-error-swallowed = \"loud\"\n";
+        let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 25), "{err}");
+        let text = "[sinks]\n\ntables = [\"a[\"]\n";
+        let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
+        assert_eq!((err.line, err.column), (3, 11), "{err}");
+        let text = "[rules]\nno-such-rule = \"off\"\n";
+        let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
+        assert!(err.message.contains("unknown rule `no-such-rule`"), "{err}");
+        let text = "[sinkz]\n";
+        let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
+        assert_eq!(err.line, 1, "{err}");
+    }
+}

@@ -1,0 +1,99 @@
+//! Diagnostics as plain data: what rules emit and every emitter renders.
+
+use serde::Serialize;
+
+use crate::span::{Position, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A secondary location: the audit write, the flag's declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub file: u32,
+    pub span: Span,
+    pub message: String,
+}
+
+/// What a rule reports, before the engine resolves paths and positions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub file: u32,
+    pub span: Span,
+    pub message: String,
+    pub help: String,
+    pub labels: Vec<Label>,
+    /// The sink or flag name, part of the fingerprint.
+    pub subject: String,
+}
+
+/// A located label, ready for any emitter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingLabel {
+    pub path: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    pub message: String,
+}
+
+/// A located, severity-resolved diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub path: String,
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    pub message: String,
+    pub help: String,
+    pub labels: Vec<FindingLabel>,
+    pub fingerprint: String,
+}
+
+impl Finding {
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        (
+            &self.path,
+            self.start.line,
+            self.start.column,
+            self.rule,
+            &self.message,
+        )
+    }
+}
+
+/// A file that could not be (fully) checked.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FileError {
+    pub path: String,
+    pub message: String,
+}
+
+/// FNV-1a, 64 bits: a stable hash for fingerprints (std's hasher is not stable across releases).
+pub fn stable_hash(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}

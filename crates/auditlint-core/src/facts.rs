@@ -1,0 +1,227 @@
+//! Language-neutral facts that a front end extracts from one file.
+//!
+//! Front ends know syntax only: they say *where* a call is, which sink its syntax names, and
+//! what happens to its error on the way out of the enclosing function (`GuardStep`s). They do
+//! not know the vocabulary's meaning (is this table an audit table? is `log.warn` a reporter?)
+//! nor other files; the [`crate::index`] applies both.
+
+use serde::Serialize;
+
+use crate::span::Span;
+
+/// Index of a [`Function`] in its file's [`FileFacts::functions`].
+pub type FnId = u32;
+
+/// The source language of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Language {
+    TypeScript,
+    Tsx,
+    JavaScript,
+    Rust,
+}
+
+/// Everything the rules and the index need to know about one file.
+#[derive(Debug, Default, Clone)]
+pub struct FileFacts {
+    pub functions: Vec<Function>,
+    pub ops: Vec<Operation>,
+    pub imports: Vec<Import>,
+    pub exports: Vec<Export>,
+    /// Query-builder table objects, e.g. Drizzle `export const auditLogs = pgTable("audit_logs", …)`.
+    pub table_objects: Vec<TableObject>,
+    /// Where the parser had to recover from a syntax error (the facts cover what did parse).
+    pub syntax_errors: Vec<Span>,
+    /// Set when nesting deeper than the analysis limit was cut off.
+    pub truncated_at_depth: Option<u32>,
+}
+
+/// A function-like definition: declaration, method, function expression or arrow.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// Its name: the declaration's, the variable's it is assigned to, the method's, or `default`.
+    pub name: Option<String>,
+    /// The class it is a method of.
+    pub class: Option<String>,
+    /// Where to point at it: its name, or its head when anonymous.
+    pub span: Span,
+    pub is_async: bool,
+    /// What its body does, for functions small enough to serve as an error handler by reference
+    /// (`.catch(noop)`, `.catch(reportError)`).
+    pub effects: Option<Effects>,
+}
+
+/// A call (or a chain of calls, `db.prepare(sql).bind(x).run()`) whose error we follow.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// The call chain, without trailing `.then/.catch/.finally` handlers.
+    pub span: Span,
+    /// The callee as a dotted path, inner calls marked `()`: `env.DB.prepare().bind().run`.
+    pub callee: String,
+    /// The sink its syntax names, if any.
+    pub sink: Option<SinkSyntax>,
+    /// Known to produce a promise (awaited, has promise handlers, or a promise-only API).
+    pub is_promise: bool,
+    /// The innermost function containing it.
+    pub enclosing: Option<FnId>,
+    /// What happens to its error, innermost first. Evaluated by the index.
+    pub guard: Vec<GuardStep>,
+    /// For APIs that report failure as a value (`{ data, error }`, a `Response`): is it read?
+    pub value_check: Option<ValueCheck>,
+}
+
+/// A sink named by the syntax of a call, before the vocabulary decides whether it is an audit sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SinkSyntax {
+    /// `INSERT INTO <table>` in SQL text passed to the chain.
+    SqlInsert { table: String },
+    /// A query builder naming a table: `.from(T).insert(..)`, `knex(T).insert(..)`,
+    /// `diesel::insert_into(T::table)`.
+    BuilderInsert { table: String, api: &'static str },
+    /// Prisma-style `client.<model>.create(..)`: the model name.
+    ModelCreate { model: String },
+    /// Drizzle-style `db.insert(tableObject)`: the table object's variable name.
+    TableObjectInsert { object: String },
+    /// A remote procedure or edge function: `.rpc(F)`, `.functions.invoke(F)`.
+    RemoteCall { function: String },
+    /// An HTTP request to a URL literal: `fetch(url)`.
+    HttpRequest { url: String },
+}
+
+impl SinkSyntax {
+    /// Does this API report failure as a value the caller must read?
+    pub fn is_value_style(&self) -> bool {
+        match self {
+            SinkSyntax::BuilderInsert { api, .. } => *api == "supabase",
+            SinkSyntax::RemoteCall { .. } | SinkSyntax::HttpRequest { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// Whether the failure value of a value-style API is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueCheck {
+    /// Something reads the error field / status, or the result escapes whole.
+    Read,
+    /// Nothing reads it: the result is dropped or only its data is used.
+    Unread { span: Span },
+}
+
+/// One step on the way from a failing call out of its function.
+#[derive(Debug, Clone)]
+pub enum GuardStep {
+    /// Something that receives the error.
+    Handler(Handler),
+    /// `await`: from here a rejection is thrown.
+    Await,
+    /// A promise dropped here (statement, `void`, `waitUntil`, a `forEach` callback):
+    /// a rejection goes nowhere; a synchronous throw goes on.
+    Dropped { span: Span, how: DropKind },
+    /// The value leaves the function (`return`, arrow body): a rejection leaves with it.
+    Returned,
+    /// The value is stored or handed to other code: what happens next is its business.
+    Stored,
+    /// `Promise.allSettled(..)`: every rejection becomes a value, read or not.
+    Settled { span: Span, read: bool },
+    /// The error leaves an anonymous callback; `is_async` callbacks turn throws into rejections.
+    Callback { is_async: bool },
+    /// The error leaves function `FnId` (`None`: the module's top level).
+    Exit(Option<FnId>),
+    /// The error leaves a callback handed to other code (a route handler, an event listener).
+    PassedOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DropKind {
+    Statement,
+    Void,
+    WaitUntil,
+    ForEach,
+}
+
+/// What receives an error: a catch clause, a rejection callback, a Rust `let _`.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// The primary span of a finding: the catch clause, the `.catch(..)` call, the `let _` statement.
+    pub span: Span,
+    pub kind: HandlerKind,
+    pub body: HandlerBody,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum HandlerKind {
+    /// `try { } catch { }`: receives synchronous throws and awaited rejections.
+    CatchClause,
+    /// `.catch(cb)` / `.then(ok, cb)`: receives the rejection of the promise it is chained on.
+    RejectionCallback,
+    /// A Rust construct that receives an `Err` (`let _ =`, `.ok()`, `match`, `if let`).
+    ErrValue,
+}
+
+#[derive(Debug, Clone)]
+pub enum HandlerBody {
+    /// The handler's own code.
+    Inline(Effects),
+    /// A function passed by reference (`.catch(noop)`, `.catch(console.log)`): its dotted path.
+    Reference(String),
+    /// Nothing looks at the error (`let _ = …`, `.ok();`).
+    Discard,
+}
+
+/// What a handler's body does, as far as error handling goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Contains a `throw` (or `?`, `return Err`, `panic!`, `.unwrap()`) outside nested functions.
+    pub throws: bool,
+    /// Every call's dotted callee path (macros end in `!`), nested functions included.
+    pub calls: Vec<String>,
+    /// Names assigned `false` and keys of object literals built in the body.
+    pub flag_writes: Vec<String>,
+    /// Returns the caught error, or a value built from it.
+    pub returns_error: bool,
+    /// The body has no statements.
+    pub is_empty: bool,
+    /// The body contains comments.
+    pub has_comments: bool,
+    /// The only statement is `return null/undefined` or a bare `return`.
+    pub returns_nothing: bool,
+}
+
+/// `import { imported as local } from "source"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub local: String,
+    pub imported: Imported,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    Named(String),
+    Default,
+    Namespace,
+}
+
+/// A name this module exports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Export {
+    /// `export function f`, `export { f as g }`, `export default f` (exported = `default`).
+    Local { exported: String, local: String },
+    /// `export { f as g } from "./x"`, `export { default as g } from "./x"`.
+    From {
+        exported: String,
+        imported: String,
+        source: String,
+    },
+    /// `export * from "./x"`.
+    All { source: String },
+}
+
+/// A query-builder table object and the table it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableObject {
+    pub name: String,
+    pub table: String,
+    pub span: Span,
+}

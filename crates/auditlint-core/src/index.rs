@@ -1,0 +1,616 @@
+//! The project index: joins every file's facts, resolves callees across files, finds the
+//! transitive audit writers to a fixpoint, and evaluates what happens to each audit write's
+//! error. Rules read its [`AuditSite`]s.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::facts::{
+    DropKind, Effects, Export, FileFacts, FnId, GuardStep, HandlerBody, HandlerKind, Imported,
+    Operation,
+};
+use crate::resolve::Resolver;
+use crate::span::Span;
+use crate::vocab::{SinkName, Vocabulary};
+
+/// One parsed file of the project.
+#[derive(Debug)]
+pub struct ProjectFile {
+    /// Project-relative, `/`-separated.
+    pub path: String,
+    pub facts: FileFacts,
+}
+
+/// A function somewhere in the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnRef {
+    pub file: u32,
+    pub func: FnId,
+}
+
+/// A function whose body contains an audit write whose error can escape it.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    pub sink: SinkName,
+    /// Where the underlying audit write is.
+    pub write: (u32, Span),
+    /// Its callers receive a rejected promise (rather than a synchronous throw).
+    pub is_async: bool,
+}
+
+/// What happens to an audit write's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It leaves the enclosing function (a caller deals with it).
+    Escapes { function: Option<FnId>, is_async: bool },
+    /// A handler passes it on, surfaces it or records it.
+    Handled(Handling),
+    /// A handler drops it.
+    Swallowed { handler: Span, reason: String },
+    /// The promise is dropped: nobody awaits it or handles its rejection.
+    Floating { span: Span, how: DropKind },
+    /// Stored or handed to other code: not this site's business.
+    OutOfScope,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handling {
+    Surfaces(String),
+    Records(String),
+    /// Converted into a failure value the caller must read (`catch (e) { return e }`).
+    ReturnsError,
+    /// A handler we cannot see into (a function from a library).
+    Unknown(String),
+}
+
+/// How a handler deals with the error it receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandlerClass {
+    Propagates,
+    Handles(Handling),
+    Swallows(String),
+}
+
+/// An audit write and its fate.
+#[derive(Debug, Clone)]
+pub struct AuditSite {
+    pub file: u32,
+    pub op: u32,
+    pub sink: SinkName,
+    /// The project function called, for writes through a wrapper.
+    pub via: Option<FnRef>,
+    pub outcome: Outcome,
+}
+
+pub struct Index<'a> {
+    pub files: &'a [ProjectFile],
+    pub vocab: &'a Vocabulary,
+    resolver: &'a Resolver,
+    by_path: HashMap<&'a str, u32>,
+    functions_by_name: HashMap<&'a str, Vec<FnRef>>,
+    table_objects: HashMap<&'a str, &'a str>,
+    pub writers: HashMap<FnRef, Writer>,
+    pub sites: Vec<AuditSite>,
+}
+
+/// Re-export chains longer than this are treated as unresolved (and cycles end here).
+const MAX_RESOLVE_DEPTH: u32 = 24;
+
+impl<'a> Index<'a> {
+    pub fn build(files: &'a [ProjectFile], vocab: &'a Vocabulary, resolver: &'a Resolver) -> Self {
+        let mut index = Index {
+            files,
+            vocab,
+            resolver,
+            by_path: HashMap::new(),
+            functions_by_name: HashMap::new(),
+            table_objects: HashMap::new(),
+            writers: HashMap::new(),
+            sites: Vec::new(),
+        };
+        for (file_id, file) in files.iter().enumerate() {
+            let file_id = file_id as u32;
+            index.by_path.insert(file.path.as_str(), file_id);
+            for (func, f) in file.facts.functions.iter().enumerate() {
+                if let Some(name) = &f.name {
+                    index
+                        .functions_by_name
+                        .entry(name.as_str())
+                        .or_default()
+                        .push(FnRef {
+                            file: file_id,
+                            func: func as FnId,
+                        });
+                }
+            }
+            for table in &file.facts.table_objects {
+                index
+                    .table_objects
+                    .insert(table.name.as_str(), table.table.as_str());
+            }
+        }
+        index.find_writers();
+        index
+    }
+
+    /// Names by which the writers found so far can be called, for the engine's next prefilter
+    /// round: function names, re-export aliases and table objects.
+    pub fn writer_names(&self) -> HashSet<String> {
+        let mut names: HashSet<String> = HashSet::new();
+        for writer in self.writers.keys() {
+            let file = &self.files[writer.file as usize];
+            if let Some(name) = &file.facts.functions[writer.func as usize].name {
+                names.insert(name.clone());
+            }
+            // The module's own name: `import x from "./purge"` does not repeat the function name.
+            if let Some(stem) = module_stem(&file.path) {
+                names.insert(stem.to_string());
+            }
+        }
+        for file in self.files {
+            for export in &file.facts.exports {
+                if let Export::From {
+                    exported, imported, ..
+                } = export
+                    && names.contains(imported)
+                {
+                    names.insert(exported.clone());
+                }
+            }
+        }
+        for (object, table) in &self.table_objects {
+            if self.vocab.is_audit_table(table) {
+                names.insert((*object).to_string());
+            }
+        }
+        names
+    }
+
+    fn op(&self, file: u32, op: u32) -> &'a Operation {
+        &self.files[file as usize].facts.ops[op as usize]
+    }
+
+    /// Finds direct audit writes, then wrappers of them, to a fixpoint.
+    fn find_writers(&mut self) {
+        let mut site_of: HashMap<(u32, u32), usize> = HashMap::new();
+        for (file_id, file) in self.files.iter().enumerate() {
+            for (op_id, op) in file.facts.ops.iter().enumerate() {
+                let Some(sink) = self.direct_sink(op) else {
+                    continue;
+                };
+                let (file_id, op_id) = (file_id as u32, op_id as u32);
+                let outcome = self.evaluate(file_id, op, op.is_promise);
+                site_of.insert((file_id, op_id), self.sites.len());
+                self.sites.push(AuditSite {
+                    file: file_id,
+                    op: op_id,
+                    sink,
+                    via: None,
+                    outcome,
+                });
+            }
+        }
+        for i in 0..self.sites.len() {
+            let site = self.sites[i].clone();
+            self.note_writer(&site);
+        }
+        // Wrappers of wrappers: iterate until no new writer appears.
+        loop {
+            let mut changed = false;
+            for (file_id, file) in self.files.iter().enumerate() {
+                let file_id = file_id as u32;
+                for (op_id, op) in file.facts.ops.iter().enumerate() {
+                    let op_id = op_id as u32;
+                    if site_of.contains_key(&(file_id, op_id)) {
+                        continue;
+                    }
+                    let Some(target) = self.resolve_call(file_id, &op.callee) else {
+                        continue;
+                    };
+                    let Some(writer) = self.writers.get(&target) else {
+                        continue;
+                    };
+                    let sink = writer.sink.clone();
+                    let is_async = op.is_promise || writer.is_async;
+                    let outcome = self.evaluate(file_id, op, is_async);
+                    let site = AuditSite {
+                        file: file_id,
+                        op: op_id,
+                        sink,
+                        via: Some(target),
+                        outcome,
+                    };
+                    changed |= self.note_writer(&site);
+                    site_of.insert((file_id, op_id), self.sites.len());
+                    self.sites.push(site);
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.sites.sort_by_key(|s| (s.file, s.op));
+    }
+
+    /// Records the enclosing function as a writer when the site's error escapes it.
+    fn note_writer(&mut self, site: &AuditSite) -> bool {
+        let Outcome::Escapes {
+            function: Some(func),
+            is_async,
+        } = site.outcome
+        else {
+            return false;
+        };
+        let function = &self.files[site.file as usize].facts.functions[func as usize];
+        if function.name.is_none() {
+            return false;
+        }
+        let key = FnRef {
+            file: site.file,
+            func,
+        };
+        if self.writers.contains_key(&key) {
+            return false;
+        }
+        let op = self.op(site.file, site.op);
+        self.writers.insert(
+            key,
+            Writer {
+                sink: site.sink.clone(),
+                write: (site.file, op.span),
+                is_async: is_async || function.is_async,
+            },
+        );
+        true
+    }
+
+    /// The audit sink an operation's own syntax or callee names.
+    pub fn direct_sink(&self, op: &Operation) -> Option<SinkName> {
+        if let Some(sink) = &op.sink {
+            if let crate::facts::SinkSyntax::TableObjectInsert { object } = sink {
+                let table = self.table_objects.get(object.as_str())?;
+                return self
+                    .vocab
+                    .is_audit_table(table)
+                    .then(|| SinkName::Table((*table).to_string()));
+            }
+            if let Some(name) = self.vocab.sink_of(sink) {
+                return Some(name);
+            }
+        }
+        if self.vocab.is_audit_function(&op.callee) {
+            let name = op.callee.replace("().", ".");
+            return Some(SinkName::Function(name));
+        }
+        None
+    }
+
+    /// Runs an operation's guard steps: where does its error end up?
+    pub fn evaluate(&self, file: u32, op: &Operation, is_async: bool) -> Outcome {
+        #[derive(PartialEq, Clone, Copy)]
+        enum State {
+            Thrown,
+            Rejected,
+            /// A rejected promise on its way out as the function's value.
+            Escaping,
+        }
+        let mut state = if is_async {
+            State::Rejected
+        } else {
+            State::Thrown
+        };
+        for step in &op.guard {
+            match step {
+                GuardStep::Handler(handler) => {
+                    let applies = match handler.kind {
+                        HandlerKind::CatchClause => state == State::Thrown,
+                        HandlerKind::RejectionCallback => state == State::Rejected,
+                        HandlerKind::ErrValue => state != State::Escaping,
+                    };
+                    if !applies {
+                        continue;
+                    }
+                    match self.classify(file, &handler.body) {
+                        HandlerClass::Propagates => {}
+                        HandlerClass::Handles(how) => return Outcome::Handled(how),
+                        HandlerClass::Swallows(reason) => {
+                            return Outcome::Swallowed {
+                                handler: handler.span,
+                                reason,
+                            };
+                        }
+                    }
+                }
+                GuardStep::Await => {
+                    if state == State::Rejected {
+                        state = State::Thrown;
+                    }
+                }
+                GuardStep::Dropped { span, how } => {
+                    if state == State::Rejected {
+                        return Outcome::Floating {
+                            span: *span,
+                            how: *how,
+                        };
+                    }
+                }
+                GuardStep::Returned => {
+                    if state == State::Rejected {
+                        state = State::Escaping;
+                    }
+                }
+                GuardStep::Stored => {
+                    if state != State::Thrown {
+                        return Outcome::OutOfScope;
+                    }
+                }
+                GuardStep::Settled { span, read } => {
+                    if state != State::Thrown {
+                        if *read {
+                            return Outcome::Handled(Handling::Unknown(
+                                "Promise.allSettled".into(),
+                            ));
+                        }
+                        return Outcome::Swallowed {
+                            handler: *span,
+                            reason: "`Promise.allSettled` turns the rejection into a result that nothing reads".into(),
+                        };
+                    }
+                }
+                GuardStep::Callback { is_async } => {
+                    if state == State::Escaping || (state == State::Thrown && *is_async) {
+                        state = State::Rejected;
+                    }
+                }
+                GuardStep::Exit(function) => {
+                    return Outcome::Escapes {
+                        function: *function,
+                        is_async: state != State::Thrown,
+                    };
+                }
+                GuardStep::PassedOn => return Outcome::OutOfScope,
+            }
+        }
+        Outcome::OutOfScope
+    }
+
+    /// How a handler deals with the error: the heart of DESIGN.md's handler outcomes.
+    pub fn classify(&self, file: u32, body: &HandlerBody) -> HandlerClass {
+        match body {
+            HandlerBody::Discard => HandlerClass::Swallows("the error is discarded".into()),
+            HandlerBody::Reference(path) => self.classify_reference(file, path),
+            HandlerBody::Inline(effects) => self.classify_effects(file, effects, true),
+        }
+    }
+
+    fn classify_reference(&self, file: u32, path: &str) -> HandlerClass {
+        if self.vocab.is_reporter(path) {
+            return HandlerClass::Handles(Handling::Surfaces(path.to_string()));
+        }
+        if self.vocab.is_propagator(path) {
+            return HandlerClass::Propagates;
+        }
+        if self.vocab.is_noop(path) {
+            return HandlerClass::Swallows(format!("the handler `{path}` does nothing"));
+        }
+        if let Some(target) = self.resolve_call(file, path) {
+            let function = &self.files[target.file as usize].facts.functions[target.func as usize];
+            if let Some(effects) = &function.effects {
+                return match self.classify_effects(target.file, effects, false) {
+                    HandlerClass::Swallows(_) => HandlerClass::Swallows(format!(
+                        "the handler `{path}` neither rethrows, reports nor records the error"
+                    )),
+                    other => other,
+                };
+            }
+        }
+        if is_logger_call(path) {
+            return HandlerClass::Swallows(format!(
+                "`{path}` does not surface the error (only warn/error-level reporters do)"
+            ));
+        }
+        HandlerClass::Handles(Handling::Unknown(path.to_string()))
+    }
+
+    fn classify_effects(&self, file: u32, effects: &Effects, follow_calls: bool) -> HandlerClass {
+        if effects.throws || effects.calls.iter().any(|c| self.vocab.is_propagator(c)) {
+            return HandlerClass::Propagates;
+        }
+        if let Some(call) = effects.calls.iter().find(|c| self.vocab.is_reporter(c)) {
+            return HandlerClass::Handles(Handling::Surfaces(call.clone()));
+        }
+        if let Some(flag) = effects.flag_writes.iter().find(|f| self.vocab.is_flag(f)) {
+            return HandlerClass::Handles(Handling::Records(flag.clone()));
+        }
+        if effects.returns_error {
+            return HandlerClass::Handles(Handling::ReturnsError);
+        }
+        if follow_calls {
+            // A project helper that reports (`reportAuditFailure(err)`) surfaces too.
+            for call in &effects.calls {
+                let Some(target) = self.resolve_call(file, call) else {
+                    continue;
+                };
+                let function =
+                    &self.files[target.file as usize].facts.functions[target.func as usize];
+                if let Some(inner) = &function.effects
+                    && let HandlerClass::Handles(_) | HandlerClass::Propagates =
+                        self.classify_effects(target.file, inner, false)
+                {
+                    return HandlerClass::Handles(Handling::Surfaces(call.clone()));
+                }
+            }
+        }
+        HandlerClass::Swallows(swallow_reason(effects))
+    }
+
+    /// Resolves a dotted callee path at a call site to a project function.
+    pub fn resolve_call(&self, file: u32, callee: &str) -> Option<FnRef> {
+        if callee.contains("()") || callee.contains('[') {
+            return None;
+        }
+        let segments: Vec<&str> = callee.split(['.']).collect();
+        let callee_name = *segments.last()?;
+        match segments.as_slice() {
+            [name] => self.resolve_name(file, name, 0),
+            ["this", method] => self.unique_method(Some(file), method, None),
+            [.., receiver, method] => {
+                let facts = &self.files[file as usize].facts;
+                if segments.len() == 2
+                    && let Some(import) = facts.imports.iter().find(|i| i.local == *receiver)
+                    && import.imported == Imported::Namespace
+                {
+                    let target = self.resolver.resolve(&self.files[file as usize].path, &import.source)?;
+                    let target = *self.by_path.get(target.as_str())?;
+                    return self.resolve_export(target, method, 0);
+                }
+                self.unique_method(None, callee_name, Some(receiver))
+            }
+            [] => None,
+        }
+    }
+
+    fn resolve_name(&self, file: u32, name: &str, depth: u32) -> Option<FnRef> {
+        let facts = &self.files[file as usize].facts;
+        if let Some(func) = facts
+            .functions
+            .iter()
+            .position(|f| f.name.as_deref() == Some(name) && f.class.is_none())
+        {
+            return Some(FnRef {
+                file,
+                func: func as FnId,
+            });
+        }
+        if let Some(import) = facts.imports.iter().find(|i| i.local == name) {
+            let from = &self.files[file as usize].path;
+            let resolved = self
+                .resolver
+                .resolve(from, &import.source)
+                .and_then(|target| self.by_path.get(target.as_str()).copied())
+                .and_then(|target| match &import.imported {
+                    Imported::Named(imported) => self.resolve_export(target, imported, depth + 1),
+                    Imported::Default => self.resolve_export(target, "default", depth + 1),
+                    Imported::Namespace => None,
+                });
+            if resolved.is_some() {
+                return resolved;
+            }
+            let imported = match &import.imported {
+                Imported::Named(n) => n.as_str(),
+                _ => name,
+            };
+            return self.unique_exported(imported);
+        }
+        self.unique_exported(name)
+    }
+
+    fn resolve_export(&self, file: u32, exported: &str, depth: u32) -> Option<FnRef> {
+        if depth > MAX_RESOLVE_DEPTH {
+            return None;
+        }
+        let facts = &self.files[file as usize].facts;
+        let path = &self.files[file as usize].path;
+        for export in &facts.exports {
+            match export {
+                Export::Local {
+                    exported: e,
+                    local,
+                } if e == exported => return self.resolve_name(file, local, depth + 1),
+                Export::From {
+                    exported: e,
+                    imported,
+                    source,
+                } if e == exported => {
+                    let target = self.resolver.resolve(path, source)?;
+                    let target = *self.by_path.get(target.as_str())?;
+                    return self.resolve_export(target, imported, depth + 1);
+                }
+                _ => {}
+            }
+        }
+        if exported == "default" {
+            return None;
+        }
+        facts.exports.iter().find_map(|export| {
+            let Export::All { source } = export else {
+                return None;
+            };
+            let target = self.resolver.resolve(path, source)?;
+            let target = *self.by_path.get(target.as_str())?;
+            self.resolve_export(target, exported, depth + 1)
+        })
+    }
+
+    /// The unique-name fallback: exactly one top-level function of that name in the project.
+    fn unique_exported(&self, name: &str) -> Option<FnRef> {
+        let candidates = self.functions_by_name.get(name)?;
+        let mut top_level = candidates
+            .iter()
+            .filter(|c| self.files[c.file as usize].facts.functions[c.func as usize].class.is_none());
+        let first = top_level.next()?;
+        top_level.next().is_none().then_some(*first)
+    }
+
+    /// A method by name: in this file (for `this.m()`), or in a class the receiver is named
+    /// after (`purgeService.purge()` → `class PurgeService`).
+    fn unique_method(&self, file: Option<u32>, method: &str, receiver: Option<&str>) -> Option<FnRef> {
+        let candidates = self.functions_by_name.get(method)?;
+        let mut matching = candidates.iter().filter(|c| {
+            let function = &self.files[c.file as usize].facts.functions[c.func as usize];
+            let Some(class) = &function.class else {
+                return false;
+            };
+            match (file, receiver) {
+                (Some(file), _) => c.file == file,
+                (None, Some(receiver)) => {
+                    let receiver = receiver.trim_start_matches('_').to_lowercase();
+                    let class = class.to_lowercase();
+                    receiver == class || receiver.ends_with(&class) || class.ends_with(&receiver)
+                }
+                (None, None) => false,
+            }
+        });
+        let first = matching.next()?;
+        matching.next().is_none().then_some(*first)
+    }
+}
+
+/// `console.log`, `logger.info`: logging calls that are not reporters.
+fn is_logger_call(path: &str) -> bool {
+    let Some((receiver, _)) = path.rsplit_once('.') else {
+        return false;
+    };
+    let receiver = receiver.rsplit('.').next().unwrap_or(receiver).to_lowercase();
+    receiver == "console" || receiver.ends_with("log") || receiver.ends_with("logger")
+}
+
+fn swallow_reason(effects: &Effects) -> String {
+    if effects.is_empty {
+        return if effects.has_comments {
+            "the handler has only comments: a comment is not handling".into()
+        } else {
+            "the handler is empty".into()
+        };
+    }
+    if effects.returns_nothing {
+        return "the handler only returns nothing".into();
+    }
+    if let Some(call) = effects.calls.iter().find(|c| is_logger_call(c)) {
+        return format!(
+            "the handler only calls `{call}`, which does not surface the error (only warn/error-level reporters do)"
+        );
+    }
+    "the handler neither rethrows, reports nor records the error".into()
+}
+
+/// `src/purge.ts` → `purge`; `src/purge/index.ts` → `purge`.
+fn module_stem(path: &str) -> Option<&str> {
+    let file = path.rsplit('/').next()?;
+    let stem = file.split('.').next()?;
+    if stem == "index" || stem == "mod" || stem == "lib" {
+        let mut parts = path.rsplit('/');
+        parts.next();
+        return parts.next();
+    }
+    (stem.len() >= 3).then_some(stem)
+}

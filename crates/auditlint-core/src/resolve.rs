@@ -1,0 +1,277 @@
+//! Module resolution over data the engine collected: relative paths, `index` files,
+//! `package.json` names and `exports` (workspaces), `tsconfig.json` `baseUrl`/`paths`.
+//!
+//! Pure: every path is a project-relative string with `/` separators.
+
+use std::collections::{BTreeMap, HashSet};
+
+/// Extensions tried, in order, for an extensionless specifier.
+const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
+
+/// A workspace package: `package.json` at `dir`.
+#[derive(Debug, Clone, Default)]
+pub struct Package {
+    pub name: String,
+    pub dir: String,
+    /// `exports` subpath (`.`, `./utils`) → target, after picking a condition.
+    pub exports: BTreeMap<String, String>,
+    /// `main`, `module`, `types`, `source`: entry candidates without `exports`.
+    pub entries: Vec<String>,
+}
+
+/// A `tsconfig.json` at `dir` with its `compilerOptions`.
+#[derive(Debug, Clone, Default)]
+pub struct TsConfig {
+    pub dir: String,
+    /// Resolved against `dir`.
+    pub base_url: Option<String>,
+    /// Pattern (may contain one `*`) → targets (relative to `base_url`, or `dir` without it).
+    pub paths: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Resolver {
+    files: HashSet<String>,
+    packages: Vec<Package>,
+    tsconfigs: Vec<TsConfig>,
+}
+
+impl Resolver {
+    pub fn new(
+        files: impl IntoIterator<Item = String>,
+        packages: Vec<Package>,
+        mut tsconfigs: Vec<TsConfig>,
+    ) -> Self {
+        // Deepest first, so the nearest config wins.
+        tsconfigs.sort_by(|a, b| b.dir.len().cmp(&a.dir.len()).then(a.dir.cmp(&b.dir)));
+        Self {
+            files: files.into_iter().collect(),
+            packages,
+            tsconfigs,
+        }
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains(path)
+    }
+
+    /// The file `specifier` names when imported from `from`, if it is in the project.
+    pub fn resolve(&self, from: &str, specifier: &str) -> Option<String> {
+        if specifier.starts_with("./") || specifier.starts_with("../") || specifier == "." {
+            return self.try_module(&join(parent(from), specifier));
+        }
+        if specifier.starts_with('/') {
+            return None;
+        }
+        self.resolve_tsconfig(from, specifier)
+            .or_else(|| self.resolve_package(specifier))
+    }
+
+    fn resolve_tsconfig(&self, from: &str, specifier: &str) -> Option<String> {
+        let config = self
+            .tsconfigs
+            .iter()
+            .find(|c| c.dir.is_empty() || from.starts_with(&format!("{}/", c.dir)))?;
+        let base = config.base_url.clone().unwrap_or_else(|| config.dir.clone());
+        for (pattern, targets) in &config.paths {
+            let captured = match pattern.split_once('*') {
+                Some((prefix, suffix)) => specifier
+                    .strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_suffix(suffix)),
+                None => (pattern == specifier).then_some(""),
+            };
+            let Some(captured) = captured else { continue };
+            for target in targets {
+                let target = target.replacen('*', captured, 1);
+                if let Some(found) = self.try_module(&join(&base, &target)) {
+                    return Some(found);
+                }
+            }
+        }
+        config
+            .base_url
+            .as_ref()
+            .and_then(|base| self.try_module(&join(base, specifier)))
+    }
+
+    fn resolve_package(&self, specifier: &str) -> Option<String> {
+        let package = self.packages.iter().find(|p| {
+            specifier == p.name
+                || specifier
+                    .strip_prefix(p.name.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })?;
+        let rest = &specifier[package.name.len()..];
+        let subpath = if rest.is_empty() {
+            ".".to_string()
+        } else {
+            format!(".{rest}")
+        };
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(target) = package.exports.get(&subpath) {
+            candidates.push(target.clone());
+        }
+        for (pattern, target) in &package.exports {
+            if let Some((prefix, suffix)) = pattern.split_once('*')
+                && let Some(captured) = subpath
+                    .strip_prefix(prefix)
+                    .and_then(|r| r.strip_suffix(suffix))
+            {
+                candidates.push(target.replacen('*', captured, 1));
+            }
+        }
+        if subpath == "." {
+            candidates.extend(package.entries.iter().cloned());
+            candidates.extend(["src/index".to_string(), "index".to_string()]);
+        } else {
+            candidates.push(subpath.clone());
+            candidates.push(format!("src/{}", &subpath[2..]));
+        }
+        candidates.iter().find_map(|target| {
+            let path = join(&package.dir, target);
+            self.try_module(&path)
+                .or_else(|| self.try_module(&built_to_source(&path)?))
+        })
+    }
+
+    /// A module path → the file: exact, with an extension, `.js` written for `.ts`, or `/index`.
+    fn try_module(&self, path: &str) -> Option<String> {
+        if self.files.contains(path) {
+            return Some(path.to_string());
+        }
+        let stem = strip_script_extension(path);
+        for base in [stem, path].into_iter().collect::<Vec<_>>() {
+            for ext in EXTENSIONS {
+                let candidate = format!("{base}{ext}");
+                if self.files.contains(&candidate) {
+                    return Some(candidate);
+                }
+            }
+        }
+        for ext in EXTENSIONS {
+            let candidate = if path.is_empty() {
+                format!("index{ext}")
+            } else {
+                format!("{path}/index{ext}")
+            };
+            if self.files.contains(&candidate) {
+                return Some(candidate);
+            }
+        }
+        None
+    }
+}
+
+fn strip_script_extension(path: &str) -> &str {
+    for ext in [".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"] {
+        if let Some(stem) = path.strip_suffix(ext) {
+            return stem.strip_suffix(".d").unwrap_or(stem);
+        }
+    }
+    path
+}
+
+/// `pkg/dist/index.js` → `pkg/src/index`: a package's built entry mapped back to its source.
+fn built_to_source(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let at = parts
+        .iter()
+        .position(|p| matches!(*p, "dist" | "build" | "lib" | "out" | "esm" | "cjs"))?;
+    let mut mapped: Vec<&str> = parts[..at].to_vec();
+    mapped.push("src");
+    let rest = &parts[at + 1..];
+    // `dist/esm/index.js` → `src/index`
+    let rest: Vec<&str> = rest
+        .iter()
+        .copied()
+        .skip_while(|p| matches!(*p, "esm" | "cjs" | "types"))
+        .collect();
+    mapped.extend(rest);
+    Some(strip_script_extension(&mapped.join("/")).to_string())
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// Joins and normalises `.`/`..` segments; never climbs above the project root.
+pub fn join(base: &str, relative: &str) -> String {
+    let mut parts: Vec<&str> = if relative.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver() -> Resolver {
+        let files = [
+            "apps/web/src/lib/tier.ts",
+            "apps/web/src/lib/index.ts",
+            "apps/web/src/routes/a.ts",
+            "packages/db/src/index.ts",
+            "packages/db/src/audit.ts",
+            "cloudflare/src/job.ts",
+        ]
+        .map(String::from);
+        let packages = vec![Package {
+            name: "@acme/db".into(),
+            dir: "packages/db".into(),
+            exports: BTreeMap::from([
+                (".".into(), "./dist/index.js".into()),
+                ("./audit".into(), "./src/audit.ts".into()),
+            ]),
+            entries: vec![],
+        }];
+        let tsconfigs = vec![TsConfig {
+            dir: "apps/web".into(),
+            base_url: Some("apps/web".into()),
+            paths: vec![("@/*".into(), vec!["src/*".into()])],
+        }];
+        Resolver::new(files, packages, tsconfigs)
+    }
+
+    #[test]
+    fn relative_index_and_js_extension() {
+        let r = resolver();
+        assert_eq!(
+            r.resolve("apps/web/src/routes/a.ts", "../lib/tier.js").as_deref(),
+            Some("apps/web/src/lib/tier.ts")
+        );
+        assert_eq!(
+            r.resolve("apps/web/src/routes/a.ts", "../lib").as_deref(),
+            Some("apps/web/src/lib/index.ts")
+        );
+    }
+
+    #[test]
+    fn tsconfig_paths_and_packages() {
+        let r = resolver();
+        assert_eq!(
+            r.resolve("apps/web/src/routes/a.ts", "@/lib/tier").as_deref(),
+            Some("apps/web/src/lib/tier.ts")
+        );
+        assert_eq!(
+            r.resolve("cloudflare/src/job.ts", "@acme/db").as_deref(),
+            Some("packages/db/src/index.ts")
+        );
+        assert_eq!(
+            r.resolve("cloudflare/src/job.ts", "@acme/db/audit").as_deref(),
+            Some("packages/db/src/audit.ts")
+        );
+        assert_eq!(r.resolve("cloudflare/src/job.ts", "lodash"), None);
+    }
+}

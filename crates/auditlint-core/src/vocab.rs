@@ -1,0 +1,293 @@
+//! The vocabulary's meaning: which tables and calls are audit sinks, which calls surface an
+//! error, which fields are audit flags.
+
+use crate::config::GlobMatcher;
+use crate::facts::SinkSyntax;
+
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    pub tables: GlobMatcher,
+    pub functions: GlobMatcher,
+    pub function_words: Vec<String>,
+    pub write_verbs: Vec<String>,
+    pub read_verbs: Vec<String>,
+    pub urls: GlobMatcher,
+    pub reporter_methods: Vec<String>,
+    pub reporter_receivers: GlobMatcher,
+    pub reporter_functions: GlobMatcher,
+    pub propagators: GlobMatcher,
+    pub noops: GlobMatcher,
+    pub flags: Vec<String>,
+}
+
+/// What an audit write writes to, for messages: a table, a function, a URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SinkName {
+    Table(String),
+    Function(String),
+    Url(String),
+}
+
+impl SinkName {
+    pub fn name(&self) -> &str {
+        match self {
+            SinkName::Table(n) | SinkName::Function(n) | SinkName::Url(n) => n,
+        }
+    }
+
+    /// `audit write to `staff_audit_logs``.
+    pub fn describe(&self) -> String {
+        match self {
+            SinkName::Table(t) => format!("audit write to `{t}`"),
+            SinkName::Function(f) => format!("audit write `{f}`"),
+            SinkName::Url(u) => format!("audit request to `{u}`"),
+        }
+    }
+}
+
+impl Vocabulary {
+    /// Is this table (possibly `schema.table`, possibly quoted) an audit table?
+    pub fn is_audit_table(&self, table: &str) -> bool {
+        let bare: String = table
+            .chars()
+            .filter(|c| !matches!(c, '"' | '`' | '[' | ']' | '\''))
+            .collect();
+        if self.tables.is_match(&bare) {
+            return true;
+        }
+        bare.rsplit('.')
+            .next()
+            .is_some_and(|last| self.tables.is_match(last))
+    }
+
+    /// Does a call chain's path name an audit-writing function? `auditLog.create()`,
+    /// `this.auditService.record`, `logAudit`, `audit::log`.
+    pub fn is_audit_function(&self, callee: &str) -> bool {
+        // Try every call in the chain: `AuditLog.create().save` names `AuditLog.create`.
+        let normalized = callee.replace("::", ".");
+        let mut prefixes: Vec<&str> = normalized.split("().").collect();
+        // `a().b` → ["a", "b"]: rebuild cumulative callee paths for each call.
+        let mut paths = Vec::with_capacity(prefixes.len());
+        let mut acc = String::new();
+        for part in prefixes.drain(..) {
+            if !acc.is_empty() {
+                acc.push_str("().");
+            }
+            acc.push_str(part);
+            paths.push(acc.clone());
+        }
+        paths.iter().any(|path| self.path_is_audit_function(path))
+    }
+
+    fn path_is_audit_function(&self, path: &str) -> bool {
+        if self.functions.is_match(path) {
+            return true;
+        }
+        // The word must name the receiver or the method, not an earlier call's result.
+        let receiver_and_last = path.rsplit("().").next().unwrap_or(path).to_lowercase();
+        let has_word = |s: &str| self.function_words.iter().any(|w| s.contains(w.as_str()));
+        if !has_word(&receiver_and_last) {
+            return false;
+        }
+        let last = path.rsplit('.').next().unwrap_or(path).trim_end_matches('!');
+        let last = to_snake(last);
+        if starts_with_verb(&last, &self.write_verbs) {
+            return true;
+        }
+        has_word(&last) && !starts_with_verb(&last, &self.read_verbs)
+    }
+
+    /// Is a Prisma-style model (`auditLog`, `AdminActionLog`) an audit table?
+    pub fn is_audit_model(&self, model: &str) -> bool {
+        let snake = to_snake(model);
+        self.is_audit_table(&snake) || self.is_audit_table(&format!("{snake}s"))
+    }
+
+    pub fn is_audit_url(&self, url: &str) -> bool {
+        self.urls.is_match(url)
+    }
+
+    /// The audit sink a call's syntax names, if the vocabulary says it is one. Drizzle table
+    /// objects are resolved by the index.
+    pub fn sink_of(&self, sink: &SinkSyntax) -> Option<SinkName> {
+        match sink {
+            SinkSyntax::SqlInsert { table } | SinkSyntax::BuilderInsert { table, .. } => self
+                .is_audit_table(table)
+                .then(|| SinkName::Table(table.clone())),
+            SinkSyntax::ModelCreate { model } => self
+                .is_audit_model(model)
+                .then(|| SinkName::Table(model.clone())),
+            SinkSyntax::RemoteCall { function } => {
+                let audit = self.is_audit_table(function) || self.is_audit_function(function);
+                audit.then(|| SinkName::Function(function.clone()))
+            }
+            SinkSyntax::HttpRequest { url } => {
+                self.is_audit_url(url).then(|| SinkName::Url(url.clone()))
+            }
+            SinkSyntax::TableObjectInsert { .. } => None,
+        }
+    }
+
+    /// Does calling this path surface an error (a warn/error log, an error tracker)?
+    pub fn is_reporter(&self, callee: &str) -> bool {
+        if self.reporter_functions.is_match(callee) {
+            return true;
+        }
+        let Some((receiver, method)) = callee.rsplit_once('.') else {
+            return false;
+        };
+        let receiver_last = receiver.rsplit('.').next().unwrap_or(receiver);
+        let receiver_last = receiver_last.trim_end_matches("()");
+        self.reporter_methods.iter().any(|m| m == method)
+            && self.reporter_receivers.is_match(receiver_last)
+    }
+
+    /// Does calling this path pass the error on (`reject`, `next`, `Promise.reject`)?
+    pub fn is_propagator(&self, callee: &str) -> bool {
+        self.propagators.is_match(callee)
+    }
+
+    pub fn is_noop(&self, callee: &str) -> bool {
+        self.noops.is_match(callee)
+    }
+
+    pub fn is_flag(&self, name: &str) -> bool {
+        self.flags.iter().any(|f| f == name)
+    }
+
+    /// Literals (lowercase) one of which a file must contain for the vocabulary to find a sink
+    /// in it: the longest literal run of every sink pattern, and its camelCase spelling.
+    pub fn prefilter_literals(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let patterns = self
+            .tables
+            .patterns
+            .iter()
+            .chain(&self.functions.patterns)
+            .chain(&self.urls.patterns)
+            .chain(&self.function_words)
+            .chain(&self.flags);
+        for pattern in patterns {
+            let Some(literal) = longest_literal(pattern) else {
+                continue;
+            };
+            let joined: String = literal.trim_matches('_').replace('_', "");
+            if joined.len() >= 4 && joined != literal.trim_matches('_') {
+                out.push(joined);
+            }
+            out.push(literal);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The longest run of literal characters in a glob, lowercased; `None` when shorter than 3.
+fn longest_literal(pattern: &str) -> Option<String> {
+    pattern
+        .split(['*', '?', '[', ']', '{', '}', ','])
+        .max_by_key(|s| s.len())
+        .filter(|s| s.len() >= 3)
+        .map(str::to_lowercase)
+}
+
+/// `create_audit_log` starts with the verb `create`; `login` does not start with `log`.
+/// `segment` is snake_case (see [`to_snake`]), so word boundaries are `_`.
+fn starts_with_verb(segment: &str, verbs: &[String]) -> bool {
+    verbs.iter().any(|verb| {
+        segment.strip_prefix(verb.as_str()).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with('_') || rest.starts_with(|c: char| c.is_ascii_digit())
+        })
+    })
+}
+
+/// `AuditLog` → `audit_log`; `createAuditLog` → `create_audit_log`.
+pub fn to_snake(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn vocab() -> super::Vocabulary {
+        Config::defaults(&[]).vocab
+    }
+
+    #[test]
+    fn audit_functions_by_path() {
+        let v = vocab();
+        for yes in [
+            "logAudit",
+            "createAuditLog",
+            "auditLog.create",
+            "this.auditService.record",
+            "AuditLog.create",
+            "audit.log",
+            "audit::log",
+            "AuditLog::create",
+            "audit_service::log_action",
+            "self.audit.record",
+            "AuditLog.create().save",
+        ] {
+            assert!(v.is_audit_function(yes), "{yes}");
+        }
+        for no in [
+            "getAuditLogs",
+            "auditLog.findMany",
+            "login",
+            "console.log",
+            "getAudit().push",
+            "auditing.deleteAuditLog",
+        ] {
+            assert!(!v.is_audit_function(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn tables_and_models() {
+        let v = vocab();
+        assert!(v.is_audit_table("public.\"staff_audit_logs\""));
+        assert!(v.is_audit_table("TIER_EVENTS"));
+        assert!(!v.is_audit_table("menu_items"));
+        assert!(v.is_audit_model("auditLog"));
+        assert!(v.is_audit_model("activityLog"));
+        assert!(v.is_audit_model("tierEvent"));
+        assert!(!v.is_audit_model("user"));
+    }
+
+    #[test]
+    fn reporters() {
+        let v = vocab();
+        for yes in [
+            "console.warn",
+            "console.error",
+            "logger.warn",
+            "this.logger.error",
+            "req.log.warn",
+            "ctx.log.error",
+            "Sentry.captureException",
+            "captureException",
+            "tracing::warn!",
+            "eprintln!",
+            "span.recordException",
+        ] {
+            assert!(v.is_reporter(yes), "{yes}");
+        }
+        for no in ["console.log", "console.info", "logger.info", "println!", "debug!", "res.json"] {
+            assert!(!v.is_reporter(no), "{no}");
+        }
+    }
+}
