@@ -97,3 +97,26 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
     }
     hash
 }
+
+/// Counts for the summary line and the JSON `summary` object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files_scanned: usize,
+    pub files_parsed: usize,
+    pub findings: usize,
+    pub suppressed: usize,
+    pub errors: usize,
+    pub elapsed_ms: u64,
+}
+
+/// The result of one run: everything an emitter needs.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Sorted by path, line, column, rule.
+    pub findings: Vec<Finding>,
+    /// Sorted by path.
+    pub errors: Vec<FileError>,
+    pub summary: Summary,
+    /// The text of every file a finding or label points into, for emitters that show code.
+    pub sources: std::collections::BTreeMap<String, String>,
+}
