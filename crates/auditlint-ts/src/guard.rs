@@ -1,0 +1,635 @@
+//! Following one operation's error out of its function: promise handlers, `await`, enclosing
+//! `try` blocks, callbacks (`map`, `forEach`, IIFEs), combinators (`Promise.all`), and — for
+//! APIs that report failure as a value — whether that value is read.
+
+use auditlint_core::facts::{
+    DropKind, GuardStep, Handler, HandlerBody, HandlerKind, Operation, SinkSyntax, ValueCheck,
+};
+use auditlint_core::Span;
+use tree_sitter::Node;
+
+use crate::effects::effects;
+use crate::syntax::{
+    callee_path, is_async, is_function, is_transparent, last_segment, literal_text, text,
+    unwrap_expr,
+};
+use crate::{first_parameter, Extractor};
+
+/// Steps beyond this many are not followed (a chain of thousands of `.then`s).
+const MAX_STEPS: usize = 256;
+
+enum Next {
+    /// Follow the error from this path index on (a combinator or a callback's call).
+    Continue(usize),
+    Done,
+}
+
+impl Extractor<'_> {
+    /// Analyses the call at the end of `path` (the ancestors of the call, then the call).
+    pub(crate) fn operation(&mut self, path: &[Node<'_>]) {
+        let top = path.len() - 1;
+        let op = path[top];
+        if !self.is_top(path, top) {
+            return;
+        }
+        let src = self.src;
+        let Some(function) = op.child_by_field_name("function") else {
+            return;
+        };
+        let callee = callee_path(function, src).unwrap_or_else(|| "?".to_string());
+        let (sink, promise_api) = self.chain_sink(op);
+        let value_fields: Option<&[&str]> = match &sink {
+            Some(SinkSyntax::HttpRequest { .. }) => Some(&["ok", "status", "statusText"]),
+            Some(s) if s.is_value_style() => Some(&["error", "status", "statusText"]),
+            _ => None,
+        };
+        let mut value_check = value_fields.map(|_| ValueCheck::Read);
+        let mut steps = Vec::new();
+        let mut is_promise = promise_api;
+        let mut cur = top;
+        let mut first = true;
+        while steps.len() < MAX_STEPS {
+            cur = self.promise_chain(path, cur, &mut steps, &mut is_promise);
+            let next = self.context(path, cur, &mut steps, first.then_some(value_fields).flatten(), &mut value_check);
+            first = false;
+            match next {
+                Next::Continue(at) => cur = at,
+                Next::Done => break,
+            }
+        }
+        let enclosing = path[..top]
+            .iter()
+            .rev()
+            .find(|n| is_function(n.kind()))
+            .and_then(|n| self.fn_ids.get(&n.id()).copied());
+        self.facts.ops.push(Operation {
+            span: span_of(op),
+            callee,
+            sink,
+            is_promise,
+            enclosing,
+            guard: steps,
+            value_check,
+        });
+    }
+
+    fn is_top(&self, path: &[Node<'_>], top: usize) -> bool {
+        let Some(parent) = top.checked_sub(1).map(|p| path[p]) else {
+            return true;
+        };
+        if parent.kind() != "member_expression"
+            || parent.child_by_field_name("object") != Some(path[top])
+        {
+            return true;
+        }
+        let property = parent
+            .child_by_field_name("property")
+            .map_or("", |p| text(p, self.src));
+        matches!(property, "then" | "catch" | "finally")
+    }
+
+    /// The sink named anywhere in the call chain, and whether the API is promise-only.
+    fn chain_sink(&self, op: Node<'_>) -> (Option<SinkSyntax>, bool) {
+        let src = self.src;
+        let mut calls = Vec::new();
+        let mut cur = op;
+        for _ in 0..256 {
+            match cur.kind() {
+                "call_expression" => {
+                    calls.push(cur);
+                    let Some(f) = cur.child_by_field_name("function") else { break };
+                    cur = f;
+                }
+                "member_expression" => {
+                    let Some(o) = cur.child_by_field_name("object") else { break };
+                    cur = o;
+                }
+                kind if is_transparent(kind) => cur = unwrap_expr(cur),
+                _ => break,
+            }
+        }
+        let mut sink = None;
+        let mut pending_table: Option<(String, &'static str)> = None;
+        let mut tagged = false;
+        let mut inserted = false;
+        for (position, call) in calls.iter().rev().enumerate() {
+            let Some(function) = call.child_by_field_name("function") else { continue };
+            let function = unwrap_expr(function);
+            let method = match function.kind() {
+                "member_expression" => function
+                    .child_by_field_name("property")
+                    .map_or("", |p| text(p, src)),
+                "identifier" => text(function, src),
+                _ => "",
+            };
+            let args = call.child_by_field_name("arguments");
+            let mut literals: Vec<String> = Vec::new();
+            let mut first_arg: Option<Node<'_>> = None;
+            if let Some(args) = args {
+                if args.kind() == "template_string" {
+                    tagged = true;
+                    literals.push(literal_text(args, src).unwrap_or("").to_string());
+                } else {
+                    let mut cursor = args.walk();
+                    for (i, arg) in args.named_children(&mut cursor).enumerate() {
+                        let arg = unwrap_expr(arg);
+                        if i == 0 {
+                            first_arg = Some(arg);
+                        }
+                        if let Some(lit) = self.literal_or_const(arg) {
+                            literals.push(lit);
+                        }
+                    }
+                }
+            }
+            let first_literal = first_arg.and_then(|a| self.literal_or_const(a));
+            if sink.is_none()
+                && let Some(table) = literals.iter().find_map(|l| crate::sql::insert_table(l))
+            {
+                sink = Some(SinkSyntax::SqlInsert { table });
+            }
+            match method {
+                "from" | "table" => {
+                    if let Some(t) = first_literal.clone() {
+                        let api = if method == "from" { "supabase" } else { "knex" };
+                        pending_table = Some((t, api));
+                    }
+                }
+                "insertInto" => {
+                    if let Some(table) = first_literal.clone() {
+                        sink = Some(SinkSyntax::BuilderInsert { table, api: "kysely" });
+                    }
+                }
+                "insert" | "upsert" => {
+                    inserted = true;
+                    if let Some((table, api)) = pending_table.take() {
+                        sink = Some(SinkSyntax::BuilderInsert { table, api });
+                    } else if let Some(arg) = first_arg
+                        && matches!(arg.kind(), "identifier" | "member_expression")
+                        && let Some(path) = callee_path(arg, src)
+                    {
+                        sink = Some(SinkSyntax::TableObjectInsert {
+                            object: last_segment(&path).to_string(),
+                        });
+                    }
+                }
+                "into" if inserted => {
+                    if let Some(table) = first_literal.clone() {
+                        sink = Some(SinkSyntax::BuilderInsert { table, api: "knex" });
+                    }
+                }
+                "create" | "createMany" | "upsert_" | "createManyAndReturn" => {
+                    if let Some(object) = function.child_by_field_name("object")
+                        && object.kind() == "member_expression"
+                        && let Some(model) = object.child_by_field_name("property")
+                    {
+                        sink = Some(SinkSyntax::ModelCreate {
+                            model: text(model, src).to_string(),
+                        });
+                    }
+                }
+                "rpc" => {
+                    if let Some(function) = first_literal.clone() {
+                        sink = Some(SinkSyntax::RemoteCall { function });
+                    }
+                }
+                "invoke" if callee_path(function, src).is_some_and(|p| p.contains("functions.")) => {
+                    if let Some(function) = first_literal.clone() {
+                        sink = Some(SinkSyntax::RemoteCall { function });
+                    }
+                }
+                "fetch" => {
+                    let receiver = callee_path(function, src).unwrap_or_default();
+                    let url = first_literal.clone().unwrap_or(receiver);
+                    sink = Some(SinkSyntax::HttpRequest { url });
+                }
+                _ => {}
+            }
+            // `knex("audit_trail").insert(..)`: a table named by the chain's first call.
+            if position == 0
+                && function.kind() == "identifier"
+                && method != "fetch"
+                && let Some(t) = first_literal
+                && pending_table.is_none()
+                && !t.contains(' ')
+            {
+                pending_table = Some((t, "knex"));
+            }
+        }
+        let promise_api = match &sink {
+            Some(SinkSyntax::SqlInsert { .. }) => {
+                tagged || callee_path(op, src).is_some_and(|p| p.contains("env.") || p.contains("DB."))
+            }
+            Some(_) => true,
+            None => false,
+        };
+        (sink, promise_api)
+    }
+
+    fn literal_or_const(&self, arg: Node<'_>) -> Option<String> {
+        if let Some(lit) = literal_text(arg, self.src) {
+            return Some(lit.to_string());
+        }
+        (arg.kind() == "identifier")
+            .then(|| self.consts.get(text(arg, self.src)).cloned())
+            .flatten()
+    }
+
+    /// `.then(ok, onRejected)`, `.catch(cb)`, `.finally(cb)` chained on `path[cur]`; returns the
+    /// index of the chain's end.
+    fn promise_chain(
+        &mut self,
+        path: &[Node<'_>],
+        mut cur: usize,
+        steps: &mut Vec<GuardStep>,
+        is_promise: &mut bool,
+    ) -> usize {
+        while cur >= 2 {
+            let member = path[cur - 1];
+            let call = path[cur - 2];
+            if member.kind() != "member_expression"
+                || member.child_by_field_name("object") != Some(path[cur])
+                || call.kind() != "call_expression"
+                || call.child_by_field_name("function") != Some(member)
+            {
+                break;
+            }
+            let Some(property) = member.child_by_field_name("property") else { break };
+            let args = call.child_by_field_name("arguments");
+            let arg = |i: usize| args.and_then(|a| a.named_child(i as u32));
+            let handler_arg = match text(property, self.src) {
+                "catch" => arg(0),
+                "then" => arg(1),
+                "finally" => None,
+                _ => break,
+            };
+            *is_promise = true;
+            if let Some(handler) = handler_arg {
+                steps.push(GuardStep::Handler(Handler {
+                    span: Span::new(property.start_byte(), call.end_byte()),
+                    kind: HandlerKind::RejectionCallback,
+                    body: self.callback_body(handler),
+                }));
+            }
+            cur -= 2;
+        }
+        cur
+    }
+
+    fn callback_body(&self, handler: Node<'_>) -> HandlerBody {
+        let handler = unwrap_expr(handler);
+        if is_function(handler.kind())
+            && let Some(body) = handler.child_by_field_name("body")
+        {
+            let error = first_parameter(handler, self.src);
+            return HandlerBody::Inline(effects(body, error.as_deref(), self.src));
+        }
+        HandlerBody::Reference(callee_path(handler, self.src).unwrap_or_else(|| "?".to_string()))
+    }
+
+    /// Where the value of `path[cur]` goes.
+    fn context(
+        &mut self,
+        path: &[Node<'_>],
+        mut cur: usize,
+        steps: &mut Vec<GuardStep>,
+        value_fields: Option<&[&str]>,
+        value_check: &mut Option<ValueCheck>,
+    ) -> Next {
+        for _ in 0..64 {
+            let Some(parent) = cur.checked_sub(1) else {
+                return Next::Done;
+            };
+            let node = path[parent];
+            let child = path[cur];
+            match node.kind() {
+                kind if is_transparent(kind) => cur = parent,
+                "binary_expression" | "sequence_expression" => cur = parent,
+                "ternary_expression" if node.child_by_field_name("condition") != Some(child) => {
+                    cur = parent;
+                }
+                "await_expression" => {
+                    steps.push(GuardStep::Await);
+                    if let Some(fields) = value_fields {
+                        *value_check = Some(self.value_check(path, parent, fields));
+                    }
+                    return self.try_walk(path, parent, steps);
+                }
+                "expression_statement" => {
+                    steps.push(GuardStep::Dropped {
+                        span: span_of(path[path.len() - 1]),
+                        how: DropKind::Statement,
+                    });
+                    if value_fields.is_some() {
+                        *value_check = None;
+                    }
+                    return self.try_walk(path, parent, steps);
+                }
+                "unary_expression" if text(node, self.src).starts_with("void") => {
+                    steps.push(GuardStep::Dropped {
+                        span: span_of(node),
+                        how: DropKind::Void,
+                    });
+                    if value_fields.is_some() {
+                        *value_check = None;
+                    }
+                    return self.try_walk(path, parent, steps);
+                }
+                "return_statement" => {
+                    steps.push(GuardStep::Returned);
+                    return self.try_walk(path, parent, steps);
+                }
+                "arrow_function" => {
+                    steps.push(GuardStep::Returned);
+                    return self.try_walk(path, cur, steps);
+                }
+                "array" => {
+                    // `Promise.all([a(), b()])`
+                    if parent >= 2
+                        && path[parent - 1].kind() == "arguments"
+                        && let Some(next) = self.combinator(path, parent - 2, steps)
+                    {
+                        return next;
+                    }
+                    steps.push(GuardStep::Stored);
+                    return self.try_walk(path, parent, steps);
+                }
+                "arguments" => {
+                    if parent >= 1
+                        && let Some(next) = self.combinator(path, parent - 1, steps)
+                    {
+                        return next;
+                    }
+                    steps.push(GuardStep::Stored);
+                    return self.try_walk(path, parent, steps);
+                }
+                _ => {
+                    steps.push(GuardStep::Stored);
+                    return self.try_walk(path, parent, steps);
+                }
+            }
+        }
+        Next::Done
+    }
+
+    /// `Promise.all/race/any(..)` carry the rejection on; `allSettled` captures it;
+    /// `waitUntil` drops it. `None` for any other call.
+    fn combinator(&mut self, path: &[Node<'_>], call: usize, steps: &mut Vec<GuardStep>) -> Option<Next> {
+        let node = path[call];
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let callee = callee_path(node.child_by_field_name("function")?, self.src)?;
+        match callee.as_str() {
+            "Promise.all" | "Promise.race" | "Promise.any" => Some(Next::Continue(call)),
+            "Promise.allSettled" => {
+                let read = self.settled_read(path, call);
+                steps.push(GuardStep::Settled { span: span_of(node), read });
+                Some(self.try_walk(path, call, steps))
+            }
+            _ if last_segment(&callee) == "waitUntil" => {
+                steps.push(GuardStep::Dropped {
+                    span: span_of(node),
+                    how: DropKind::WaitUntil,
+                });
+                Some(self.try_walk(path, call, steps))
+            }
+            _ => None,
+        }
+    }
+
+    /// Enclosing `try` blocks up to the function boundary, then the boundary itself.
+    fn try_walk(&mut self, path: &[Node<'_>], from: usize, steps: &mut Vec<GuardStep>) -> Next {
+        let mut i = from;
+        while i > 0 {
+            let at = i - 1;
+            let node = path[at];
+            let child = path[i];
+            if is_function(node.kind()) {
+                return self.boundary(path, at, steps);
+            }
+            if node.kind() == "try_statement"
+                && node.child_by_field_name("body") == Some(child)
+                && let Some(clause) = node.child_by_field_name("handler")
+            {
+                let error = clause
+                    .child_by_field_name("parameter")
+                    .filter(|p| p.kind() == "identifier")
+                    .map(|p| text(p, self.src).to_string());
+                let body = clause
+                    .child_by_field_name("body")
+                    .map(|b| effects(b, error.as_deref(), self.src))
+                    .unwrap_or_default();
+                steps.push(GuardStep::Handler(Handler {
+                    span: span_of(clause),
+                    kind: HandlerKind::CatchClause,
+                    body: HandlerBody::Inline(body),
+                }));
+            }
+            i = at;
+        }
+        steps.push(GuardStep::Exit(None));
+        Next::Done
+    }
+
+    /// The error leaves function `path[at]`: a named function (its callers), a callback of
+    /// `map`/`forEach` or an IIFE (followed on), or a callback handed to other code.
+    fn boundary(&mut self, path: &[Node<'_>], at: usize, steps: &mut Vec<GuardStep>) -> Next {
+        let function = path[at];
+        let id = self.fn_ids.get(&function.id()).copied();
+        let named = id.is_some_and(|id| self.facts.functions[id as usize].name.is_some());
+        if !named {
+            let mut parent = at;
+            while parent > 0 && is_transparent(path[parent - 1].kind()) {
+                parent -= 1;
+            }
+            let Some(p) = parent.checked_sub(1) else {
+                steps.push(GuardStep::Exit(id));
+                return Next::Done;
+            };
+            let is_async = is_async(function);
+            match path[p].kind() {
+                "arguments" if p >= 1 => {
+                    let call = path[p - 1];
+                    let method = call
+                        .child_by_field_name("function")
+                        .and_then(|f| callee_path(f, self.src))
+                        .map(|c| last_segment(&c).to_string())
+                        .unwrap_or_default();
+                    match method.as_str() {
+                        "map" | "flatMap" => {
+                            steps.push(GuardStep::Callback { is_async });
+                            return Next::Continue(p - 1);
+                        }
+                        "forEach" => {
+                            steps.push(GuardStep::Callback { is_async });
+                            steps.push(GuardStep::Dropped {
+                                span: span_of(call),
+                                how: DropKind::ForEach,
+                            });
+                            return Next::Continue(p - 1);
+                        }
+                        _ => {
+                            steps.push(GuardStep::PassedOn);
+                            return Next::Done;
+                        }
+                    }
+                }
+                "call_expression" => {
+                    // `(async () => { … })()`
+                    steps.push(GuardStep::Callback { is_async });
+                    return Next::Continue(p);
+                }
+                _ => {}
+            }
+        }
+        steps.push(GuardStep::Exit(id));
+        Next::Done
+    }
+
+    /// Is the awaited result of a value-style API (`path[await_at]`) checked?
+    fn value_check(&self, path: &[Node<'_>], await_at: usize, fields: &[&str]) -> ValueCheck {
+        let awaited = path[await_at];
+        let mut parent = await_at;
+        while parent > 0 && is_transparent(path[parent - 1].kind()) {
+            parent -= 1;
+        }
+        let Some(p) = parent.checked_sub(1) else {
+            return ValueCheck::Read;
+        };
+        let holder = path[p];
+        match holder.kind() {
+            "expression_statement" => ValueCheck::Unread { span: span_of(awaited) },
+            "variable_declarator" => {
+                let Some(name) = holder.child_by_field_name("name") else {
+                    return ValueCheck::Read;
+                };
+                let scope = scope_of(path, p);
+                match name.kind() {
+                    "identifier" => {
+                        let name_text = text(name, self.src);
+                        if self.result_read(scope, name, name_text, fields) {
+                            ValueCheck::Read
+                        } else {
+                            ValueCheck::Unread { span: span_of(holder) }
+                        }
+                    }
+                    "object_pattern" => {
+                        let mut cursor = name.walk();
+                        for prop in name.named_children(&mut cursor) {
+                            let binding = match prop.kind() {
+                                "shorthand_property_identifier_pattern"
+                                    if fields.contains(&text(prop, self.src)) =>
+                                {
+                                    Some(prop)
+                                }
+                                "pair_pattern"
+                                    if prop
+                                        .child_by_field_name("key")
+                                        .is_some_and(|k| fields.contains(&text(k, self.src))) =>
+                                {
+                                    prop.child_by_field_name("value")
+                                }
+                                "rest_pattern" => return ValueCheck::Read,
+                                _ => None,
+                            };
+                            if let Some(binding) = binding
+                                && self.identifier_used(scope, binding)
+                            {
+                                return ValueCheck::Read;
+                            }
+                        }
+                        ValueCheck::Unread { span: span_of(holder) }
+                    }
+                    _ => ValueCheck::Read,
+                }
+            }
+            _ => ValueCheck::Read,
+        }
+    }
+
+    /// Is variable `decl` (named `name`) read for one of `fields`, or used whole?
+    fn result_read(&self, scope: Node<'_>, decl: Node<'_>, name: &str, fields: &[&str]) -> bool {
+        let mut stack: Vec<(Node<'_>, Option<Node<'_>>)> = vec![(scope, None)];
+        let mut visited = 0;
+        while let Some((node, parent)) = stack.pop() {
+            visited += 1;
+            if visited > 200_000 {
+                return true;
+            }
+            if node.kind() == "identifier" && node != decl && text(node, self.src) == name {
+                let Some(parent) = parent else { return true };
+                if parent.kind() == "member_expression"
+                    && parent.child_by_field_name("object") == Some(node)
+                {
+                    let property = parent
+                        .child_by_field_name("property")
+                        .map_or("", |p| text(p, self.src));
+                    if fields.contains(&property) {
+                        return true;
+                    }
+                } else {
+                    // Returned, passed on, stored: the reader's business.
+                    return true;
+                }
+            }
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                stack.push((child, Some(node)));
+            }
+        }
+        false
+    }
+
+    /// Is the identifier bound at `binding` used anywhere else in `scope`?
+    fn identifier_used(&self, scope: Node<'_>, binding: Node<'_>) -> bool {
+        let name = text(binding, self.src);
+        let mut stack = vec![scope];
+        let mut visited = 0;
+        while let Some(node) = stack.pop() {
+            visited += 1;
+            if visited > 200_000 {
+                return true;
+            }
+            if matches!(node.kind(), "identifier" | "shorthand_property_identifier")
+                && node != binding
+                && text(node, self.src) == name
+            {
+                return true;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
+    }
+
+    /// Are the results of `Promise.allSettled` at `path[call]` read?
+    fn settled_read(&self, path: &[Node<'_>], call: usize) -> bool {
+        let mut at = call;
+        while at > 0 && (is_transparent(path[at - 1].kind()) || path[at - 1].kind() == "await_expression") {
+            at -= 1;
+        }
+        let Some(p) = at.checked_sub(1) else { return true };
+        match path[p].kind() {
+            "expression_statement" => false,
+            "variable_declarator" => path[p]
+                .child_by_field_name("name")
+                .is_none_or(|name| self.identifier_used(scope_of(path, p), name)),
+            _ => true,
+        }
+    }
+}
+
+/// The innermost function (or the program) containing `path[at]`.
+fn scope_of<'t>(path: &[Node<'t>], at: usize) -> Node<'t> {
+    path[..at]
+        .iter()
+        .rev()
+        .find(|n| is_function(n.kind()))
+        .copied()
+        .unwrap_or(path[0])
+}
+
+fn span_of(node: Node<'_>) -> Span {
+    Span::new(node.start_byte(), node.end_byte())
+}

@@ -1,0 +1,511 @@
+//! The TypeScript/JavaScript front end: one file's text → [`FileFacts`].
+//!
+//! One tree-sitter parse, then iterative walks only (a cursor and explicit stacks): no input
+//! can overflow the stack. Nesting deeper than [`MAX_DEPTH`] is not analysed and is reported
+//! through [`FileFacts::truncated_at_depth`].
+
+mod effects;
+mod guard;
+mod sql;
+mod syntax;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use auditlint_core::facts::{Export, FileFacts, FnId, Function, Import, Imported, Language, TableObject};
+use auditlint_core::Span;
+use tree_sitter::{Node, Parser, Tree};
+
+use crate::syntax::{callee_path, is_async, is_function, literal_text, string_text, text, unwrap_expr};
+
+pub use sql::insert_table;
+
+/// Deeper nesting than this is cut off (and reported): real code stays far below it.
+pub const MAX_DEPTH: usize = 1_000;
+
+/// Function bodies larger than this are not summarised as by-reference handlers.
+const MAX_HANDLER_FUNCTION_BYTES: usize = 4_000;
+
+/// Which grammar a file needs.
+pub fn language_of(path: &str) -> Option<Language> {
+    let ext = path.rsplit_once('.').map(|(_, e)| e)?;
+    match ext {
+        "ts" | "mts" | "cts" => Some(Language::TypeScript),
+        "tsx" => Some(Language::Tsx),
+        "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
+        _ => None,
+    }
+}
+
+thread_local! {
+    static PARSERS: RefCell<(Option<Parser>, Option<Parser>)> = const { RefCell::new((None, None)) };
+}
+
+fn parse(source: &str, language: Language) -> Option<Tree> {
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let (slot, grammar) = match language {
+            Language::TypeScript => (&mut parsers.0, tree_sitter_typescript::LANGUAGE_TYPESCRIPT),
+            // JavaScript may contain JSX: the TSX grammar reads both.
+            _ => (&mut parsers.1, tree_sitter_typescript::LANGUAGE_TSX),
+        };
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser.set_language(&grammar.into()).ok()?;
+            *slot = Some(parser);
+        }
+        slot.as_mut()?.parse(source, None)
+    })
+}
+
+/// Parses `source` and extracts its facts. `None` when the parser gave up entirely.
+pub fn extract(source: &str, language: Language) -> Option<FileFacts> {
+    let tree = parse(source, language)?;
+    let mut extractor = Extractor {
+        src: source,
+        facts: FileFacts::default(),
+        fn_ids: HashMap::new(),
+        consts: HashMap::new(),
+    };
+    extractor.collect_consts(tree.root_node());
+    extractor.walk(tree.root_node());
+    Some(extractor.facts)
+}
+
+pub(crate) struct Extractor<'s> {
+    pub(crate) src: &'s str,
+    pub(crate) facts: FileFacts,
+    /// Function node id → its index in `facts.functions`.
+    pub(crate) fn_ids: HashMap<usize, FnId>,
+    /// `const X = "…"`: string constants, so `db.prepare(INSERT_AUDIT)` is seen through.
+    pub(crate) consts: HashMap<String, String>,
+}
+
+impl<'s> Extractor<'s> {
+    /// First pass: string constants and syntax errors.
+    fn collect_consts(&mut self, root: Node<'_>) {
+        let mut cursor = root.walk();
+        let mut depth = 0usize;
+        loop {
+            let node = cursor.node();
+            if node.is_error() || node.is_missing() {
+                if self.facts.syntax_errors.len() < 100 {
+                    self.facts
+                        .syntax_errors
+                        .push(Span::new(node.start_byte(), node.end_byte()));
+                }
+            } else if node.kind() == "variable_declarator"
+                && let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                )
+                && name.kind() == "identifier"
+                && let Some(literal) = literal_text(unwrap_expr(value), self.src)
+            {
+                self.consts
+                    .insert(text(name, self.src).to_string(), literal.to_string());
+            }
+            let descend = node.has_error() || node.kind() != "string";
+            if descend && depth < MAX_DEPTH && cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return;
+                }
+                depth -= 1;
+            }
+        }
+    }
+
+    /// Second pass: functions, imports, exports, table objects and operations, with the
+    /// ancestors of the current node on an explicit stack.
+    fn walk(&mut self, root: Node<'_>) {
+        let mut cursor = root.walk();
+        let mut stack: Vec<Node<'_>> = Vec::new();
+        loop {
+            let node = cursor.node();
+            self.visit(node, &mut stack);
+            let leaf = matches!(node.kind(), "string" | "template_string" | "comment" | "regex");
+            if !leaf && cursor.goto_first_child() {
+                stack.push(node);
+                if stack.len() > MAX_DEPTH {
+                    self.facts.truncated_at_depth = Some(MAX_DEPTH as u32);
+                    cursor.goto_parent();
+                    stack.pop();
+                } else {
+                    continue;
+                }
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return;
+                }
+                stack.pop();
+            }
+        }
+    }
+
+    fn visit<'t>(&mut self, node: Node<'t>, stack: &mut Vec<Node<'t>>) {
+        let kind = node.kind();
+        if is_function(kind) {
+            self.function(node, stack);
+            return;
+        }
+        match kind {
+            "call_expression" => {
+                stack.push(node);
+                self.operation(stack);
+                stack.pop();
+            }
+            "import_statement" => self.import(node),
+            "export_statement" => self.export(node),
+            "variable_declarator" => self.declarator(node),
+            _ => {}
+        }
+    }
+
+    fn function<'t>(&mut self, node: Node<'t>, stack: &[Node<'t>]) {
+        let src = self.src;
+        let parent = stack.last().copied();
+        let mut class = None;
+        let name = match node.kind() {
+            "function_declaration" | "generator_function_declaration" => node
+                .child_by_field_name("name")
+                .map(|n| text(n, src).to_string()),
+            "method_definition" => {
+                class = enclosing_class(stack, src);
+                node.child_by_field_name("name")
+                    .map(|n| text(n, src).to_string())
+            }
+            _ => parent.and_then(|p| self.binding_name(node, p, stack, &mut class)),
+        };
+        let name = name.or_else(|| {
+            // `export default function () {}`
+            parent
+                .filter(|p| p.kind() == "export_statement" && text(*p, src).contains("default"))
+                .map(|_| "default".to_string())
+        });
+        let span = node
+            .child_by_field_name("name")
+            .map_or_else(|| head_span(node), |n| Span::new(n.start_byte(), n.end_byte()));
+        let effects = node
+            .child_by_field_name("body")
+            .filter(|b| b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some())
+            .map(|body| {
+                let error = first_parameter(node, src);
+                effects::effects(body, error.as_deref(), src)
+            });
+        let id = self.facts.functions.len() as FnId;
+        self.fn_ids.insert(node.id(), id);
+        self.facts.functions.push(Function {
+            name,
+            class,
+            span,
+            is_async: is_async(node),
+            effects,
+        });
+    }
+
+    /// The name a function expression is bound to: `const f = …`, `{ f: … }`, `f = …`,
+    /// a class field `f = async () => …`.
+    fn binding_name<'t>(
+        &self,
+        node: Node<'t>,
+        parent: Node<'t>,
+        stack: &[Node<'t>],
+        class: &mut Option<String>,
+    ) -> Option<String> {
+        let src = self.src;
+        // Skip `(…)`/`as` wrappers between the function and its binding.
+        let mut parent = parent;
+        let mut at = stack.len();
+        while crate::syntax::is_transparent(parent.kind()) && at > 1 {
+            at -= 1;
+            parent = stack[at - 1];
+        }
+        let value_is_node = |field: &str| {
+            parent
+                .child_by_field_name(field)
+                .is_some_and(|v| unwrap_expr(v) == node)
+        };
+        match parent.kind() {
+            "variable_declarator" if value_is_node("value") => parent
+                .child_by_field_name("name")
+                .filter(|n| n.kind() == "identifier")
+                .map(|n| text(n, src).to_string()),
+            "pair" if value_is_node("value") => parent
+                .child_by_field_name("key")
+                .map(|k| text(k, src).trim_matches(['"', '\'']).to_string()),
+            "assignment_expression" if value_is_node("right") => parent
+                .child_by_field_name("left")
+                .and_then(|l| callee_path(l, src))
+                .map(|p| syntax::last_segment(&p).to_string()),
+            "public_field_definition" | "field_definition" => {
+                *class = enclosing_class(stack, src);
+                parent
+                    .child_by_field_name("name")
+                    .or_else(|| parent.child_by_field_name("property"))
+                    .map(|n| text(n, src).to_string())
+            }
+            _ => None,
+        }
+    }
+
+    fn import(&mut self, node: Node<'_>) {
+        let src = self.src;
+        let Some(source) = node.child_by_field_name("source") else {
+            return;
+        };
+        let source = string_text(source, src).to_string();
+        let mut cursor = node.walk();
+        let Some(clause) = node
+            .named_children(&mut cursor)
+            .find(|c| c.kind() == "import_clause")
+        else {
+            return;
+        };
+        let mut cursor = clause.walk();
+        for part in clause.named_children(&mut cursor) {
+            match part.kind() {
+                "identifier" => self.facts.imports.push(Import {
+                    local: text(part, src).to_string(),
+                    imported: Imported::Default,
+                    source: source.clone(),
+                }),
+                "namespace_import" => {
+                    if let Some(local) = part.named_child(0) {
+                        self.facts.imports.push(Import {
+                            local: text(local, src).to_string(),
+                            imported: Imported::Namespace,
+                            source: source.clone(),
+                        });
+                    }
+                }
+                "named_imports" => {
+                    let mut c = part.walk();
+                    for spec in part.named_children(&mut c) {
+                        if spec.kind() != "import_specifier" {
+                            continue;
+                        }
+                        let Some(name) = spec.child_by_field_name("name") else {
+                            continue;
+                        };
+                        let name = string_or_ident(name, src);
+                        let local = spec
+                            .child_by_field_name("alias")
+                            .map_or_else(|| name.clone(), |a| text(a, src).to_string());
+                        let imported = if name == "default" {
+                            Imported::Default
+                        } else {
+                            Imported::Named(name)
+                        };
+                        self.facts.imports.push(Import {
+                            local,
+                            imported,
+                            source: source.clone(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn export(&mut self, node: Node<'_>) {
+        let src = self.src;
+        let source = node
+            .child_by_field_name("source")
+            .map(|s| string_text(s, src).to_string());
+        let is_default = {
+            let mut cursor = node.walk();
+            node.children(&mut cursor).any(|c| c.kind() == "default")
+        };
+        if let Some(declaration) = node.child_by_field_name("declaration") {
+            let names = declared_names(declaration, src);
+            for name in names {
+                let exported = if is_default { "default".to_string() } else { name.clone() };
+                self.facts.exports.push(Export::Local { exported, local: name });
+            }
+            return;
+        }
+        if let Some(value) = node.child_by_field_name("value") {
+            if is_default {
+                let local = match unwrap_expr(value).kind() {
+                    "identifier" => text(value, src).to_string(),
+                    _ => "default".to_string(),
+                };
+                self.facts.exports.push(Export::Local {
+                    exported: "default".to_string(),
+                    local,
+                });
+            }
+            return;
+        }
+        let mut cursor = node.walk();
+        let clause = node
+            .named_children(&mut cursor)
+            .find(|c| c.kind() == "export_clause");
+        let Some(clause) = clause else {
+            if let Some(source) = source {
+                // `export * from "./x"` (`export * as ns` is a namespace: not followed).
+                if !text(node, src).contains(" as ") {
+                    self.facts.exports.push(Export::All { source });
+                }
+            }
+            return;
+        };
+        let mut c = clause.walk();
+        for spec in clause.named_children(&mut c) {
+            if spec.kind() != "export_specifier" {
+                continue;
+            }
+            let Some(name) = spec.child_by_field_name("name") else {
+                continue;
+            };
+            let name = string_or_ident(name, src);
+            let exported = spec
+                .child_by_field_name("alias")
+                .map_or_else(|| name.clone(), |a| string_or_ident(a, src));
+            self.facts.exports.push(match &source {
+                Some(source) => Export::From {
+                    exported,
+                    imported: name,
+                    source: source.clone(),
+                },
+                None => Export::Local {
+                    exported,
+                    local: name,
+                },
+            });
+        }
+    }
+
+    /// `const auditLogs = pgTable("audit_logs", …)`; `const { log } = require("./audit")`.
+    fn declarator(&mut self, node: Node<'_>) {
+        let src = self.src;
+        let (Some(name), Some(value)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("value"),
+        ) else {
+            return;
+        };
+        let value = unwrap_expr(value);
+        if value.kind() != "call_expression" {
+            return;
+        }
+        let Some(function) = value.child_by_field_name("function") else {
+            return;
+        };
+        let callee = callee_path(function, src).unwrap_or_default();
+        let first_arg = value
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .and_then(|a| literal_text(a, src));
+        let Some(first_arg) = first_arg else { return };
+        let last = syntax::last_segment(&callee);
+        if matches!(last, "pgTable" | "sqliteTable" | "mysqlTable" | "table") && name.kind() == "identifier" {
+            self.facts.table_objects.push(TableObject {
+                name: text(name, src).to_string(),
+                table: first_arg.to_string(),
+                span: Span::new(name.start_byte(), name.end_byte()),
+            });
+        } else if callee == "require" {
+            let source = first_arg.to_string();
+            match name.kind() {
+                "identifier" => self.facts.imports.push(Import {
+                    local: text(name, src).to_string(),
+                    imported: Imported::Namespace,
+                    source,
+                }),
+                "object_pattern" => {
+                    let mut cursor = name.walk();
+                    for prop in name.named_children(&mut cursor) {
+                        let (imported, local) = match prop.kind() {
+                            "shorthand_property_identifier_pattern" => {
+                                (text(prop, src).to_string(), text(prop, src).to_string())
+                            }
+                            "pair_pattern" => {
+                                let (Some(k), Some(v)) = (
+                                    prop.child_by_field_name("key"),
+                                    prop.child_by_field_name("value"),
+                                ) else {
+                                    continue;
+                                };
+                                (text(k, src).to_string(), text(v, src).to_string())
+                            }
+                            _ => continue,
+                        };
+                        self.facts.imports.push(Import {
+                            local,
+                            imported: Imported::Named(imported),
+                            source: source.clone(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn string_or_ident(node: Node<'_>, src: &str) -> String {
+    if node.kind() == "string" {
+        string_text(node, src).to_string()
+    } else {
+        text(node, src).to_string()
+    }
+}
+
+/// Names a declaration introduces: `function f`, `const f = …, g = …`, `class C`.
+fn declared_names(declaration: Node<'_>, src: &str) -> Vec<String> {
+    match declaration.kind() {
+        "lexical_declaration" | "variable_declaration" => {
+            let mut cursor = declaration.walk();
+            declaration
+                .named_children(&mut cursor)
+                .filter(|d| d.kind() == "variable_declarator")
+                .filter_map(|d| d.child_by_field_name("name"))
+                .filter(|n| n.kind() == "identifier")
+                .map(|n| text(n, src).to_string())
+                .collect()
+        }
+        _ => declaration
+            .child_by_field_name("name")
+            .map(|n| vec![text(n, src).to_string()])
+            .unwrap_or_default(),
+    }
+}
+
+fn enclosing_class(stack: &[Node<'_>], src: &str) -> Option<String> {
+    stack
+        .iter()
+        .rev()
+        .find(|n| matches!(n.kind(), "class_declaration" | "class" | "abstract_class_declaration"))
+        .and_then(|c| c.child_by_field_name("name"))
+        .map(|n| text(n, src).to_string())
+}
+
+pub(crate) fn first_parameter(function: Node<'_>, src: &str) -> Option<String> {
+    if let Some(single) = function.child_by_field_name("parameter") {
+        return Some(text(single, src).to_string());
+    }
+    let params = function.child_by_field_name("parameters")?;
+    let first = params.named_child(0)?;
+    let pattern = first.child_by_field_name("pattern").unwrap_or(first);
+    (pattern.kind() == "identifier").then(|| text(pattern, src).to_string())
+}
+
+/// The first line of a node, capped: where to point at an anonymous function.
+fn head_span(node: Node<'_>) -> Span {
+    let start = node.start_byte();
+    let end = node.end_byte().min(start + 40);
+    Span::new(start, end)
+}

@@ -1,0 +1,123 @@
+//! Small helpers over tree-sitter nodes: text, callee paths, wrappers. All iterative.
+
+use tree_sitter::Node;
+
+pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+    src.get(node.byte_range()).unwrap_or("")
+}
+
+/// Expression wrappers that do not change a value: `(x)`, `x as T`, `x!`, `x satisfies T`.
+pub fn is_transparent(kind: &str) -> bool {
+    matches!(
+        kind,
+        "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "type_assertion"
+    )
+}
+
+/// Strips transparent wrappers downwards.
+pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
+    for _ in 0..64 {
+        if !is_transparent(node.kind()) {
+            break;
+        }
+        let Some(inner) = node.named_child(0).filter(|c| c.kind() != "comment") else {
+            break;
+        };
+        // `x as T`: the expression is the first named child.
+        node = inner;
+    }
+    node
+}
+
+pub fn is_function(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_declaration"
+            | "generator_function_declaration"
+            | "function_expression"
+            | "function"
+            | "generator_function"
+            | "arrow_function"
+            | "method_definition"
+    )
+}
+
+/// A dotted path for a callee expression: `this.audit.record`, `env.DB.prepare().bind().run`,
+/// `a[]` for computed members. `None` for anything else (a call on a literal, …).
+pub fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = node;
+    for _ in 0..256 {
+        match cur.kind() {
+            "identifier" | "this" | "super" | "property_identifier" => {
+                parts.push(text(cur, src).to_string());
+                break;
+            }
+            "member_expression" => {
+                let property = cur.child_by_field_name("property")?;
+                parts.push(text(property, src).to_string());
+                cur = cur.child_by_field_name("object")?;
+            }
+            "subscript_expression" => {
+                let index = cur.child_by_field_name("index");
+                let name = index
+                    .filter(|i| i.kind() == "string")
+                    .map(|i| string_text(i, src).to_string())
+                    .unwrap_or_else(|| "[]".to_string());
+                parts.push(name);
+                cur = cur.child_by_field_name("object")?;
+            }
+            "call_expression" => {
+                parts.push("()".to_string());
+                cur = cur.child_by_field_name("function")?;
+            }
+            kind if is_transparent(kind) => cur = unwrap_expr(cur),
+            _ => return None,
+        }
+    }
+    let mut out = String::new();
+    for part in parts.iter().rev() {
+        if part == "()" {
+            out.push_str("()");
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The text inside a string literal's quotes (escapes left as written).
+pub fn string_text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+    let raw = text(node, src);
+    if raw.len() >= 2 {
+        &raw[1..raw.len() - 1]
+    } else {
+        ""
+    }
+}
+
+/// A string or template literal's text (substitutions kept as written).
+pub fn literal_text<'s>(node: Node<'_>, src: &'s str) -> Option<&'s str> {
+    match node.kind() {
+        "string" | "template_string" => Some(string_text(node, src)),
+        _ => None,
+    }
+}
+
+/// The last segment of a callee: `Promise.all` → `all`.
+pub fn last_segment(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// True when `node` is an `async` function.
+pub fn is_async(node: Node<'_>) -> bool {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).any(|c| c.kind() == "async")
+}
