@@ -1,0 +1,139 @@
+//! Discovery: a gitignore-aware parallel walk of the project that never follows a symlink.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use auditlint_core::{Config, FileError};
+use ignore::{WalkBuilder, WalkState};
+
+use crate::paths::slash;
+
+pub struct Discovered {
+    /// Project-relative source files, sorted.
+    pub sources: Vec<String>,
+    /// `package.json` and `tsconfig.json` files, sorted.
+    pub manifests: Vec<String>,
+}
+
+const SOURCE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
+
+pub fn is_source(path: &str) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| SOURCE_EXTENSIONS.contains(&ext))
+}
+
+enum Found {
+    Source(String),
+    Manifest(String),
+    Error(FileError),
+}
+
+pub fn discover(root: &Path, config: &Config, errors: &mut Vec<FileError>) -> Discovered {
+    let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
+    let exclude = config.exclude.clone();
+    let excluded = move |rel: &str, is_dir: bool| {
+        exclude.is_match(rel) || (is_dir && exclude.is_match(format!("{rel}/_")))
+    };
+    let walk_root = root.to_path_buf();
+    WalkBuilder::new(root)
+        .follow_links(false)
+        .require_git(false)
+        .hidden(true)
+        .filter_entry(move |entry| {
+            let Ok(rel) = entry.path().strip_prefix(&walk_root) else {
+                return true;
+            };
+            let rel = slash(rel);
+            rel.is_empty() || !excluded(&rel, entry.file_type().is_some_and(|t| t.is_dir()))
+        })
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                let item = match entry {
+                    Err(err) => Some(Found::Error(walk_error(root, &err))),
+                    Ok(entry) => classify(root, entry.path(), entry.path_is_symlink(), entry.file_type()),
+                };
+                if let Some(item) = item
+                    && let Ok(mut found) = found.lock()
+                {
+                    found.push(item);
+                }
+                WalkState::Continue
+            })
+        });
+    let mut sources = Vec::new();
+    let mut manifests = Vec::new();
+    for item in found.into_inner().unwrap_or_default() {
+        match item {
+            Found::Source(p) => sources.push(p),
+            Found::Manifest(p) => manifests.push(p),
+            Found::Error(e) => errors.push(e),
+        }
+    }
+    sources.sort();
+    manifests.sort();
+    Discovered { sources, manifests }
+}
+
+fn classify(
+    root: &Path,
+    path: &Path,
+    is_symlink: bool,
+    file_type: Option<std::fs::FileType>,
+) -> Option<Found> {
+    let rel = slash(path.strip_prefix(root).ok()?);
+    if is_symlink {
+        // Never followed: a link inside the project is checked at its target; one leaving the
+        // project, dangling or looping is reported so nothing is skipped silently.
+        return match path.canonicalize() {
+            Err(err) => Some(Found::Error(FileError {
+                path: rel,
+                message: format!("symlink not followed: it is dangling or loops ({err})"),
+            })),
+            Ok(target) if !target.starts_with(root) => {
+                let relevant = target.is_dir() || is_source(&rel);
+                relevant.then(|| {
+                    Found::Error(FileError {
+                        path: rel,
+                        message: "symlink not followed: it points outside the project".into(),
+                    })
+                })
+            }
+            Ok(_) => None,
+        };
+    }
+    if !file_type.is_some_and(|t| t.is_file()) {
+        return None;
+    }
+    let name = rel.rsplit('/').next().unwrap_or(&rel);
+    if name == "package.json" || name == "tsconfig.json" {
+        return Some(Found::Manifest(rel));
+    }
+    is_source(&rel).then_some(Found::Source(rel))
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> FileError {
+    let mut path = None;
+    let mut current = err;
+    loop {
+        match current {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.clone());
+                current = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                current = err;
+            }
+            _ => break,
+        }
+    }
+    let rel = path
+        .as_deref()
+        .and_then(|p| p.strip_prefix(root).ok())
+        .map_or_else(|| "<walk>".to_string(), slash);
+    FileError {
+        path: rel,
+        message: format!("cannot read: {current}"),
+    }
+}

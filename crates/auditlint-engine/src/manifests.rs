@@ -1,0 +1,91 @@
+//! `package.json` and `tsconfig.json`: the data module resolution needs.
+
+use std::collections::BTreeMap;
+
+use auditlint_core::resolve::{Package, TsConfig, join};
+use serde_json::Value;
+
+/// Parses JSON with comments and trailing commas (tsconfig files have both).
+pub fn parse_jsonc(text: &str) -> Result<Value, String> {
+    let options = jsonc_parser::ParseOptions::default();
+    jsonc_parser::parse_to_serde_value::<Value>(text, &options).map_err(|err| err.to_string())
+}
+
+/// A workspace package from its `package.json` at `dir` (project-relative).
+pub fn package(dir: &str, json: &Value) -> Option<Package> {
+    let name = json.get("name")?.as_str()?.to_string();
+    let mut exports = BTreeMap::new();
+    match json.get("exports") {
+        Some(Value::String(target)) => {
+            exports.insert(".".to_string(), target.clone());
+        }
+        Some(Value::Object(map)) => {
+            let subpaths = map.keys().any(|k| k.starts_with('.'));
+            if subpaths {
+                for (key, value) in map {
+                    if let Some(target) = pick_condition(value) {
+                        exports.insert(key.clone(), target);
+                    }
+                }
+            } else if let Some(target) = pick_condition(&Value::Object(map.clone())) {
+                exports.insert(".".to_string(), target);
+            }
+        }
+        _ => {}
+    }
+    let entries = ["source", "types", "typings", "module", "main"]
+        .iter()
+        .filter_map(|k| json.get(*k)?.as_str().map(str::to_string))
+        .collect();
+    Some(Package {
+        name,
+        dir: dir.to_string(),
+        exports,
+        entries,
+    })
+}
+
+/// The target of an `exports` entry: a string, or the first usable condition.
+fn pick_condition(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(map) => ["source", "types", "import", "module", "default", "require", "node"]
+            .iter()
+            .find_map(|k| map.get(*k).and_then(pick_condition)),
+        Value::Array(items) => items.iter().find_map(pick_condition),
+        _ => None,
+    }
+}
+
+/// `compilerOptions.baseUrl` and `paths` of a tsconfig at `dir`.
+pub fn tsconfig(dir: &str, json: &Value) -> TsConfig {
+    let options = json.get("compilerOptions");
+    let base_url = options
+        .and_then(|o| o.get("baseUrl"))
+        .and_then(Value::as_str)
+        .map(|b| join(dir, b));
+    let paths = options
+        .and_then(|o| o.get("paths"))
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .map(|(pattern, targets)| {
+                    let targets = targets
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|t| t.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (pattern.clone(), targets)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    TsConfig {
+        dir: dir.to_string(),
+        base_url,
+        paths,
+    }
+}

@@ -1,0 +1,42 @@
+//! Path display: project-relative, `/`-separated, relative to the current directory.
+
+use std::path::{Component, Path, PathBuf};
+
+pub fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+pub fn slash(path: impl AsRef<Path>) -> String {
+    let parts: Vec<String> = path
+        .as_ref()
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
+            Component::ParentDir => Some("..".to_string()),
+            _ => None,
+        })
+        .collect();
+    parts.join("/")
+}
+
+/// `path` relative to `base` (both absolute), with `..` where needed.
+pub fn display(path: &Path, base: &Path) -> String {
+    let path_parts: Vec<Component<'_>> = path.components().collect();
+    let base_parts: Vec<Component<'_>> = base.components().collect();
+    let common = path_parts
+        .iter()
+        .zip(&base_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out: Vec<String> = vec!["..".to_string(); base_parts.len() - common];
+    out.extend(
+        path_parts[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if out.is_empty() {
+        ".".to_string()
+    } else {
+        out.join("/")
+    }
+}

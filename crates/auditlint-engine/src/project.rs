@@ -1,0 +1,67 @@
+//! Finding the project around the checked paths, and its configuration.
+
+use std::path::{Path, PathBuf};
+
+use auditlint_core::Config;
+
+use crate::EngineError;
+
+pub const CONFIG_FILE: &str = "auditlint.toml";
+
+/// The project: its root directory and its effective configuration.
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+    /// The configuration file in use, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+/// The nearest `auditlint.toml` upward from `start`, stopping at the repository root (a
+/// directory with `.git`); the root is that file's directory, else the repository root, else
+/// `start` itself. `--config FILE` names the file (and so the root) explicitly.
+pub fn find_project(start: &Path, explicit_config: Option<&Path>) -> Result<Project, EngineError> {
+    let known = auditlint_rules::rule_ids();
+    if let Some(file) = explicit_config {
+        let config = load_config(file, &known)?;
+        let root = start.to_path_buf();
+        return Ok(Project {
+            root,
+            config,
+            config_file: Some(file.to_path_buf()),
+        });
+    }
+    let mut dir = Some(start);
+    while let Some(current) = dir {
+        let candidate = current.join(CONFIG_FILE);
+        if candidate.is_file() {
+            let config = load_config(&candidate, &known)?;
+            return Ok(Project {
+                root: current.to_path_buf(),
+                config,
+                config_file: Some(candidate),
+            });
+        }
+        if current.join(".git").exists() {
+            return Ok(Project {
+                root: current.to_path_buf(),
+                config: Config::defaults(&known),
+                config_file: None,
+            });
+        }
+        dir = current.parent();
+    }
+    Ok(Project {
+        root: start.to_path_buf(),
+        config: Config::defaults(&known),
+        config_file: None,
+    })
+}
+
+fn load_config(path: &Path, known: &[&str]) -> Result<Config, EngineError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EngineError::Io {
+        path: path.display().to_string(),
+        message: source.to_string(),
+    })?;
+    let shown = path.display().to_string();
+    Config::parse(Some((&text, &shown)), known).map_err(EngineError::Config)
+}

@@ -1,0 +1,113 @@
+//! The rules. Each lives in one file under `rules/`, with its document in the repository's
+//! `rules/<id>.md`; [`RULES`] is the one registry. Rules are pure: they read the index and
+//! report through the [`RuleContext`]; the engine walks, parses and prints.
+
+mod rules;
+
+use auditlint_core::facts::Operation;
+use auditlint_core::index::{AuditSite, Index};
+use auditlint_core::vocab::SinkName;
+use auditlint_core::{Diagnostic, Label};
+
+pub use rules::{AuditErrorSwallowed, AuditResultUnchecked, AuditWriteFloating};
+
+/// A lint rule.
+pub trait Rule: Sync {
+    /// Kebab-case id, read as "allow <id>".
+    fn id(&self) -> &'static str;
+    /// One line: what it finds.
+    fn summary(&self) -> &'static str;
+    /// The long form, `rules/<id>.md`.
+    fn documentation(&self) -> &'static str;
+    fn check(&self, ctx: &mut RuleContext<'_, '_>);
+}
+
+/// The registry: every rule, in the order `auditlint rules` lists them.
+pub static RULES: &[&dyn Rule] = &[&AuditErrorSwallowed, &AuditResultUnchecked, &AuditWriteFloating];
+
+pub fn rule_ids() -> Vec<&'static str> {
+    RULES.iter().map(|r| r.id()).collect()
+}
+
+pub fn find_rule(id: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| r.id() == id)
+}
+
+/// What a rule sees and where it reports.
+pub struct RuleContext<'i, 'a> {
+    pub index: &'i Index<'a>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'i, 'a> RuleContext<'i, 'a> {
+    pub fn new(index: &'i Index<'a>) -> Self {
+        Self {
+            index,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    pub fn sites(&self) -> &'i [AuditSite] {
+        &self.index.sites
+    }
+
+    pub fn op(&self, site: &AuditSite) -> &'a Operation {
+        &self.index.files[site.file as usize].facts.ops[site.op as usize]
+    }
+
+    /// Labels for an audit write: the call, and for a wrapper the write inside it.
+    pub fn write_labels(&self, site: &AuditSite) -> Vec<Label> {
+        let op = self.op(site);
+        let mut labels = Vec::new();
+        match site.via.and_then(|via| Some((via, self.index.writers.get(&via)?))) {
+            Some((via, writer)) => {
+                let name = self.index.files[via.file as usize].facts.functions[via.func as usize]
+                    .name
+                    .clone()
+                    .unwrap_or_default();
+                labels.push(Label {
+                    file: site.file,
+                    span: op.span,
+                    message: format!("`{name}` performs an {}", site.sink.describe()),
+                });
+                labels.push(Label {
+                    file: writer.write.0,
+                    span: writer.write.1,
+                    message: format!("{} inside `{name}`", site.sink.describe()),
+                });
+            }
+            None => labels.push(Label {
+                file: site.file,
+                span: op.span,
+                message: site.sink.describe(),
+            }),
+        }
+        labels
+    }
+}
+
+/// `` `staff_audit_logs` `` or `` `logPurge` → `staff_audit_logs` ``, for messages.
+pub fn sink_phrase(ctx: &RuleContext<'_, '_>, site: &AuditSite) -> String {
+    let sink = match &site.sink {
+        SinkName::Table(t) => format!("`{t}`"),
+        SinkName::Function(f) => format!("`{f}`"),
+        SinkName::Url(u) => format!("`{u}`"),
+    };
+    let via = site.via.and_then(|via| {
+        ctx.index.files[via.file as usize].facts.functions[via.func as usize]
+            .name
+            .clone()
+    });
+    match via {
+        Some(name) => format!("{sink} (through `{name}`)"),
+        None => sink,
+    }
+}

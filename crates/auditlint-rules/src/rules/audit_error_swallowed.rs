@@ -1,0 +1,57 @@
+//! An audit write's error reaches a handler that neither propagates, surfaces nor records it.
+
+use auditlint_core::Diagnostic;
+use auditlint_core::facts::SinkSyntax;
+use auditlint_core::index::Outcome;
+
+use crate::{Rule, RuleContext, sink_phrase};
+
+pub struct AuditErrorSwallowed;
+
+impl Rule for AuditErrorSwallowed {
+    fn id(&self) -> &'static str {
+        "audit-error-swallowed"
+    }
+
+    fn summary(&self) -> &'static str {
+        "an audit write's error reaches a handler that neither propagates, surfaces nor records it"
+    }
+
+    fn documentation(&self) -> &'static str {
+        include_str!("../../../../rules/audit-error-swallowed.md")
+    }
+
+    fn check(&self, ctx: &mut RuleContext<'_, '_>) {
+        for site in ctx.sites() {
+            let Outcome::Swallowed { handler, reason } = &site.outcome else {
+                continue;
+            };
+            // Supabase-style clients report failure as a value, not a rejection: a handler
+            // around them sees nothing (`audit-result-unchecked` covers the value).
+            let op = ctx.op(site);
+            if op
+                .sink
+                .as_ref()
+                .is_some_and(|s| s.is_value_style() && !matches!(s, SinkSyntax::HttpRequest { .. }))
+            {
+                continue;
+            }
+            let diagnostic = Diagnostic {
+                rule: self.id(),
+                file: site.file,
+                span: *handler,
+                message: format!(
+                    "the error of an audit write to {} is swallowed: {reason}",
+                    sink_phrase(ctx, site)
+                ),
+                help: "rethrow it, or keep the request fail-open but surface the failure: \
+                       `logger.warn({ event: \"audit_log_insert_failed\", route, operation, ids, error })` \
+                       and return `audit_logged: false` so callers can count the gap"
+                    .to_string(),
+                labels: ctx.write_labels(site),
+                subject: site.sink.name().to_string(),
+            };
+            ctx.report(diagnostic);
+        }
+    }
+}

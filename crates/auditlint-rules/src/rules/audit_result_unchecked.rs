@@ -1,0 +1,51 @@
+//! An audit write reports failure as a value (`{ data, error }`, a `Response`) and nothing reads it.
+
+use auditlint_core::Diagnostic;
+use auditlint_core::facts::{SinkSyntax, ValueCheck};
+
+use crate::{Rule, RuleContext, sink_phrase};
+
+pub struct AuditResultUnchecked;
+
+impl Rule for AuditResultUnchecked {
+    fn id(&self) -> &'static str {
+        "audit-result-unchecked"
+    }
+
+    fn summary(&self) -> &'static str {
+        "an audit write reports failure as a value and nothing reads it"
+    }
+
+    fn documentation(&self) -> &'static str {
+        include_str!("../../../../rules/audit-result-unchecked.md")
+    }
+
+    fn check(&self, ctx: &mut RuleContext<'_, '_>) {
+        for site in ctx.sites() {
+            let op = ctx.op(site);
+            let Some(ValueCheck::Unread { span }) = op.value_check else {
+                continue;
+            };
+            let what = match op.sink {
+                Some(SinkSyntax::HttpRequest { .. }) => "its `Response` status (`ok`/`status`)",
+                _ => "its `error`",
+            };
+            let diagnostic = Diagnostic {
+                rule: self.id(),
+                file: site.file,
+                span,
+                message: format!(
+                    "audit write to {} reports failure as a value, and nothing reads {what}",
+                    sink_phrase(ctx, site)
+                ),
+                help: "destructure and check it: `const { error } = await …; if (error) { \
+                       logger.warn({ event: \"audit_log_insert_failed\", route, operation, ids, error }); }` \
+                       and return `audit_logged: false`; a `try`/`catch` around the call does not see it"
+                    .to_string(),
+                labels: ctx.write_labels(site),
+                subject: site.sink.name().to_string(),
+            };
+            ctx.report(diagnostic);
+        }
+    }
+}

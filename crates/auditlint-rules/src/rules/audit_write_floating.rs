@@ -1,0 +1,53 @@
+//! An audit write's promise is neither awaited, returned, stored, nor given a rejection handler.
+
+use auditlint_core::Diagnostic;
+use auditlint_core::facts::DropKind;
+use auditlint_core::index::Outcome;
+
+use crate::{Rule, RuleContext, sink_phrase};
+
+pub struct AuditWriteFloating;
+
+impl Rule for AuditWriteFloating {
+    fn id(&self) -> &'static str {
+        "audit-write-floating"
+    }
+
+    fn summary(&self) -> &'static str {
+        "an audit write's promise is neither awaited, returned, stored, nor given a surfacing rejection handler"
+    }
+
+    fn documentation(&self) -> &'static str {
+        include_str!("../../../../rules/audit-write-floating.md")
+    }
+
+    fn check(&self, ctx: &mut RuleContext<'_, '_>) {
+        for site in ctx.sites() {
+            let Outcome::Floating { span, how } = &site.outcome else {
+                continue;
+            };
+            let why = match how {
+                DropKind::Statement => "its promise is neither awaited, returned nor given a rejection handler",
+                DropKind::Void => "`void` discards its promise and any rejection with it",
+                DropKind::WaitUntil => "`waitUntil` keeps it running, but nothing sees its rejection",
+                DropKind::ForEach => "`forEach` discards the promises its callback returns",
+            };
+            let diagnostic = Diagnostic {
+                rule: self.id(),
+                file: site.file,
+                span: *span,
+                message: format!(
+                    "audit write to {} floats: {why}",
+                    sink_phrase(ctx, site)
+                ),
+                help: "`await` it (inside a `try` whose `catch` reports the failure), or chain \
+                       `.catch(err => logger.warn({ event: \"audit_log_insert_failed\", error: err }))`; \
+                       over many items use `for … of` with `await` or `Promise.all`"
+                    .to_string(),
+                labels: ctx.write_labels(site),
+                subject: site.sink.name().to_string(),
+            };
+            ctx.report(diagnostic);
+        }
+    }
+}

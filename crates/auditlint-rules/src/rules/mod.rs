@@ -1,0 +1,7 @@
+mod audit_error_swallowed;
+mod audit_result_unchecked;
+mod audit_write_floating;
+
+pub use audit_error_swallowed::AuditErrorSwallowed;
+pub use audit_result_unchecked::AuditResultUnchecked;
+pub use audit_write_floating::AuditWriteFloating;
