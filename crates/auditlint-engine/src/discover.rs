@@ -8,9 +8,19 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::paths::slash;
 
+/// A source file found, read once and prefiltered.
+pub struct FoundSource {
+    /// Project-relative, `/`-separated.
+    pub path: String,
+    /// Its text, or why it could not be read.
+    pub text: Result<String, String>,
+    /// The first prefilter matched it.
+    pub matched: bool,
+}
+
 pub struct Discovered {
-    /// Project-relative source files, sorted.
-    pub sources: Vec<String>,
+    /// Source files, sorted by path.
+    pub sources: Vec<FoundSource>,
     /// `package.json` and `tsconfig.json` files, sorted.
     pub manifests: Vec<String>,
 }
@@ -23,12 +33,17 @@ pub fn is_source(path: &str) -> bool {
 }
 
 enum Found {
-    Source(String),
+    Source(FoundSource),
     Manifest(String),
     Error(FileError),
 }
 
-pub fn discover(root: &Path, config: &Config, errors: &mut Vec<FileError>) -> Discovered {
+pub fn discover(
+    root: &Path,
+    config: &Config,
+    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    prefilter: &(dyn Fn(&str) -> bool + Sync),
+) -> (Discovered, Vec<FileError>) {
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     let exclude = config.exclude.clone();
     let excluded = move |rel: &str, is_dir: bool| {
@@ -52,8 +67,18 @@ pub fn discover(root: &Path, config: &Config, errors: &mut Vec<FileError>) -> Di
             Box::new(move |entry| {
                 let item = match entry {
                     Err(err) => Some(Found::Error(walk_error(root, &err))),
-                    Ok(entry) => classify(root, entry.path(), entry.path_is_symlink(), entry.file_type()),
+                    Ok(entry) => {
+                        classify(root, entry.path(), entry.path_is_symlink(), entry.file_type())
+                    }
                 };
+                let item = item.map(|item| match item {
+                    Found::Source(mut source) => {
+                        source.text = read(entry_path(root, &source.path).as_path());
+                        source.matched = source.text.as_deref().is_ok_and(prefilter);
+                        Found::Source(source)
+                    }
+                    other => other,
+                });
                 if let Some(item) = item
                     && let Ok(mut found) = found.lock()
                 {
@@ -64,16 +89,21 @@ pub fn discover(root: &Path, config: &Config, errors: &mut Vec<FileError>) -> Di
         });
     let mut sources = Vec::new();
     let mut manifests = Vec::new();
+    let mut errors = Vec::new();
     for item in found.into_inner().unwrap_or_default() {
         match item {
-            Found::Source(p) => sources.push(p),
+            Found::Source(s) => sources.push(s),
             Found::Manifest(p) => manifests.push(p),
             Found::Error(e) => errors.push(e),
         }
     }
-    sources.sort();
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
     manifests.sort();
-    Discovered { sources, manifests }
+    (Discovered { sources, manifests }, errors)
+}
+
+fn entry_path(root: &Path, rel: &str) -> std::path::PathBuf {
+    root.join(rel)
 }
 
 fn classify(
@@ -110,7 +140,13 @@ fn classify(
     if name == "package.json" || name == "tsconfig.json" {
         return Some(Found::Manifest(rel));
     }
-    is_source(&rel).then_some(Found::Source(rel))
+    is_source(&rel).then(|| {
+        Found::Source(FoundSource {
+            path: rel,
+            text: Err(String::new()),
+            matched: false,
+        })
+    })
 }
 
 fn walk_error(root: &Path, err: &ignore::Error) -> FileError {

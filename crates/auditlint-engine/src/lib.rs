@@ -159,52 +159,50 @@ fn run(
     overlay: &BTreeMap<PathBuf, String>,
     errors: &mut Vec<FileError>,
 ) -> Report {
-    let discovered = discover::discover(root, config, errors);
-    let sources: Vec<Source> = discovered
-        .sources
-        .par_iter()
-        .map(|path| {
-            let absolute = root.join(path);
-            let text = match overlay.get(&absolute) {
-                Some(text) => Ok(text.clone()),
-                None => read::read_source(&absolute, config.max_file_size),
-            };
-            (path, text)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|(path, text)| Source {
-            path: path.clone(),
-            text: text
-                .map_err(|message| {
-                    errors.push(FileError {
-                        path: path.clone(),
-                        message,
-                    });
-                })
-                .ok(),
-        })
-        .collect();
-    let resolver = manifests_resolver(root, &discovered, errors);
+    let trace = Trace::new();
+    let literals = config.vocab.prefilter_literals();
+    let first_round = Prefilter::case_insensitive(&literals);
+    // Walk, read and prefilter in one parallel pass: each file is read exactly once.
+    let read = |absolute: &Path| match overlay.get(absolute) {
+        Some(text) => Ok(text.clone()),
+        None => read::read_source(absolute, config.max_file_size),
+    };
+    let (discovered, walk_errors) =
+        discover::discover(root, config, &read, &|text| first_round.matches(text));
+    errors.extend(walk_errors);
+    trace.phase("discover+read+prefilter");
+    let mut sources: Vec<Source> = Vec::with_capacity(discovered.sources.len());
+    let mut round_one: Vec<usize> = Vec::new();
+    let source_paths: Vec<String> = discovered.sources.iter().map(|s| s.path.clone()).collect();
+    for found in discovered.sources {
+        let text = match found.text {
+            Ok(text) => Some(text),
+            Err(message) => {
+                errors.push(FileError {
+                    path: found.path.clone(),
+                    message,
+                });
+                None
+            }
+        };
+        if found.matched {
+            round_one.push(sources.len());
+        }
+        sources.push(Source {
+            path: found.path,
+            text,
+        });
+    }
+    let resolver = manifests_resolver(root, source_paths, &discovered.manifests, errors);
+    trace.phase("manifests");
 
     // Round 1: files naming a sink; later rounds: files naming a writer found so far.
     let mut parsed: Vec<Option<usize>> = vec![None; sources.len()];
     let mut files: Vec<ProjectFile> = Vec::new();
-    let mut literals_seen: HashSet<String> = HashSet::new();
-    let literals = config.vocab.prefilter_literals();
-    literals_seen.extend(literals.iter().cloned());
-    let mut matcher = Prefilter::case_insensitive(&literals);
+    let mut literals_seen: HashSet<String> = literals.iter().cloned().collect();
+    let mut candidates = round_one;
+    let mut file_source: Vec<usize> = Vec::new();
     loop {
-        let candidates: Vec<usize> = (0..sources.len())
-            .into_par_iter()
-            .filter(|&i| parsed[i].is_none())
-            .filter(|&i| {
-                sources[i]
-                    .text
-                    .as_deref()
-                    .is_some_and(|text| matcher.matches(text))
-            })
-            .collect();
         if candidates.is_empty() {
             break;
         }
@@ -226,6 +224,7 @@ fn run(
                         });
                     }
                     parsed[i] = Some(files.len());
+                    file_source.push(i);
                     files.push(ProjectFile {
                         path: sources[i].path.clone(),
                         facts,
@@ -250,9 +249,15 @@ fn run(
         if new_names.is_empty() {
             break;
         }
-        matcher = Prefilter::words(&new_names);
+        let matcher = Prefilter::words(&new_names);
+        candidates = (0..sources.len())
+            .into_par_iter()
+            .filter(|&i| parsed[i].is_none())
+            .filter(|&i| sources[i].text.as_deref().is_some_and(|text| matcher.matches(text)))
+            .collect();
     }
 
+    trace.phase("prefilter+parse");
     let index = Index::build(&files, &config.vocab, &resolver);
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for rule in auditlint_rules::RULES {
@@ -276,15 +281,9 @@ fn run(
             }),
         }
     }
-    let texts: Vec<&str> = files
+    let texts: Vec<&str> = file_source
         .iter()
-        .map(|f| {
-            parsed
-                .iter()
-                .position(|p| *p == Some(files.iter().position(|g| std::ptr::eq(g, f)).unwrap_or(usize::MAX)))
-                .and_then(|i| sources[i].text.as_deref())
-                .unwrap_or_default()
-        })
+        .map(|&i| sources[i].text.as_deref().unwrap_or_default())
         .collect();
     let mut findings: Vec<Finding> = diagnostics
         .into_iter()
@@ -302,6 +301,7 @@ fn run(
         }
     }
     errors.retain(|e| e.path.starts_with('<') || in_scope(&e.path, scopes));
+    trace.phase("index+rules");
     Report {
         summary: Summary {
             files_scanned: sources.iter().filter(|s| in_scope(&s.path, scopes)).count(),
@@ -314,6 +314,29 @@ fn run(
         findings,
         errors: Vec::new(),
         sources: sources_shown,
+    }
+}
+
+/// Phase timings on stderr when `AUDITLINT_TRACE` is set: for benchmarking, not for users.
+struct Trace {
+    on: bool,
+    last: std::cell::Cell<Instant>,
+}
+
+impl Trace {
+    fn new() -> Self {
+        Self {
+            on: std::env::var_os("AUDITLINT_TRACE").is_some(),
+            last: std::cell::Cell::new(Instant::now()),
+        }
+    }
+
+    fn phase(&self, name: &str) {
+        if self.on {
+            let now = Instant::now();
+            eprintln!("auditlint: {name}: {:.1} ms", (now - self.last.get()).as_secs_f64() * 1e3);
+            self.last.set(now);
+        }
     }
 }
 
@@ -423,12 +446,13 @@ fn to_finding(d: Diagnostic, files: &[ProjectFile], texts: &[&str], config: &Con
 
 fn manifests_resolver(
     root: &Path,
-    discovered: &discover::Discovered,
+    source_paths: Vec<String>,
+    manifests: &[String],
     errors: &mut Vec<FileError>,
 ) -> Resolver {
     let mut packages = Vec::new();
     let mut tsconfigs = Vec::new();
-    for manifest in &discovered.manifests {
+    for manifest in manifests {
         let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
         let text = match std::fs::read_to_string(root.join(manifest)) {
             Ok(text) => text,
@@ -456,7 +480,7 @@ fn manifests_resolver(
             tsconfigs.push(manifests::tsconfig(dir, &json));
         }
     }
-    Resolver::new(discovered.sources.iter().cloned(), packages, tsconfigs)
+    Resolver::new(source_paths, packages, tsconfigs)
 }
 
 /// The literal prefilter: does a file mention anything that could matter?

@@ -1,0 +1,58 @@
+//! Shared helpers for the end-to-end tests: run the real binary, copy fixtures.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+pub fn auditlint() -> Command {
+    let mut cmd = Command::cargo_bin("auditlint").expect("the auditlint binary is built");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Copies a file or directory tree into `to` (files keep their names).
+pub fn copy_into(from: &Path, to: &Path) {
+    if from.is_file() {
+        std::fs::copy(from, to.join(from.file_name().expect("file name"))).expect("copy file");
+        return;
+    }
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read fixture dir") {
+            let path = entry.expect("dir entry").path();
+            let rel = path.strip_prefix(from).expect("inside");
+            let target = to.join(rel);
+            if path.is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+                stack.push(path);
+            } else {
+                std::fs::copy(&path, &target).expect("copy");
+            }
+        }
+    }
+}
+
+/// Runs `auditlint check --format json` in `dir` and returns (exit code, JSON).
+pub fn check_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let output = auditlint()
+        .current_dir(dir)
+        .args(["check", "--format", "json", "--fail-on", "never"])
+        .args(extra)
+        .output()
+        .expect("run auditlint");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "auditlint did not print JSON ({e}); stdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), json)
+}
