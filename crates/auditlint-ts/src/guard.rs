@@ -36,6 +36,14 @@ impl Extractor<'_> {
         let Some(function) = op.child_by_field_name("function") else {
             return;
         };
+        // `x.then(..)`, `x.catch(..)`, `x.finally(..)` are handlers of the operation `x`.
+        if function.kind() == "member_expression"
+            && function
+                .child_by_field_name("property")
+                .is_some_and(|p| matches!(text(p, self.src), "then" | "catch" | "finally"))
+        {
+            return;
+        }
         let callee = callee_path(function, src).unwrap_or_else(|| "?".to_string());
         let (sink, promise_api) = self.chain_sink(op);
         let value_fields: Option<&[&str]> = match &sink {
