@@ -157,8 +157,10 @@ fn run(
     config: &Config,
     scopes: &[String],
     overlay: &BTreeMap<PathBuf, String>,
-    errors: &mut Vec<FileError>,
+    reported_errors: &mut Vec<FileError>,
 ) -> Report {
+    let mut errors_found: Vec<FileError> = Vec::new();
+    let errors = &mut errors_found;
     let trace = Trace::new();
     let literals = config.vocab.prefilter_literals();
     let first_round = Prefilter::case_insensitive(&literals);
@@ -300,7 +302,10 @@ fn run(
             }
         }
     }
-    errors.retain(|e| e.path.starts_with('<') || in_scope(&e.path, scopes));
+    // Problems outside the checked paths are not this run's to report (the index still used
+    // what it could read there).
+    errors_found.retain(|e| e.path.starts_with('<') || in_scope(&e.path, scopes));
+    reported_errors.extend(errors_found);
     trace.phase("index+rules");
     Report {
         summary: Summary {
@@ -354,7 +359,14 @@ fn parse_file(path: &str, text: &str) -> Result<auditlint_core::FileFacts, Strin
     let Some(language) = auditlint_ts::language_of(path) else {
         return Err("not a TypeScript or JavaScript file".into());
     };
-    match catch_unwind(AssertUnwindSafe(|| auditlint_ts::extract(text, language))) {
+    let analyse = || {
+        // A test hook: proves that a panic while analysing one file is contained.
+        if std::env::var_os("AUDITLINT_INJECT_PANIC").is_some_and(|p| path.ends_with(&*p.to_string_lossy())) {
+            panic!("injected panic for {path}");
+        }
+        auditlint_ts::extract(text, language)
+    };
+    match catch_unwind(AssertUnwindSafe(analyse)) {
         Ok(Some(facts)) => Ok(facts),
         Ok(None) => Err("the parser gave up on this file; it was not checked".into()),
         Err(panic) => Err(format!(
