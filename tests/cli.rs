@@ -1,1 +1,209 @@
-// placeholder
+//! The binary's interface: subcommands, formats, exit codes, determinism, path scoping.
+
+mod support;
+
+use serde_json::Value;
+
+fn example() -> std::path::PathBuf {
+    support::repo_root().join("examples/saas-monorepo")
+}
+
+fn without_elapsed(mut json: Value) -> Value {
+    json["summary"]["elapsed_ms"] = Value::from(0);
+    json
+}
+
+#[test]
+fn the_example_reports_the_incident_and_exits_1() {
+    let output = support::auditlint()
+        .current_dir(example())
+        .args(["check", "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Normalise the timing so the snapshot shows how the report reads, not how fast it ran.
+    let stable: String = stdout
+        .lines()
+        .map(|l| match l.find(" in ") {
+            Some(at) if l.starts_with("Found ") || l.starts_with("No findings") => {
+                let (head, tail) = l.split_at(at);
+                let tail = tail.rsplit_once(", in ").map_or(tail.to_string(), |(t, _)| format!("{t}, in <elapsed>."));
+                format!("{head}{tail}")
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("example_human", stable);
+    assert!(!stdout.contains('\u{1b}'), "--color never prints no escapes");
+}
+
+#[test]
+fn json_is_identical_for_any_thread_count() {
+    let (_, one) = support::check_json(&example(), &["--threads", "1"]);
+    let (_, two) = support::check_json(&example(), &["--threads", "2"]);
+    let (_, eight) = support::check_json(&example(), &["--threads", "8"]);
+    assert_eq!(without_elapsed(one.clone()), without_elapsed(two));
+    assert_eq!(without_elapsed(one.clone()), without_elapsed(eight));
+    let findings = one["findings"].as_array().unwrap();
+    let keys: Vec<(String, u64, u64, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "findings are sorted by path, line, column, rule");
+}
+
+#[test]
+fn json_follows_the_contract() {
+    let (code, json) = support::check_json(&example(), &[]);
+    assert_eq!(code, 0, "--fail-on never");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["tool"]["name"], "auditlint");
+    let summary = &json["summary"];
+    for key in ["files_scanned", "files_parsed", "findings", "suppressed", "errors", "elapsed_ms"] {
+        assert!(summary[key].is_u64(), "summary.{key}");
+    }
+    assert_eq!(summary["files_scanned"], 6);
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "audit-error-swallowed")
+        .expect("the incident");
+    assert_eq!(finding["path"], "workers/src/routes/cache-purge.ts");
+    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(9), Some(5)));
+    assert_eq!(finding["severity"], "error");
+    let labels = finding["labels"].as_array().unwrap();
+    assert!(labels.iter().any(|l| l["path"] == "workers/src/lib/audit.ts"
+        && l["message"].as_str().unwrap().contains("`staff_audit_logs`")));
+    assert_eq!(finding["fingerprint"].as_str().unwrap().len(), 16);
+    // The configured level is the reported severity.
+    let floating = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "audit-write-floating").unwrap();
+    assert_eq!(floating["severity"], "warning");
+}
+
+#[test]
+fn paths_are_relative_to_the_current_directory() {
+    let root = support::repo_root();
+    let (_, json) = support::check_json(&root, &["examples/saas-monorepo"]);
+    let paths: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(paths.contains(&"examples/saas-monorepo/workers/src/routes/cache-purge.ts"), "{paths:?}");
+}
+
+#[test]
+fn fail_on_decides_the_exit_code() {
+    let dir = example();
+    let run = |fail_on: &str| {
+        support::auditlint()
+            .current_dir(&dir)
+            .args(["check", "--format", "json", "--fail-on", fail_on])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run("error"), Some(1));
+    assert_eq!(run("warning"), Some(1));
+    assert_eq!(run("never"), Some(0));
+    // Only a warning left: `--fail-on error` passes, `--fail-on warning` fails.
+    let output = support::auditlint()
+        .current_dir(&dir)
+        .args(["check", "workers/src/routes/roles.ts", "--fail-on", "error"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let output = support::auditlint()
+        .current_dir(&dir)
+        .args(["check", "workers/src/routes/roles.ts", "--fail-on", "warning"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn a_file_path_is_checked_with_its_whole_project_indexed() {
+    // The wrapper lives in another file: passing only the route still finds the incident.
+    let (_, json) = support::check_json(&example(), &["workers/src/routes/cache-purge.ts"]);
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{json:#}");
+    assert_eq!(findings[0]["rule"], "audit-error-swallowed");
+    assert_eq!(json["summary"]["files_scanned"], 1);
+}
+
+#[test]
+fn a_clean_tree_exits_0_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
+    std::fs::write(dir.path().join("a.ts"), "export const a = 1;\n").unwrap();
+    let output = support::auditlint().current_dir(dir.path()).args(["check", "--color", "never"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("No findings in 1 file scanned, 0 parsed"), "{stdout}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let output = support::auditlint().arg("rules").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for rule in ["audit-error-swallowed", "audit-result-unchecked", "audit-write-floating"] {
+        assert!(stdout.lines().any(|l| l.starts_with(rule)), "{stdout}");
+        let doc = support::auditlint().args(["explain", rule]).output().unwrap();
+        assert!(doc.status.success());
+        let text = String::from_utf8_lossy(&doc.stdout);
+        assert!(text.starts_with(&format!("# {rule}")), "{text}");
+    }
+    let unknown = support::auditlint().args(["explain", "no-such-rule"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("known rules: audit-error-swallowed"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [&["check", "--format", "xml"][..], &["check", "--threads", "0"], &["frobnicate"]] {
+        let output = support::auditlint().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn config_turns_rules_off_and_extends_the_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.ts"),
+        "export async function f(db: D1Database) {\n  try {\n    await db.prepare(\"INSERT INTO compliance_rows (a) VALUES (1)\").run();\n  } catch {}\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
+    let (_, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "not an audit table by default");
+    std::fs::write(dir.path().join("auditlint.toml"), "[sinks]\nextend-tables = [\"compliance_*\"]\n").unwrap();
+    let (_, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1);
+    std::fs::write(
+        dir.path().join("auditlint.toml"),
+        "[sinks]\nextend-tables = [\"compliance_*\"]\n[rules]\naudit-error-swallowed = \"off\"\n",
+    )
+    .unwrap();
+    let (_, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+    // `--config` names the file explicitly.
+    let other = dir.path().join("strict.toml");
+    std::fs::write(&other, "[sinks]\nextend-tables = [\"compliance_*\"]\n").unwrap();
+    let (_, json) = support::check_json(dir.path(), &["--config", "strict.toml"]);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1);
+    // Excluded paths are not checked.
+    std::fs::write(&other, "[sinks]\nextend-tables = [\"compliance_*\"]\n[files]\nextend-exclude = [\"a.ts\"]\n").unwrap();
+    let (_, json) = support::check_json(dir.path(), &["--config", "strict.toml"]);
+    assert_eq!(json["summary"]["files_scanned"], 0);
+}
