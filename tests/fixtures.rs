@@ -16,8 +16,6 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-
-
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Expected {
     path: String,
@@ -78,7 +76,8 @@ fn parse_expectations(root: &Path, files: &[PathBuf]) -> Expectations {
                     }
                 }
             } else {
-                out.problems.push(format!("{rel}: not UTF-8 and no .expect sidecar"));
+                out.problems
+                    .push(format!("{rel}: not UTF-8 and no .expect sidecar"));
             }
             continue;
         };
@@ -90,8 +89,10 @@ fn parse_expectations(root: &Path, files: &[PathBuf]) -> Expectations {
                 expect_none = true;
             }
             if let Some(at) = line.find("//@ error:") {
-                out.errors
-                    .push((rel.clone(), line[at + "//@ error:".len()..].trim().to_string()));
+                out.errors.push((
+                    rel.clone(),
+                    line[at + "//@ error:".len()..].trim().to_string(),
+                ));
                 markers += 1;
             }
             for marker in line.split("//~").skip(1) {
@@ -102,7 +103,8 @@ fn parse_expectations(root: &Path, files: &[PathBuf]) -> Expectations {
                     None => (rest.split_whitespace().next().unwrap_or(""), None),
                 };
                 if rule.is_empty() {
-                    out.problems.push(format!("{rel}:{line_no}: a `//~` marker without a rule"));
+                    out.problems
+                        .push(format!("{rel}:{line_no}: a `//~` marker without a rule"));
                     continue;
                 }
                 markers += 1;
@@ -120,8 +122,9 @@ fn parse_expectations(root: &Path, files: &[PathBuf]) -> Expectations {
             ));
         }
         if markers > 0 && expect_none && out.findings.iter().any(|f| f.path == rel) {
-            out.problems
-                .push(format!("{rel}: has both `//~` markers and `//@ expect: none`"));
+            out.problems.push(format!(
+                "{rel}: has both `//~` markers and `//@ expect: none`"
+            ));
         }
     }
     out
@@ -157,15 +160,25 @@ fn run_case(case: &Path) -> Vec<String> {
         .map(|e| (e.path.clone(), e.line, e.rule.clone()))
         .collect();
     for missing in expected.difference(&actual) {
-        failures.push(format!("missing: {}:{} {}", missing.0, missing.1, missing.2));
+        failures.push(format!(
+            "missing: {}:{} {}",
+            missing.0, missing.1, missing.2
+        ));
     }
     for extra in actual.difference(&expected) {
         let message = findings
             .iter()
-            .find(|f| f["path"] == extra.0.as_str() && f["line"] == extra.1 && f["rule"] == extra.2.as_str())
+            .find(|f| {
+                f["path"] == extra.0.as_str()
+                    && f["line"] == extra.1
+                    && f["rule"] == extra.2.as_str()
+            })
             .and_then(|f| f["message"].as_str())
             .unwrap_or_default();
-        failures.push(format!("unexpected: {}:{} {} — {message}", extra.0, extra.1, extra.2));
+        failures.push(format!(
+            "unexpected: {}:{} {} — {message}",
+            extra.0, extra.1, extra.2
+        ));
     }
     for e in &expectations.findings {
         let Some(text) = &e.text else { continue };
@@ -173,10 +186,15 @@ fn run_case(case: &Path) -> Vec<String> {
             f["path"] == e.path.as_str()
                 && f["line"] == e.line
                 && f["rule"] == e.rule.as_str()
-                && f["message"].as_str().is_some_and(|m| m.contains(text.as_str()))
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(text.as_str()))
         });
         if !matched && actual.contains(&(e.path.clone(), e.line, e.rule.clone())) {
-            failures.push(format!("{}:{} {}: message lacks `{text}`", e.path, e.line, e.rule));
+            failures.push(format!(
+                "{}:{} {}: message lacks `{text}`",
+                e.path, e.line, e.rule
+            ));
         }
     }
     let errors: Vec<(String, String)> = json["errors"]
@@ -192,17 +210,29 @@ fn run_case(case: &Path) -> Vec<String> {
         })
         .collect();
     for (path, text) in &expectations.errors {
-        if !errors.iter().any(|(p, m)| p == path && m.contains(text.as_str())) {
-            failures.push(format!("missing error for {path}: `{text}` (errors: {errors:?})"));
+        if !errors
+            .iter()
+            .any(|(p, m)| p == path && m.contains(text.as_str()))
+        {
+            failures.push(format!(
+                "missing error for {path}: `{text}` (errors: {errors:?})"
+            ));
         }
     }
     for (path, message) in &errors {
-        if !expectations.errors.iter().any(|(p, t)| p == path && message.contains(t.as_str())) {
+        if !expectations
+            .errors
+            .iter()
+            .any(|(p, t)| p == path && message.contains(t.as_str()))
+        {
             failures.push(format!("unexpected error: {path}: {message}"));
         }
     }
-    if (code == 2) != !errors.is_empty() {
-        failures.push(format!("exit code {code} does not match {} errors", errors.len()));
+    if (code == 2) == errors.is_empty() {
+        failures.push(format!(
+            "exit code {code} does not match {} errors",
+            errors.len()
+        ));
     }
     failures
 }
@@ -229,13 +259,21 @@ fn cases() -> Vec<PathBuf> {
 #[test]
 fn fixtures_match_their_expectations() {
     let cases = cases();
-    assert!(cases.len() >= 10, "expected fixtures, found {}", cases.len());
+    assert!(
+        cases.len() >= 10,
+        "expected fixtures, found {}",
+        cases.len()
+    );
     let root = support::repo_root();
     let mut report = Vec::new();
     for case in &cases {
         let failures = run_case(case);
         if !failures.is_empty() {
-            let name = case.strip_prefix(&root).unwrap_or(case).display().to_string();
+            let name = case
+                .strip_prefix(&root)
+                .unwrap_or(case)
+                .display()
+                .to_string();
             report.push(format!("{name}:\n  {}", failures.join("\n  ")));
         }
     }
@@ -260,7 +298,9 @@ fn every_rule_has_fixtures() {
             .filter_map(|f| std::fs::read_to_string(f).ok())
             .collect();
         assert!(
-            texts.iter().any(|t| t.contains(&format!("//~ {rule}")) || t.contains(&format!("//~^ {rule}"))),
+            texts
+                .iter()
+                .any(|t| t.contains(&format!("//~ {rule}")) || t.contains(&format!("//~^ {rule}"))),
             "fixtures/{rule}/ has no firing case"
         );
         assert!(
@@ -271,10 +311,12 @@ fn every_rule_has_fixtures() {
 }
 
 fn auditlint_rules_ids() -> Vec<String> {
-    let output = support::auditlint().arg("rules").output().expect("auditlint rules");
+    let output = support::auditlint()
+        .arg("rules")
+        .output()
+        .expect("auditlint rules");
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect()
 }
-
