@@ -28,7 +28,9 @@ fn the_example_reports_the_incident_and_exits_1() {
         .map(|l| match l.find(" in ") {
             Some(at) if l.starts_with("Found ") || l.starts_with("No findings") => {
                 let (head, tail) = l.split_at(at);
-                let tail = tail.rsplit_once(", in ").map_or(tail.to_string(), |(t, _)| format!("{t}, in <elapsed>."));
+                let tail = tail
+                    .rsplit_once(", in ")
+                    .map_or(tail.to_string(), |(t, _)| format!("{t}, in <elapsed>."));
                 format!("{head}{tail}")
             }
             _ => l.to_string(),
@@ -36,7 +38,10 @@ fn the_example_reports_the_incident_and_exits_1() {
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!("example_human", stable);
-    assert!(!stdout.contains('\u{1b}'), "--color never prints no escapes");
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "--color never prints no escapes"
+    );
 }
 
 #[test]
@@ -60,7 +65,10 @@ fn json_is_identical_for_any_thread_count() {
         .collect();
     let mut sorted = keys.clone();
     sorted.sort();
-    assert_eq!(keys, sorted, "findings are sorted by path, line, column, rule");
+    assert_eq!(
+        keys, sorted,
+        "findings are sorted by path, line, column, rule"
+    );
 }
 
 #[test]
@@ -70,7 +78,14 @@ fn json_follows_the_contract() {
     assert_eq!(json["version"], 1);
     assert_eq!(json["tool"]["name"], "auditlint");
     let summary = &json["summary"];
-    for key in ["files_scanned", "files_parsed", "findings", "suppressed", "errors", "elapsed_ms"] {
+    for key in [
+        "files_scanned",
+        "files_parsed",
+        "findings",
+        "suppressed",
+        "errors",
+        "elapsed_ms",
+    ] {
         assert!(summary[key].is_u64(), "summary.{key}");
     }
     assert_eq!(summary["files_scanned"], 6);
@@ -81,14 +96,27 @@ fn json_follows_the_contract() {
         .find(|f| f["rule"] == "audit-error-swallowed")
         .expect("the incident");
     assert_eq!(finding["path"], "workers/src/routes/cache-purge.ts");
-    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(9), Some(5)));
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(9), Some(5))
+    );
     assert_eq!(finding["severity"], "error");
     let labels = finding["labels"].as_array().unwrap();
-    assert!(labels.iter().any(|l| l["path"] == "workers/src/lib/audit.ts"
-        && l["message"].as_str().unwrap().contains("`staff_audit_logs`")));
+    assert!(labels.iter().any(|l| {
+        l["path"] == "workers/src/lib/audit.ts"
+            && l["message"]
+                .as_str()
+                .unwrap()
+                .contains("`staff_audit_logs`")
+    }));
     assert_eq!(finding["fingerprint"].as_str().unwrap().len(), 16);
     // The configured level is the reported severity.
-    let floating = json["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "audit-write-floating").unwrap();
+    let floating = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "audit-write-floating")
+        .unwrap();
     assert_eq!(floating["severity"], "warning");
 }
 
@@ -96,8 +124,16 @@ fn json_follows_the_contract() {
 fn paths_are_relative_to_the_current_directory() {
     let root = support::repo_root();
     let (_, json) = support::check_json(&root, &["examples/saas-monorepo"]);
-    let paths: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert!(paths.contains(&"examples/saas-monorepo/workers/src/routes/cache-purge.ts"), "{paths:?}");
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"examples/saas-monorepo/workers/src/routes/cache-purge.ts"),
+        "{paths:?}"
+    );
 }
 
 #[test]
@@ -124,7 +160,12 @@ fn fail_on_decides_the_exit_code() {
     assert_eq!(output.status.code(), Some(0));
     let output = support::auditlint()
         .current_dir(&dir)
-        .args(["check", "workers/src/routes/roles.ts", "--fail-on", "warning"])
+        .args([
+            "check",
+            "workers/src/routes/roles.ts",
+            "--fail-on",
+            "warning",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -145,10 +186,17 @@ fn a_clean_tree_exits_0_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
     std::fs::write(dir.path().join("a.ts"), "export const a = 1;\n").unwrap();
-    let output = support::auditlint().current_dir(dir.path()).args(["check", "--color", "never"]).output().unwrap();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .args(["check", "--color", "never"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.starts_with("No findings in 1 file scanned, 0 parsed"), "{stdout}");
+    assert!(
+        stdout.starts_with("No findings in 1 file scanned, 0 parsed"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -156,21 +204,37 @@ fn rules_and_explain() {
     let output = support::auditlint().arg("rules").output().unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for rule in ["audit-error-swallowed", "audit-result-unchecked", "audit-write-floating"] {
+    for rule in [
+        "audit-error-swallowed",
+        "audit-result-unchecked",
+        "audit-write-floating",
+    ] {
         assert!(stdout.lines().any(|l| l.starts_with(rule)), "{stdout}");
-        let doc = support::auditlint().args(["explain", rule]).output().unwrap();
+        let doc = support::auditlint()
+            .args(["explain", rule])
+            .output()
+            .unwrap();
         assert!(doc.status.success());
         let text = String::from_utf8_lossy(&doc.stdout);
         assert!(text.starts_with(&format!("# {rule}")), "{text}");
     }
-    let unknown = support::auditlint().args(["explain", "no-such-rule"]).output().unwrap();
+    let unknown = support::auditlint()
+        .args(["explain", "no-such-rule"])
+        .output()
+        .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("known rules: audit-error-swallowed"));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("known rules: audit-error-swallowed")
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    for args in [&["check", "--format", "xml"][..], &["check", "--threads", "0"], &["frobnicate"]] {
+    for args in [
+        &["check", "--format", "xml"][..],
+        &["check", "--threads", "0"],
+        &["frobnicate"],
+    ] {
         let output = support::auditlint().args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
@@ -186,8 +250,16 @@ fn config_turns_rules_off_and_extends_the_vocabulary() {
     .unwrap();
     std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
     let (_, json) = support::check_json(dir.path(), &[]);
-    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "not an audit table by default");
-    std::fs::write(dir.path().join("auditlint.toml"), "[sinks]\nextend-tables = [\"compliance_*\"]\n").unwrap();
+    assert_eq!(
+        json["findings"].as_array().unwrap().len(),
+        0,
+        "not an audit table by default"
+    );
+    std::fs::write(
+        dir.path().join("auditlint.toml"),
+        "[sinks]\nextend-tables = [\"compliance_*\"]\n",
+    )
+    .unwrap();
     let (_, json) = support::check_json(dir.path(), &[]);
     assert_eq!(json["findings"].as_array().unwrap().len(), 1);
     std::fs::write(
@@ -203,7 +275,11 @@ fn config_turns_rules_off_and_extends_the_vocabulary() {
     let (_, json) = support::check_json(dir.path(), &["--config", "strict.toml"]);
     assert_eq!(json["findings"].as_array().unwrap().len(), 1);
     // Excluded paths are not checked.
-    std::fs::write(&other, "[sinks]\nextend-tables = [\"compliance_*\"]\n[files]\nextend-exclude = [\"a.ts\"]\n").unwrap();
+    std::fs::write(
+        &other,
+        "[sinks]\nextend-tables = [\"compliance_*\"]\n[files]\nextend-exclude = [\"a.ts\"]\n",
+    )
+    .unwrap();
     let (_, json) = support::check_json(dir.path(), &["--config", "strict.toml"]);
     assert_eq!(json["summary"]["files_scanned"], 0);
 }

@@ -4,8 +4,6 @@
 
 mod support;
 
-
-
 use serde_json::Value;
 
 const HEADINGS: &[&str] = &[
@@ -25,7 +23,9 @@ fn rule_ids() -> Vec<String> {
 }
 
 fn document(rule: &str) -> String {
-    let path = support::repo_root().join("rules").join(format!("{rule}.md"));
+    let path = support::repo_root()
+        .join("rules")
+        .join(format!("{rule}.md"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -35,27 +35,39 @@ fn every_rule_has_a_document_with_the_required_headings() {
     assert!(rules.len() >= 3, "{rules:?}");
     for rule in &rules {
         let doc = document(rule);
-        assert!(doc.starts_with(&format!("# {rule}\n")), "rules/{rule}.md starts with `# {rule}`");
+        assert!(
+            doc.starts_with(&format!("# {rule}\n")),
+            "rules/{rule}.md starts with `# {rule}`"
+        );
         let mut at = 0;
         for heading in HEADINGS {
             let found = doc[at..]
                 .lines()
                 .position(|l| l.trim_end() == *heading)
                 .unwrap_or_else(|| panic!("rules/{rule}.md lacks `{heading}` (in order)"));
-            at += doc[at..].lines().take(found + 1).map(|l| l.len() + 1).sum::<usize>();
+            at += doc[at..]
+                .lines()
+                .take(found + 1)
+                .map(|l| l.len() + 1)
+                .sum::<usize>();
         }
         for control in ["CC7.1", "CC7.2", "A.12.4"] {
             assert!(doc.contains(control), "rules/{rule}.md names {control}");
         }
         // The binary embeds exactly this document.
-        let explained = support::auditlint().args(["explain", rule]).output().unwrap();
+        let explained = support::auditlint()
+            .args(["explain", rule])
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&explained.stdout), doc);
     }
 }
 
 /// The fenced `ts` blocks of one section.
 fn code_blocks(doc: &str, heading: &str) -> Vec<String> {
-    let Some(start) = doc.find(heading) else { return Vec::new() };
+    let Some(start) = doc.find(heading) else {
+        return Vec::new();
+    };
     let rest = &doc[start + heading.len()..];
     let section = rest.find("\n## ").map_or(rest, |end| &rest[..end]);
     let mut blocks = Vec::new();
@@ -88,12 +100,26 @@ fn every_documented_example_does_what_it_says() {
         let doc = document(&rule);
         let bad = code_blocks(&doc, "## Example");
         let good = code_blocks(&doc, "## Use instead");
-        assert!(!bad.is_empty() && !good.is_empty(), "rules/{rule}.md has runnable examples");
+        assert!(
+            !bad.is_empty() && !good.is_empty(),
+            "rules/{rule}.md has runnable examples"
+        );
         for block in bad {
             let json = check_snippet(&block);
-            let fires = json["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule.as_str());
-            assert!(fires, "rules/{rule}.md example does not fire:\n{block}\n{json:#}");
-            assert_eq!(json["errors"].as_array().unwrap().len(), 0, "{block}\n{json:#}");
+            let fires = json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == rule.as_str());
+            assert!(
+                fires,
+                "rules/{rule}.md example does not fire:\n{block}\n{json:#}"
+            );
+            assert_eq!(
+                json["errors"].as_array().unwrap().len(),
+                0,
+                "{block}\n{json:#}"
+            );
         }
         for block in good {
             let json = check_snippet(&block);
@@ -102,7 +128,11 @@ fn every_documented_example_does_what_it_says() {
                 0,
                 "rules/{rule}.md `Use instead` is not clean:\n{block}\n{json:#}"
             );
-            assert_eq!(json["errors"].as_array().unwrap().len(), 0, "{block}\n{json:#}");
+            assert_eq!(
+                json["errors"].as_array().unwrap().len(),
+                0,
+                "{block}\n{json:#}"
+            );
         }
     }
 }
@@ -113,8 +143,15 @@ fn assert_message_convention(what: &str, text: &str) {
         first.is_lowercase() || first == '`',
         "{what} must start lowercase: {text}"
     );
-    assert!(!text.ends_with('.'), "{what} must not end with a period: {text}");
-    assert_eq!(text.matches('`').count() % 2, 0, "{what} has unbalanced backticks: {text}");
+    assert!(
+        !text.ends_with('.'),
+        "{what} must not end with a period: {text}"
+    );
+    assert_eq!(
+        text.matches('`').count() % 2,
+        0,
+        "{what} has unbalanced backticks: {text}"
+    );
 }
 
 #[test]
@@ -138,7 +175,9 @@ fn messages_follow_the_convention() {
                 assert_message_convention("label", label["message"].as_str().unwrap());
             }
         }
-
     }
-    assert!(seen >= 3, "the convention was checked on {seen} findings only");
+    assert!(
+        seen >= 3,
+        "the convention was checked on {seen} findings only"
+    );
 }

@@ -3,8 +3,6 @@
 
 mod support;
 
-
-
 use serde_json::Value;
 
 /// A project with one swallowed audit write, so every test also proves the run went on.
@@ -32,7 +30,9 @@ fn errors_for<'a>(json: &'a Value, path: &str) -> Vec<&'a str> {
 fn still_found_the_good_file(json: &Value) {
     let findings = json["findings"].as_array().expect("findings");
     assert!(
-        findings.iter().any(|f| f["path"] == "good.ts" && f["rule"] == "audit-error-swallowed"),
+        findings
+            .iter()
+            .any(|f| f["path"] == "good.ts" && f["rule"] == "audit-error-swallowed"),
         "the rest of the run must go on: {json:#}"
     );
 }
@@ -48,21 +48,43 @@ fn syntax_errors_are_reported_and_what_parsed_is_analysed() {
     let (code, json) = support::check_json(dir.path(), &[]);
     assert_eq!(code, 2, "errors make the exit code 2 under --fail-on never");
     let errors = errors_for(&json, "broken.ts");
-    assert!(errors.iter().any(|e| e.contains("syntax error at line 6") && e.contains("partially parsed")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("syntax error at line 6") && e.contains("partially parsed")),
+        "{errors:?}"
+    );
     let findings = json["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["path"] == "broken.ts" && f["line"] == 4), "{json:#}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["path"] == "broken.ts" && f["line"] == 4),
+        "{json:#}"
+    );
     still_found_the_good_file(&json);
 }
 
 #[test]
 fn non_utf8_and_binary_files_are_reported_and_skipped() {
     let dir = project();
-    std::fs::write(dir.path().join("latin1.ts"), b"// audit \xe9t\xe9\nexport const x = 1;\n").unwrap();
+    std::fs::write(
+        dir.path().join("latin1.ts"),
+        b"// audit \xe9t\xe9\nexport const x = 1;\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("blob.js"), b"audit\x00\x01\x02\x03").unwrap();
     let (code, json) = support::check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert!(errors_for(&json, "latin1.ts").iter().any(|e| e.contains("not valid UTF-8") && e.contains("line 1")));
-    assert!(errors_for(&json, "blob.js").iter().any(|e| e.contains("binary")));
+    assert!(
+        errors_for(&json, "latin1.ts")
+            .iter()
+            .any(|e| e.contains("not valid UTF-8") && e.contains("line 1"))
+    );
+    assert!(
+        errors_for(&json, "blob.js")
+            .iter()
+            .any(|e| e.contains("binary"))
+    );
     still_found_the_good_file(&json);
 }
 
@@ -75,13 +97,26 @@ fn huge_minified_files_are_skipped_with_a_message() {
     let (code, json) = support::check_json(dir.path(), &[]);
     assert_eq!(code, 2);
     let errors = errors_for(&json, "bundle.min.mjs");
-    assert!(errors.iter().any(|e| e.contains("over the 2097152-byte limit")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("over the 2097152-byte limit")),
+        "{errors:?}"
+    );
     still_found_the_good_file(&json);
 
     // The limit is configurable.
-    std::fs::write(dir.path().join("auditlint.toml"), "[files]\nmax-file-size = 10\n").unwrap();
+    std::fs::write(
+        dir.path().join("auditlint.toml"),
+        "[files]\nmax-file-size = 10\n",
+    )
+    .unwrap();
     let (_, json) = support::check_json(dir.path(), &[]);
-    assert!(errors_for(&json, "good.ts").iter().any(|e| e.contains("over the 10-byte limit")));
+    assert!(
+        errors_for(&json, "good.ts")
+            .iter()
+            .any(|e| e.contains("over the 10-byte limit"))
+    );
 }
 
 #[test]
@@ -90,7 +125,11 @@ fn deep_nesting_never_overflows_the_stack() {
     let n = 100_000;
     let parens = format!("const audit = {}1{};\n", "(".repeat(n), ")".repeat(n));
     let blocks = format!("function logAudit() {}{}\n", "{".repeat(n), "}".repeat(n));
-    let calls = format!("{}x{}\n", "auditLog.create(".repeat(n / 10), ")".repeat(n / 10));
+    let calls = format!(
+        "{}x{}\n",
+        "auditLog.create(".repeat(n / 10),
+        ")".repeat(n / 10)
+    );
     std::fs::write(dir.path().join("parens.ts"), parens).unwrap();
     std::fs::write(dir.path().join("blocks.js"), blocks).unwrap();
     std::fs::write(dir.path().join("calls.tsx"), calls).unwrap();
@@ -98,7 +137,10 @@ fn deep_nesting_never_overflows_the_stack() {
     assert_eq!(code, 2, "{json:#}");
     for file in ["parens.ts", "blocks.js", "calls.tsx"] {
         let errors = errors_for(&json, file);
-        assert!(errors.iter().any(|e| e.contains("nesting deeper than")), "{file}: {errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains("nesting deeper than")),
+            "{file}: {errors:?}"
+        );
     }
     still_found_the_good_file(&json);
 }
@@ -110,18 +152,40 @@ fn symlinks_are_never_followed_and_never_silently_skipped() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret.ts"), "logAudit();\n").unwrap();
     std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).unwrap();
-    std::os::unix::fs::symlink(outside.path().join("secret.ts"), dir.path().join("secret.ts")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.ts"),
+        dir.path().join("secret.ts"),
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("loop")).unwrap();
     std::os::unix::fs::symlink("../loop", dir.path().join("loop/again")).unwrap();
     std::os::unix::fs::symlink("self.ts", dir.path().join("self.ts")).unwrap();
     let (code, json) = support::check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert!(errors_for(&json, "escape").iter().any(|e| e.contains("outside the project")));
-    assert!(errors_for(&json, "secret.ts").iter().any(|e| e.contains("outside the project")));
-    assert!(errors_for(&json, "self.ts").iter().any(|e| e.contains("dangling or loops")));
+    assert!(
+        errors_for(&json, "escape")
+            .iter()
+            .any(|e| e.contains("outside the project"))
+    );
+    assert!(
+        errors_for(&json, "secret.ts")
+            .iter()
+            .any(|e| e.contains("outside the project"))
+    );
+    assert!(
+        errors_for(&json, "self.ts")
+            .iter()
+            .any(|e| e.contains("dangling or loops"))
+    );
     let text = json.to_string();
-    assert!(!text.contains(&outside.path().display().to_string()), "no path outside the project is printed");
-    assert!(!text.contains("secret.ts\",\"rule"), "nothing outside the project is checked");
+    assert!(
+        !text.contains(&outside.path().display().to_string()),
+        "no path outside the project is printed"
+    );
+    assert!(
+        !text.contains("secret.ts\",\"rule"),
+        "nothing outside the project is checked"
+    );
     // `loop/again` points back inside: not followed, not an error (its target is checked anyway).
     assert!(errors_for(&json, "loop/again").is_empty());
     still_found_the_good_file(&json);
@@ -137,13 +201,18 @@ fn unreadable_files_are_reported() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     for name in ["good.ts", "auditlint.toml"] {
-        std::fs::set_permissions(dir.path().join(name), std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(
+            dir.path().join(name),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
     }
     let binary = assert_cmd::cargo::cargo_bin("auditlint");
     // root reads any file: run as an unprivileged user then, so the permission really denies.
     let mut command = if is_root() {
         let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&binary);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary);
         c
     } else {
         std::process::Command::new(&binary)
@@ -153,12 +222,16 @@ fn unreadable_files_are_reported() {
         .args(["check", "--format", "json", "--fail-on", "never"])
         .output()
         .expect("run auditlint");
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&output.stderr))
-    });
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
     assert_eq!(output.status.code(), Some(2));
     let errors = errors_for(&json, "locked.ts");
-    assert!(errors.iter().any(|e| e.contains("cannot read") && e.contains("ermission denied")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("cannot read") && e.contains("ermission denied")),
+        "{errors:?}"
+    );
     still_found_the_good_file(&json);
 }
 
@@ -181,29 +254,59 @@ fn a_panic_while_analysing_one_file_is_contained() {
         .unwrap();
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).is_empty(), "no panic message reaches the user");
-    assert!(errors_for(&json, "boom.ts").iter().any(|e| e.contains("internal error")));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).is_empty(),
+        "no panic message reaches the user"
+    );
+    assert!(
+        errors_for(&json, "boom.ts")
+            .iter()
+            .any(|e| e.contains("internal error"))
+    );
     still_found_the_good_file(&json);
 }
 
 #[test]
 fn malformed_config_is_an_error_with_file_line_and_column() {
     let dir = project();
-    std::fs::write(dir.path().join("auditlint.toml"), "[rules]\naudit-error-swallowed = \"loud\"\n").unwrap();
-    let output = support::auditlint().current_dir(dir.path()).args(["check"]).output().unwrap();
+    std::fs::write(
+        dir.path().join("auditlint.toml"),
+        "[rules]\naudit-error-swallowed = \"loud\"\n",
+    )
+    .unwrap();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .args(["check"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("auditlint.toml:2:25:"), "{stderr}");
     assert!(stderr.contains("loud"), "{stderr}");
 
-    std::fs::write(dir.path().join("auditlint.toml"), "[sinks]\ntables = [\"audit_[\"]\n").unwrap();
-    let output = support::auditlint().current_dir(dir.path()).args(["check"]).output().unwrap();
+    std::fs::write(
+        dir.path().join("auditlint.toml"),
+        "[sinks]\ntables = [\"audit_[\"]\n",
+    )
+    .unwrap();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .args(["check"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("auditlint.toml:2:11:") && stderr.contains("invalid pattern"), "{stderr}");
+    assert!(
+        stderr.contains("auditlint.toml:2:11:") && stderr.contains("invalid pattern"),
+        "{stderr}"
+    );
 
     std::fs::write(dir.path().join("auditlint.toml"), "[rules\n").unwrap();
-    let output = support::auditlint().current_dir(dir.path()).args(["check"]).output().unwrap();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .args(["check"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("auditlint.toml:1:"));
 }
@@ -213,7 +316,10 @@ fn a_missing_path_is_an_error_and_the_rest_is_checked() {
     let dir = project();
     let (code, json) = support::check_json(dir.path(), &["good.ts", "nope.ts"]);
     assert_eq!(code, 2);
-    assert!(errors_for(&json, "nope.ts").iter().any(|e| e.contains("cannot check")));
+    assert!(
+        errors_for(&json, "nope.ts")
+            .iter()
+            .any(|e| e.contains("cannot check"))
+    );
     still_found_the_good_file(&json);
-
 }

@@ -147,7 +147,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         }
     };
     let mut out = std::io::stdout().lock();
-    if let Err(err) = out.write_all(rendered.as_bytes()).and_then(|()| out.flush()) {
+    if let Err(err) = out
+        .write_all(rendered.as_bytes())
+        .and_then(|()| out.flush())
+    {
         // A closed pipe (`| head`) is not an error worth a message.
         if err.kind() != std::io::ErrorKind::BrokenPipe {
             return Err(err).context("cannot write the report");

@@ -67,9 +67,12 @@ pub fn discover(
             Box::new(move |entry| {
                 let item = match entry {
                     Err(err) => Some(Found::Error(walk_error(root, &err))),
-                    Ok(entry) => {
-                        classify(root, entry.path(), entry.path_is_symlink(), entry.file_type())
-                    }
+                    Ok(entry) => classify(
+                        root,
+                        entry.path(),
+                        entry.path_is_symlink(),
+                        entry.file_type(),
+                    ),
                 };
                 let item = item.map(|item| match item {
                     Found::Source(mut source) => {

@@ -95,7 +95,9 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
     let start = if first.is_dir() {
         first.clone()
     } else {
-        first.parent().map_or_else(|| first.clone(), Path::to_path_buf)
+        first
+            .parent()
+            .map_or_else(|| first.clone(), Path::to_path_buf)
     };
     let project = find_project(&start, options.config.as_deref())?;
     let root = paths::canonical(&project.root);
@@ -130,7 +132,10 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
         .map(|(path, text)| (shown(&path), text))
         .collect();
     for error in &mut errors {
-        if !error.path.starts_with('<') && Path::new(&error.path).is_relative() && root.join(&error.path).exists() {
+        if !error.path.starts_with('<')
+            && Path::new(&error.path).is_relative()
+            && root.join(&error.path).exists()
+        {
             error.path = shown(&error.path);
         }
     }
@@ -219,7 +224,9 @@ fn run(
         for (i, result) in results {
             match result {
                 Ok(facts) => {
-                    for message in facts_problems(&facts, sources[i].text.as_deref().unwrap_or_default()) {
+                    for message in
+                        facts_problems(&facts, sources[i].text.as_deref().unwrap_or_default())
+                    {
                         errors.push(FileError {
                             path: sources[i].path.clone(),
                             message,
@@ -255,7 +262,12 @@ fn run(
         candidates = (0..sources.len())
             .into_par_iter()
             .filter(|&i| parsed[i].is_none())
-            .filter(|&i| sources[i].text.as_deref().is_some_and(|text| matcher.matches(text)))
+            .filter(|&i| {
+                sources[i]
+                    .text
+                    .as_deref()
+                    .is_some_and(|text| matcher.matches(text))
+            })
             .collect();
     }
 
@@ -339,7 +351,10 @@ impl Trace {
     fn phase(&self, name: &str) {
         if self.on {
             let now = Instant::now();
-            eprintln!("auditlint: {name}: {:.1} ms", (now - self.last.get()).as_secs_f64() * 1e3);
+            eprintln!(
+                "auditlint: {name}: {:.1} ms",
+                (now - self.last.get()).as_secs_f64() * 1e3
+            );
             self.last.set(now);
         }
     }
@@ -361,7 +376,9 @@ fn parse_file(path: &str, text: &str) -> Result<auditlint_core::FileFacts, Strin
     };
     let analyse = || {
         // A test hook: proves that a panic while analysing one file is contained.
-        if std::env::var_os("AUDITLINT_INJECT_PANIC").is_some_and(|p| path.ends_with(&*p.to_string_lossy())) {
+        if std::env::var_os("AUDITLINT_INJECT_PANIC")
+            .is_some_and(|p| path.ends_with(&*p.to_string_lossy()))
+        {
             panic!("injected panic for {path}");
         }
         auditlint_ts::extract(text, language)

@@ -49,9 +49,11 @@ pub fn package(dir: &str, json: &Value) -> Option<Package> {
 fn pick_condition(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
-        Value::Object(map) => ["source", "types", "import", "module", "default", "require", "node"]
-            .iter()
-            .find_map(|k| map.get(*k).and_then(pick_condition)),
+        Value::Object(map) => [
+            "source", "types", "import", "module", "default", "require", "node",
+        ]
+        .iter()
+        .find_map(|k| map.get(*k).and_then(pick_condition)),
         Value::Array(items) => items.iter().find_map(pick_condition),
         _ => None,
     }

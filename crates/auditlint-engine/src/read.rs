@@ -26,7 +26,11 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<String, String> {
     }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
         format!("skipped: not valid UTF-8 (first invalid byte on line {line})")
     })
 }

@@ -23,7 +23,11 @@ pub trait Rule: Sync {
 }
 
 /// The registry: every rule, in the order `auditlint rules` lists them.
-pub static RULES: &[&dyn Rule] = &[&AuditErrorSwallowed, &AuditResultUnchecked, &AuditWriteFloating];
+pub static RULES: &[&dyn Rule] = &[
+    &AuditErrorSwallowed,
+    &AuditResultUnchecked,
+    &AuditWriteFloating,
+];
 
 pub fn rule_ids() -> Vec<&'static str> {
     RULES.iter().map(|r| r.id()).collect()
@@ -67,7 +71,10 @@ impl<'i, 'a> RuleContext<'i, 'a> {
     pub fn write_labels(&self, site: &AuditSite) -> Vec<Label> {
         let op = self.op(site);
         let mut labels = Vec::new();
-        match site.via.and_then(|via| Some((via, self.index.writers.get(&via)?))) {
+        match site
+            .via
+            .and_then(|via| Some((via, self.index.writers.get(&via)?)))
+        {
             Some((via, writer)) => {
                 let name = self.index.files[via.file as usize].facts.functions[via.func as usize]
                     .name

@@ -27,9 +27,13 @@ impl Rule for AuditWriteFloating {
                 continue;
             };
             let why = match how {
-                DropKind::Statement => "its promise is neither awaited, returned nor given a rejection handler",
+                DropKind::Statement => {
+                    "its promise is neither awaited, returned nor given a rejection handler"
+                }
                 DropKind::Void => "`void` discards its promise and any rejection with it",
-                DropKind::WaitUntil => "`waitUntil` keeps it running, but nothing sees its rejection",
+                DropKind::WaitUntil => {
+                    "`waitUntil` keeps it running, but nothing sees its rejection"
+                }
                 DropKind::ForEach => "`forEach` discards the promises its callback returns",
             };
             let diagnostic = Diagnostic {
