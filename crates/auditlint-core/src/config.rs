@@ -178,12 +178,7 @@ impl Merged {
             levels: BTreeMap::new(),
             max_file_size: 2 * 1024 * 1024,
         };
-        merged.apply(
-            raw,
-            DEFAULT_CONFIG,
-            "<embedded rules/default.toml>",
-            None,
-        )?;
+        merged.apply(raw, DEFAULT_CONFIG, "<embedded rules/default.toml>", None)?;
         Ok(merged)
     }
 
@@ -236,8 +231,7 @@ impl Merged {
                     ),
                 ));
             }
-            self.levels
-                .insert(rule.into_inner(), level.into_inner());
+            self.levels.insert(rule.into_inner(), level.into_inner());
         }
         if let Some(size) = raw.files.max_file_size {
             let bytes = u64::try_from(*size.get_ref()).ok().filter(|&b| b > 0);

@@ -41,7 +41,10 @@ pub struct Writer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// It leaves the enclosing function (a caller deals with it).
-    Escapes { function: Option<FnId>, is_async: bool },
+    Escapes {
+        function: Option<FnId>,
+        is_async: bool,
+    },
     /// A handler passes it on, surfaces it or records it.
     Handled(Handling),
     /// A handler drops it.
@@ -132,8 +135,10 @@ impl<'a> Index<'a> {
         index
     }
 
-    /// Names by which the writers found so far can be called, for the engine's next prefilter
-    /// round: function names, re-export aliases and table objects.
+    /// Names the engine's next prefilter round looks for: those by which the writers found so
+    /// far can be called (function names, module names, re-export aliases, table objects), and
+    /// the project functions that swallowing handlers call or are (`.catch(quietly)` with
+    /// `quietly` imported from a file that names no sink), which may turn out to surface.
     pub fn writer_names(&self) -> HashSet<String> {
         let mut names: HashSet<String> = HashSet::new();
         for writer in self.writers.keys() {
@@ -146,15 +151,22 @@ impl<'a> Index<'a> {
                 names.insert(stem.to_string());
             }
         }
-        for file in self.files {
-            for export in &file.facts.exports {
-                if let Export::From {
-                    exported, imported, ..
-                } = export
-                    && names.contains(imported)
-                {
-                    names.insert(exported.clone());
+        // Re-export aliases, through any number of barrels.
+        loop {
+            let before = names.len();
+            for file in self.files {
+                for export in &file.facts.exports {
+                    if let Export::From {
+                        exported, imported, ..
+                    } = export
+                        && names.contains(imported)
+                    {
+                        names.insert(exported.clone());
+                    }
                 }
+            }
+            if names.len() == before {
+                break;
             }
         }
         for (object, table) in &self.table_objects {
@@ -162,22 +174,83 @@ impl<'a> Index<'a> {
                 names.insert((*object).to_string());
             }
         }
+        for site in &self.sites {
+            if let Outcome::Swallowed { handler, .. } = &site.outcome {
+                self.handler_names(site.file, self.op(site.file, site.op), *handler, &mut names);
+            }
+        }
         names
+    }
+
+    /// The unresolved project-looking calls of the handler at `span` on `op`'s error path.
+    fn handler_names(&self, file: u32, op: &Operation, span: Span, names: &mut HashSet<String>) {
+        let Some(body) = op.guard.iter().find_map(|step| match step {
+            GuardStep::Handler(h) if h.span == span => Some(&h.body),
+            _ => None,
+        }) else {
+            return;
+        };
+        let calls: Vec<&str> = match body {
+            HandlerBody::Reference(path) => vec![path.as_str()],
+            HandlerBody::Inline(effects) => effects.calls.iter().map(String::as_str).collect(),
+            HandlerBody::Discard => Vec::new(),
+        };
+        let facts = &self.files[file as usize].facts;
+        for call in calls {
+            if call.contains("()") || self.resolve_call(file, call).is_some() {
+                continue;
+            }
+            let first = call.split('.').next().unwrap_or(call);
+            let last = last_segment(call);
+            if let Some(import) = facts.imports.iter().find(|i| i.local == first) {
+                if let Imported::Named(imported) = &import.imported {
+                    names.insert(imported.clone());
+                }
+                if let Some(stem) = module_stem(&import.source) {
+                    names.insert(stem.to_string());
+                }
+                names.insert(last.to_string());
+            }
+        }
     }
 
     fn op(&self, file: u32, op: u32) -> &'a Operation {
         &self.files[file as usize].facts.ops[op as usize]
     }
 
+    /// The innermost function containing an operation.
+    fn enclosing_fn(&self, file: u32, op: u32) -> Option<FnRef> {
+        let func = self.op(file, op).enclosing?;
+        Some(FnRef { file, func })
+    }
+
     /// Finds direct audit writes, then wrappers of them, to a fixpoint.
+    ///
+    /// A call that is an audit write only by its name (`logAudit(..)`) and resolves to a project
+    /// function is judged by that function's body instead: a wrapper whose write's error escapes
+    /// makes it an audit write (with the wrapper's asyncness); a helper that handles (or
+    /// swallows) its audit writes itself keeps the error from its callers, so the call is not
+    /// one. Only a project function with no audit write in sight falls back to the name.
     fn find_writers(&mut self) {
         let mut site_of: HashMap<(u32, u32), usize> = HashMap::new();
+        // Name-only audit writes that resolve to a project function: (file, op, sink, target).
+        let mut by_name: Vec<(u32, u32, SinkName, FnRef)> = Vec::new();
         for (file_id, file) in self.files.iter().enumerate() {
             for (op_id, op) in file.facts.ops.iter().enumerate() {
-                let Some(sink) = self.direct_sink(op) else {
-                    continue;
-                };
                 let (file_id, op_id) = (file_id as u32, op_id as u32);
+                let sink = match self.syntax_sink(op) {
+                    Some(sink) => sink,
+                    None => {
+                        let Some(sink) = self.name_sink(op) else {
+                            continue;
+                        };
+                        if let Some(target) = self.resolve_call(file_id, &op.callee) {
+                            by_name.push((file_id, op_id, sink, target));
+                            continue;
+                        }
+                        sink
+                    }
+                };
                 let outcome = self.evaluate(file_id, op, op.is_promise);
                 site_of.insert((file_id, op_id), self.sites.len());
                 self.sites.push(AuditSite {
@@ -193,7 +266,58 @@ impl<'a> Index<'a> {
             let site = self.sites[i].clone();
             self.note_writer(&site);
         }
-        // Wrappers of wrappers: iterate until no new writer appears.
+        loop {
+            self.find_wrapper_calls(&mut site_of);
+            // A target with audit writes of its own decides for itself: its writes' errors
+            // escape (then the call was just found as a wrapper call) or they do not.
+            let writing: HashSet<FnRef> = self
+                .sites
+                .iter()
+                .filter_map(|s| self.enclosing_fn(s.file, s.op))
+                .collect();
+            by_name.retain(|(file, op, _, target)| {
+                !site_of.contains_key(&(*file, *op)) && !writing.contains(target)
+            });
+            if by_name.is_empty() {
+                break;
+            }
+            // The rest are audit writes by their name. Decide first those whose target has no
+            // undecided call inside (they may still make it a writer); cycles all at once.
+            let undecided: HashSet<FnRef> = by_name
+                .iter()
+                .filter_map(|(file, op, ..)| self.enclosing_fn(*file, *op))
+                .collect();
+            let (mut ready, rest): (Vec<_>, Vec<_>) = by_name
+                .drain(..)
+                .partition(|(.., target)| !undecided.contains(target));
+            if ready.is_empty() {
+                ready = rest;
+            } else {
+                by_name = rest;
+            }
+            for (file, op_id, sink, target) in ready {
+                let op = self.op(file, op_id);
+                let function =
+                    &self.files[target.file as usize].facts.functions[target.func as usize];
+                let outcome = self.evaluate(file, op, op.is_promise || function.is_async);
+                let site = AuditSite {
+                    file,
+                    op: op_id,
+                    sink,
+                    via: None,
+                    outcome,
+                };
+                self.note_writer(&site);
+                site_of.insert((file, op_id), self.sites.len());
+                self.sites.push(site);
+            }
+        }
+        self.sites.sort_by_key(|s| (s.file, s.op));
+    }
+
+    /// Calls of the writers found so far are audit writes too: iterate until no new writer
+    /// appears.
+    fn find_wrapper_calls(&mut self, site_of: &mut HashMap<(u32, u32), usize>) {
         loop {
             let mut changed = false;
             for (file_id, file) in self.files.iter().enumerate() {
@@ -228,7 +352,6 @@ impl<'a> Index<'a> {
                 break;
             }
         }
-        self.sites.sort_by_key(|s| (s.file, s.op));
     }
 
     /// Records the enclosing function as a writer when the site's error escapes it.
@@ -265,23 +388,27 @@ impl<'a> Index<'a> {
 
     /// The audit sink an operation's own syntax or callee names.
     pub fn direct_sink(&self, op: &Operation) -> Option<SinkName> {
-        if let Some(sink) = &op.sink {
-            if let crate::facts::SinkSyntax::TableObjectInsert { object } = sink {
-                let table = self.table_objects.get(object.as_str())?;
-                return self
-                    .vocab
-                    .is_audit_table(table)
-                    .then(|| SinkName::Table((*table).to_string()));
-            }
-            if let Some(name) = self.vocab.sink_of(sink) {
-                return Some(name);
-            }
+        self.syntax_sink(op).or_else(|| self.name_sink(op))
+    }
+
+    /// The audit sink an operation's syntax names: SQL, a query builder, a model, a URL.
+    fn syntax_sink(&self, op: &Operation) -> Option<SinkName> {
+        let sink = op.sink.as_ref()?;
+        if let crate::facts::SinkSyntax::TableObjectInsert { object } = sink {
+            let table = self.table_objects.get(object.as_str())?;
+            return self
+                .vocab
+                .is_audit_table(table)
+                .then(|| SinkName::Table((*table).to_string()));
         }
-        if self.vocab.is_audit_function(&op.callee) {
-            let name = op.callee.replace("().", ".");
-            return Some(SinkName::Function(name));
-        }
-        None
+        self.vocab.sink_of(sink)
+    }
+
+    /// The audit sink an operation's callee names by the function vocabulary (`logAudit`).
+    fn name_sink(&self, op: &Operation) -> Option<SinkName> {
+        self.vocab
+            .is_audit_function(&op.callee)
+            .then(|| SinkName::Function(op.callee.replace("().", ".")))
     }
 
     /// Runs an operation's guard steps: where does its error end up?
@@ -459,7 +586,9 @@ impl<'a> Index<'a> {
                     && let Some(import) = facts.imports.iter().find(|i| i.local == *receiver)
                     && import.imported == Imported::Namespace
                 {
-                    let target = self.resolver.resolve(&self.files[file as usize].path, &import.source)?;
+                    let target = self
+                        .resolver
+                        .resolve(&self.files[file as usize].path, &import.source)?;
                     let target = *self.by_path.get(target.as_str())?;
                     return self.resolve_export(target, method, 0);
                 }
@@ -512,10 +641,9 @@ impl<'a> Index<'a> {
         let path = &self.files[file as usize].path;
         for export in &facts.exports {
             match export {
-                Export::Local {
-                    exported: e,
-                    local,
-                } if e == exported => return self.resolve_name(file, local, depth + 1),
+                Export::Local { exported: e, local } if e == exported => {
+                    return self.resolve_name(file, local, depth + 1);
+                }
                 Export::From {
                     exported: e,
                     imported,
@@ -544,16 +672,23 @@ impl<'a> Index<'a> {
     /// The unique-name fallback: exactly one top-level function of that name in the project.
     fn unique_exported(&self, name: &str) -> Option<FnRef> {
         let candidates = self.functions_by_name.get(name)?;
-        let mut top_level = candidates
-            .iter()
-            .filter(|c| self.files[c.file as usize].facts.functions[c.func as usize].class.is_none());
+        let mut top_level = candidates.iter().filter(|c| {
+            self.files[c.file as usize].facts.functions[c.func as usize]
+                .class
+                .is_none()
+        });
         let first = top_level.next()?;
         top_level.next().is_none().then_some(*first)
     }
 
     /// A method by name: in this file (for `this.m()`), or in a class the receiver is named
     /// after (`purgeService.purge()` → `class PurgeService`).
-    fn unique_method(&self, file: Option<u32>, method: &str, receiver: Option<&str>) -> Option<FnRef> {
+    fn unique_method(
+        &self,
+        file: Option<u32>,
+        method: &str,
+        receiver: Option<&str>,
+    ) -> Option<FnRef> {
         let candidates = self.functions_by_name.get(method)?;
         let mut matching = candidates.iter().filter(|c| {
             let function = &self.files[c.file as usize].facts.functions[c.func as usize];
@@ -575,12 +710,20 @@ impl<'a> Index<'a> {
     }
 }
 
+fn last_segment(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
 /// `console.log`, `logger.info`: logging calls that are not reporters.
 fn is_logger_call(path: &str) -> bool {
     let Some((receiver, _)) = path.rsplit_once('.') else {
         return false;
     };
-    let receiver = receiver.rsplit('.').next().unwrap_or(receiver).to_lowercase();
+    let receiver = receiver
+        .rsplit('.')
+        .next()
+        .unwrap_or(receiver)
+        .to_lowercase();
     receiver == "console" || receiver.ends_with("log") || receiver.ends_with("logger")
 }
 

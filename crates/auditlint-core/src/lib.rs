@@ -10,7 +10,9 @@ pub mod span;
 pub mod vocab;
 
 pub use config::{Config, ConfigError, Level};
-pub use diagnostic::{Diagnostic, FileError, Finding, FindingLabel, Label, Report, Severity, Summary};
+pub use diagnostic::{
+    Diagnostic, FileError, Finding, FindingLabel, Label, Report, Severity, Summary,
+};
 pub use facts::FileFacts;
 pub use index::{AuditSite, Index, Outcome, ProjectFile};
 pub use span::{LineIndex, Position, Span};

@@ -72,7 +72,10 @@ impl Resolver {
             .tsconfigs
             .iter()
             .find(|c| c.dir.is_empty() || from.starts_with(&format!("{}/", c.dir)))?;
-        let base = config.base_url.clone().unwrap_or_else(|| config.dir.clone());
+        let base = config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| config.dir.clone());
         for (pattern, targets) in &config.paths {
             let captured = match pattern.split_once('*') {
                 Some((prefix, suffix)) => specifier
@@ -248,7 +251,8 @@ mod tests {
     fn relative_index_and_js_extension() {
         let r = resolver();
         assert_eq!(
-            r.resolve("apps/web/src/routes/a.ts", "../lib/tier.js").as_deref(),
+            r.resolve("apps/web/src/routes/a.ts", "../lib/tier.js")
+                .as_deref(),
             Some("apps/web/src/lib/tier.ts")
         );
         assert_eq!(
@@ -261,7 +265,8 @@ mod tests {
     fn tsconfig_paths_and_packages() {
         let r = resolver();
         assert_eq!(
-            r.resolve("apps/web/src/routes/a.ts", "@/lib/tier").as_deref(),
+            r.resolve("apps/web/src/routes/a.ts", "@/lib/tier")
+                .as_deref(),
             Some("apps/web/src/lib/tier.ts")
         );
         assert_eq!(
@@ -269,7 +274,8 @@ mod tests {
             Some("packages/db/src/index.ts")
         );
         assert_eq!(
-            r.resolve("cloudflare/src/job.ts", "@acme/db/audit").as_deref(),
+            r.resolve("cloudflare/src/job.ts", "@acme/db/audit")
+                .as_deref(),
             Some("packages/db/src/audit.ts")
         );
         assert_eq!(r.resolve("cloudflare/src/job.ts", "lodash"), None);

@@ -89,7 +89,11 @@ impl Vocabulary {
         if !has_word(&receiver_and_last) {
             return false;
         }
-        let last = path.rsplit('.').next().unwrap_or(path).trim_end_matches('!');
+        let last = path
+            .rsplit('.')
+            .next()
+            .unwrap_or(path)
+            .trim_end_matches('!');
         let last = to_snake(last);
         if starts_with_verb(&last, &self.write_verbs) {
             return true;
@@ -197,7 +201,9 @@ fn longest_literal(pattern: &str) -> Option<String> {
 fn starts_with_verb(segment: &str, verbs: &[String]) -> bool {
     verbs.iter().any(|verb| {
         segment.strip_prefix(verb.as_str()).is_some_and(|rest| {
-            rest.is_empty() || rest.starts_with('_') || rest.starts_with(|c: char| c.is_ascii_digit())
+            rest.is_empty()
+                || rest.starts_with('_')
+                || rest.starts_with(|c: char| c.is_ascii_digit())
         })
     })
 }
@@ -286,7 +292,14 @@ mod tests {
         ] {
             assert!(v.is_reporter(yes), "{yes}");
         }
-        for no in ["console.log", "console.info", "logger.info", "println!", "debug!", "res.json"] {
+        for no in [
+            "console.log",
+            "console.info",
+            "logger.info",
+            "println!",
+            "debug!",
+            "res.json",
+        ] {
             assert!(!v.is_reporter(no), "{no}");
         }
     }

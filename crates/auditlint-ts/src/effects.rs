@@ -3,7 +3,7 @@
 use auditlint_core::facts::Effects;
 use tree_sitter::Node;
 
-use crate::syntax::{callee_path, is_function, text, unwrap_expr};
+use crate::syntax::{block_end, callee_path, is_function, nth_named, text, unwrap_expr};
 
 /// Nodes visited at most in one body; a handler larger than this is summarised from its start.
 const MAX_NODES: usize = 20_000;
@@ -12,14 +12,17 @@ const MAX_NODES: usize = 20_000;
 /// parameter name, if it binds one.
 pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
     let mut out = Effects::default();
+    // Comments after the closing `}` (`catch {} // why`) are outside the body.
+    let end = block_end(body);
     if body.kind() == "statement_block" {
         let mut cursor = body.walk();
         let statements: Vec<Node<'_>> = body
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind() != "comment" && c.start_byte() < end)
             .collect();
         out.is_empty = statements.is_empty();
-        out.returns_nothing = matches!(statements.as_slice(), [only] if returns_nothing(*only, src));
+        out.returns_nothing =
+            matches!(statements.as_slice(), [only] if returns_nothing(*only, src));
     } else {
         // An expression body: `() => undefined`, `e => e`, `e => logger.warn(e)`.
         let expr = unwrap_expr(body);
@@ -44,7 +47,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
         }
         let kind = node.kind();
         match kind {
-            "comment" => out.has_comments = true,
+            "comment" if node.start_byte() < end => out.has_comments = true,
             "throw_statement" if !nested => out.throws = true,
             "call_expression" => {
                 if let Some(function) = node.child_by_field_name("function")
@@ -71,7 +74,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
             }
             "shorthand_property_identifier" => out.flag_writes.push(text(node, src).to_string()),
             "return_statement" if !nested => {
-                if let Some(value) = node.named_child(0)
+                if let Some(value) = nth_named(node, 0)
                     && mentions(value, error, src)
                 {
                     out.returns_error = true;
@@ -96,9 +99,12 @@ fn returns_nothing(statement: Node<'_>, src: &str) -> bool {
     if statement.kind() != "return_statement" {
         return false;
     }
-    match statement.named_child(0) {
+    match nth_named(statement, 0) {
         None => true,
-        Some(value) => matches!(text(unwrap_expr(value), src), "null" | "undefined" | "void 0"),
+        Some(value) => matches!(
+            text(unwrap_expr(value), src),
+            "null" | "undefined" | "void 0"
+        ),
     }
 }
 

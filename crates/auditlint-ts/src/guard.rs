@@ -2,18 +2,18 @@
 //! `try` blocks, callbacks (`map`, `forEach`, IIFEs), combinators (`Promise.all`), and — for
 //! APIs that report failure as a value — whether that value is read.
 
+use auditlint_core::Span;
 use auditlint_core::facts::{
     DropKind, GuardStep, Handler, HandlerBody, HandlerKind, Operation, SinkSyntax, ValueCheck,
 };
-use auditlint_core::Span;
 use tree_sitter::Node;
 
 use crate::effects::effects;
 use crate::syntax::{
-    callee_path, is_async, is_function, is_transparent, last_segment, literal_text, text,
-    unwrap_expr,
+    block_end, callee_path, is_async, is_function, is_transparent, last_segment, literal_text,
+    nth_named, text, unwrap_expr,
 };
-use crate::{first_parameter, Extractor};
+use crate::{Extractor, first_parameter};
 
 /// Steps beyond this many are not followed (a chain of thousands of `.then`s).
 const MAX_STEPS: usize = 256;
@@ -56,10 +56,25 @@ impl Extractor<'_> {
         let mut is_promise = promise_api;
         let mut cur = top;
         let mut first = true;
+        // Is the value at `cur` still the operation's own promise (maybe returned from a
+        // `map` callback), rather than something computed from it?
+        let mut own = true;
         while steps.len() < MAX_STEPS {
             cur = self.promise_chain(path, cur, &mut steps, &mut is_promise);
-            let next = self.context(path, cur, &mut steps, first.then_some(value_fields).flatten(), &mut value_check);
+            let from = steps.len();
+            let next = self.context(
+                path,
+                cur,
+                &mut steps,
+                first.then_some(value_fields).flatten(),
+                &mut value_check,
+                own.then_some(&mut is_promise),
+            );
             first = false;
+            own = own
+                && steps[from..]
+                    .iter()
+                    .all(|s| matches!(s, GuardStep::Returned | GuardStep::Callback { .. }));
             match next {
                 Next::Continue(at) => cur = at,
                 Next::Done => break,
@@ -105,11 +120,15 @@ impl Extractor<'_> {
             match cur.kind() {
                 "call_expression" => {
                     calls.push(cur);
-                    let Some(f) = cur.child_by_field_name("function") else { break };
+                    let Some(f) = cur.child_by_field_name("function") else {
+                        break;
+                    };
                     cur = f;
                 }
                 "member_expression" => {
-                    let Some(o) = cur.child_by_field_name("object") else { break };
+                    let Some(o) = cur.child_by_field_name("object") else {
+                        break;
+                    };
                     cur = o;
                 }
                 kind if is_transparent(kind) => cur = unwrap_expr(cur),
@@ -121,7 +140,9 @@ impl Extractor<'_> {
         let mut tagged = false;
         let mut inserted = false;
         for (position, call) in calls.iter().rev().enumerate() {
-            let Some(function) = call.child_by_field_name("function") else { continue };
+            let Some(function) = call.child_by_field_name("function") else {
+                continue;
+            };
             let function = unwrap_expr(function);
             let method = match function.kind() {
                 "member_expression" => function
@@ -139,7 +160,10 @@ impl Extractor<'_> {
                     literals.push(literal_text(args, src).unwrap_or("").to_string());
                 } else {
                     let mut cursor = args.walk();
-                    for (i, arg) in args.named_children(&mut cursor).enumerate() {
+                    let args = args
+                        .named_children(&mut cursor)
+                        .filter(|a| a.kind() != "comment");
+                    for (i, arg) in args.enumerate() {
                         let arg = unwrap_expr(arg);
                         if i == 0 {
                             first_arg = Some(arg);
@@ -165,7 +189,10 @@ impl Extractor<'_> {
                 }
                 "insertInto" => {
                     if let Some(table) = first_literal.clone() {
-                        sink = Some(SinkSyntax::BuilderInsert { table, api: "kysely" });
+                        sink = Some(SinkSyntax::BuilderInsert {
+                            table,
+                            api: "kysely",
+                        });
                     }
                 }
                 "insert" | "upsert" => {
@@ -201,7 +228,9 @@ impl Extractor<'_> {
                         sink = Some(SinkSyntax::RemoteCall { function });
                     }
                 }
-                "invoke" if callee_path(function, src).is_some_and(|p| p.contains("functions.")) => {
+                "invoke"
+                    if callee_path(function, src).is_some_and(|p| p.contains("functions.")) =>
+                {
                     if let Some(function) = first_literal.clone() {
                         sink = Some(SinkSyntax::RemoteCall { function });
                     }
@@ -226,7 +255,8 @@ impl Extractor<'_> {
         }
         let promise_api = match &sink {
             Some(SinkSyntax::SqlInsert { .. }) => {
-                tagged || callee_path(op, src).is_some_and(|p| p.contains("env.") || p.contains("DB."))
+                tagged
+                    || callee_path(op, src).is_some_and(|p| p.contains("env.") || p.contains("DB."))
             }
             Some(_) => true,
             None => false,
@@ -262,9 +292,11 @@ impl Extractor<'_> {
             {
                 break;
             }
-            let Some(property) = member.child_by_field_name("property") else { break };
+            let Some(property) = member.child_by_field_name("property") else {
+                break;
+            };
             let args = call.child_by_field_name("arguments");
-            let arg = |i: usize| args.and_then(|a| a.named_child(i as u32));
+            let arg = |i: usize| args.and_then(|a| nth_named(a, i));
             let handler_arg = match text(property, self.src) {
                 "catch" => arg(0),
                 "then" => arg(1),
@@ -295,7 +327,8 @@ impl Extractor<'_> {
         HandlerBody::Reference(callee_path(handler, self.src).unwrap_or_else(|| "?".to_string()))
     }
 
-    /// Where the value of `path[cur]` goes.
+    /// Where the value of `path[cur]` goes. `own_promise` is given when that value is the
+    /// operation's own: handing it to a promise combinator says it is a promise.
     fn context(
         &mut self,
         path: &[Node<'_>],
@@ -303,6 +336,7 @@ impl Extractor<'_> {
         steps: &mut Vec<GuardStep>,
         value_fields: Option<&[&str]>,
         value_check: &mut Option<ValueCheck>,
+        mut own_promise: Option<&mut bool>,
     ) -> Next {
         for _ in 0..64 {
             let Some(parent) = cur.checked_sub(1) else {
@@ -355,7 +389,8 @@ impl Extractor<'_> {
                     // `Promise.all([a(), b()])`
                     if parent >= 2
                         && path[parent - 1].kind() == "arguments"
-                        && let Some(next) = self.combinator(path, parent - 2, steps)
+                        && let Some(next) =
+                            self.combinator(path, parent - 2, steps, own_promise.as_deref_mut())
                     {
                         return next;
                     }
@@ -364,7 +399,8 @@ impl Extractor<'_> {
                 }
                 "arguments" => {
                     if parent >= 1
-                        && let Some(next) = self.combinator(path, parent - 1, steps)
+                        && let Some(next) =
+                            self.combinator(path, parent - 1, steps, own_promise.as_deref_mut())
                     {
                         return next;
                     }
@@ -381,18 +417,35 @@ impl Extractor<'_> {
     }
 
     /// `Promise.all/race/any(..)` carry the rejection on; `allSettled` captures it;
-    /// `waitUntil` drops it. `None` for any other call.
-    fn combinator(&mut self, path: &[Node<'_>], call: usize, steps: &mut Vec<GuardStep>) -> Option<Next> {
+    /// `waitUntil` drops it. `None` for any other call. Each takes promises: an operation
+    /// handed to one directly (`own_promise`) is known to produce one.
+    fn combinator(
+        &mut self,
+        path: &[Node<'_>],
+        call: usize,
+        steps: &mut Vec<GuardStep>,
+        own_promise: Option<&mut bool>,
+    ) -> Option<Next> {
         let node = path[call];
         if node.kind() != "call_expression" {
             return None;
         }
         let callee = callee_path(node.child_by_field_name("function")?, self.src)?;
+        let is_combinator = matches!(
+            callee.as_str(),
+            "Promise.all" | "Promise.race" | "Promise.any" | "Promise.allSettled"
+        ) || last_segment(&callee) == "waitUntil";
+        if is_combinator && let Some(is_promise) = own_promise {
+            *is_promise = true;
+        }
         match callee.as_str() {
             "Promise.all" | "Promise.race" | "Promise.any" => Some(Next::Continue(call)),
             "Promise.allSettled" => {
                 let read = self.settled_read(path, call);
-                steps.push(GuardStep::Settled { span: span_of(node), read });
+                steps.push(GuardStep::Settled {
+                    span: span_of(node),
+                    read,
+                });
                 Some(self.try_walk(path, call, steps))
             }
             _ if last_segment(&callee) == "waitUntil" => {
@@ -428,8 +481,11 @@ impl Extractor<'_> {
                     .child_by_field_name("body")
                     .map(|b| effects(b, error.as_deref(), self.src))
                     .unwrap_or_default();
+                let end = clause
+                    .child_by_field_name("body")
+                    .map_or(clause.end_byte(), block_end);
                 steps.push(GuardStep::Handler(Handler {
-                    span: span_of(clause),
+                    span: Span::new(clause.start_byte(), end),
                     kind: HandlerKind::CatchClause,
                     body: HandlerBody::Inline(body),
                 }));
@@ -507,7 +563,9 @@ impl Extractor<'_> {
         };
         let holder = path[p];
         match holder.kind() {
-            "expression_statement" => ValueCheck::Unread { span: span_of(awaited) },
+            "expression_statement" => ValueCheck::Unread {
+                span: span_of(awaited),
+            },
             "variable_declarator" => {
                 let Some(name) = holder.child_by_field_name("name") else {
                     return ValueCheck::Read;
@@ -519,7 +577,9 @@ impl Extractor<'_> {
                         if self.result_read(scope, name, name_text, fields) {
                             ValueCheck::Read
                         } else {
-                            ValueCheck::Unread { span: span_of(holder) }
+                            ValueCheck::Unread {
+                                span: span_of(holder),
+                            }
                         }
                     }
                     "object_pattern" => {
@@ -547,7 +607,9 @@ impl Extractor<'_> {
                                 return ValueCheck::Read;
                             }
                         }
-                        ValueCheck::Unread { span: span_of(holder) }
+                        ValueCheck::Unread {
+                            span: span_of(holder),
+                        }
                     }
                     _ => ValueCheck::Read,
                 }
@@ -614,12 +676,17 @@ impl Extractor<'_> {
     /// Are the results of `Promise.allSettled` at `path[call]` read?
     fn settled_read(&self, path: &[Node<'_>], call: usize) -> bool {
         let mut at = call;
-        while at > 0 && (is_transparent(path[at - 1].kind()) || path[at - 1].kind() == "await_expression") {
+        while at > 0
+            && (is_transparent(path[at - 1].kind()) || path[at - 1].kind() == "await_expression")
+        {
             at -= 1;
         }
-        let Some(p) = at.checked_sub(1) else { return true };
+        let Some(p) = at.checked_sub(1) else {
+            return true;
+        };
         match path[p].kind() {
             "expression_statement" => false,
+            "unary_expression" if text(path[p], self.src).starts_with("void") => false,
             "variable_declarator" => path[p]
                 .child_by_field_name("name")
                 .is_none_or(|name| self.identifier_used(scope_of(path, p), name)),

@@ -12,11 +12,15 @@ mod syntax;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use auditlint_core::facts::{Export, FileFacts, FnId, Function, Import, Imported, Language, TableObject};
 use auditlint_core::Span;
+use auditlint_core::facts::{
+    Export, FileFacts, FnId, Function, Import, Imported, Language, TableObject,
+};
 use tree_sitter::{Node, Parser, Tree};
 
-use crate::syntax::{callee_path, is_async, is_function, literal_text, string_text, text, unwrap_expr};
+use crate::syntax::{
+    callee_path, is_async, is_function, literal_text, string_text, text, unwrap_expr,
+};
 
 pub use sql::insert_table;
 
@@ -130,7 +134,10 @@ impl<'s> Extractor<'s> {
         loop {
             let node = cursor.node();
             self.visit(node, &mut stack);
-            let leaf = matches!(node.kind(), "string" | "template_string" | "comment" | "regex");
+            let leaf = matches!(
+                node.kind(),
+                "string" | "template_string" | "comment" | "regex"
+            );
             if !leaf && cursor.goto_first_child() {
                 stack.push(node);
                 if stack.len() > MAX_DEPTH {
@@ -193,9 +200,10 @@ impl<'s> Extractor<'s> {
                 .filter(|p| p.kind() == "export_statement" && text(*p, src).contains("default"))
                 .map(|_| "default".to_string())
         });
-        let span = node
-            .child_by_field_name("name")
-            .map_or_else(|| head_span(node), |n| Span::new(n.start_byte(), n.end_byte()));
+        let span = node.child_by_field_name("name").map_or_else(
+            || head_span(node),
+            |n| Span::new(n.start_byte(), n.end_byte()),
+        );
         let effects = node
             .child_by_field_name("body")
             .filter(|b| b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some())
@@ -331,8 +339,15 @@ impl<'s> Extractor<'s> {
         if let Some(declaration) = node.child_by_field_name("declaration") {
             let names = declared_names(declaration, src);
             for name in names {
-                let exported = if is_default { "default".to_string() } else { name.clone() };
-                self.facts.exports.push(Export::Local { exported, local: name });
+                let exported = if is_default {
+                    "default".to_string()
+                } else {
+                    name.clone()
+                };
+                self.facts.exports.push(Export::Local {
+                    exported,
+                    local: name,
+                });
             }
             return;
         }
@@ -407,11 +422,13 @@ impl<'s> Extractor<'s> {
         let callee = callee_path(function, src).unwrap_or_default();
         let first_arg = value
             .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0))
+            .and_then(|a| syntax::nth_named(a, 0))
             .and_then(|a| literal_text(a, src));
         let Some(first_arg) = first_arg else { return };
         let last = syntax::last_segment(&callee);
-        if matches!(last, "pgTable" | "sqliteTable" | "mysqlTable" | "table") && name.kind() == "identifier" {
+        if matches!(last, "pgTable" | "sqliteTable" | "mysqlTable" | "table")
+            && name.kind() == "identifier"
+        {
             self.facts.table_objects.push(TableObject {
                 name: text(name, src).to_string(),
                 table: first_arg.to_string(),
@@ -488,7 +505,12 @@ fn enclosing_class(stack: &[Node<'_>], src: &str) -> Option<String> {
     stack
         .iter()
         .rev()
-        .find(|n| matches!(n.kind(), "class_declaration" | "class" | "abstract_class_declaration"))
+        .find(|n| {
+            matches!(
+                n.kind(),
+                "class_declaration" | "class" | "abstract_class_declaration"
+            )
+        })
         .and_then(|c| c.child_by_field_name("name"))
         .map(|n| text(n, src).to_string())
 }
@@ -498,7 +520,7 @@ pub(crate) fn first_parameter(function: Node<'_>, src: &str) -> Option<String> {
         return Some(text(single, src).to_string());
     }
     let params = function.child_by_field_name("parameters")?;
-    let first = params.named_child(0)?;
+    let first = syntax::nth_named(params, 0)?;
     let pattern = first.child_by_field_name("pattern").unwrap_or(first);
     (pattern.kind() == "identifier").then(|| text(pattern, src).to_string())
 }
@@ -508,4 +530,56 @@ fn head_span(node: Node<'_>) -> Span {
     let start = node.start_byte();
     let end = node.end_byte().min(start + 40);
     Span::new(start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use auditlint_core::facts::{Effects, GuardStep, HandlerBody, HandlerKind, Language};
+
+    use super::extract;
+
+    /// The inline handlers on the error path of the file's first operation.
+    fn handlers(source: &str) -> Vec<(HandlerKind, Effects, String)> {
+        let facts = extract(source, Language::TypeScript).expect("parses");
+        let op = facts.ops.first().expect("an operation");
+        op.guard
+            .iter()
+            .filter_map(|step| match step {
+                GuardStep::Handler(h) => match &h.body {
+                    HandlerBody::Inline(effects) => {
+                        Some((h.kind, effects.clone(), source[h.span.range()].to_string()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_comment_after_the_closing_brace_is_not_inside_the_handler() {
+        let found =
+            handlers("async function f() {\n  try { await write(); } catch (e) {} // why\n}\n");
+        let [(kind, effects, text)] = found.as_slice() else {
+            panic!("{found:?}")
+        };
+        assert_eq!(*kind, HandlerKind::CatchClause);
+        assert!(effects.is_empty && !effects.has_comments, "{effects:?}");
+        assert_eq!(text, "catch (e) {}");
+
+        let found = handlers(
+            "async function f() {\n  try { await write(); } catch {\n    // why\n  }\n}\n",
+        );
+        assert!(found[0].1.is_empty && found[0].1.has_comments);
+    }
+
+    #[test]
+    fn comments_do_not_count_as_arguments() {
+        let found = handlers("write().then( // note\n  (row) => row.id,\n  () => {},\n);\n");
+        let [(kind, effects, _)] = found.as_slice() else {
+            panic!("{found:?}")
+        };
+        assert_eq!(*kind, HandlerKind::RejectionCallback);
+        assert!(effects.is_empty, "{effects:?}");
+    }
 }

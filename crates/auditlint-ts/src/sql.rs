@@ -63,7 +63,13 @@ impl Cursor<'_> {
 
     fn word(&mut self) -> &str {
         let start = self.at;
-        while self.text.as_bytes().get(self.at).copied().is_some_and(is_word) {
+        while self
+            .text
+            .as_bytes()
+            .get(self.at)
+            .copied()
+            .is_some_and(is_word)
+        {
             self.at += 1;
         }
         &self.text[start..self.at]
@@ -110,10 +116,19 @@ mod tests {
     #[test]
     fn finds_insert_tables() {
         let cases = [
-            ("INSERT INTO staff_audit_logs (a) VALUES (?)", Some("staff_audit_logs")),
-            ("insert or replace into audit_log values (1)", Some("audit_log")),
+            (
+                "INSERT INTO staff_audit_logs (a) VALUES (?)",
+                Some("staff_audit_logs"),
+            ),
+            (
+                "insert or replace into audit_log values (1)",
+                Some("audit_log"),
+            ),
             ("INSERT IGNORE INTO `audit`", Some("audit")),
-            ("INSERT INTO public.\"audit_events\" (x)", Some("public.audit_events")),
+            (
+                "INSERT INTO public.\"audit_events\" (x)",
+                Some("public.audit_events"),
+            ),
             ("\n  INSERT\n  INTO tier_events(x)", Some("tier_events")),
             ("SELECT * FROM audit_logs", None),
             ("reinsert into x", None),

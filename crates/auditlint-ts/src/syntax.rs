@@ -116,6 +116,30 @@ pub fn last_segment(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
 }
 
+/// The `i`-th named child that is not a comment: `f(/* why */ a, b)` has `a` as argument 0.
+pub fn nth_named<'t>(node: Node<'t>, i: usize) -> Option<Node<'t>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .nth(i)
+}
+
+/// Where a block really ends: tree-sitter stretches a `statement_block` over a comment that
+/// follows its closing `}` on the same line (`catch {} // why`); that comment is not inside.
+pub fn block_end(node: Node<'_>) -> usize {
+    if node.kind() == "statement_block" {
+        let mut cursor = node.walk();
+        if let Some(close) = node
+            .children(&mut cursor)
+            .filter(|c| c.kind() == "}")
+            .last()
+        {
+            return close.end_byte();
+        }
+    }
+    node.end_byte()
+}
+
 /// True when `node` is an `async` function.
 pub fn is_async(node: Node<'_>) -> bool {
     let mut cursor = node.walk();
