@@ -34,6 +34,31 @@ pub struct FileFacts {
     pub syntax_errors: Vec<Span>,
     /// Set when nesting deeper than the analysis limit was cut off.
     pub truncated_at_depth: Option<u32>,
+    /// Declared object types: interfaces, type aliases, structs.
+    pub types: Vec<TypeDecl>,
+}
+
+/// An interface, object type alias or struct, with its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeDecl {
+    pub name: String,
+    pub fields: Vec<(String, Span)>,
+}
+
+/// How a call's result is used: for audit flags and failure values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResultUse {
+    /// Fields read on the result, or on any element of a collection of results.
+    pub fields: Vec<String>,
+    /// The result (or a collection of results) escapes whole: returned, passed to another
+    /// function, stored in an object, an outer variable or a field, spread, yielded.
+    pub escapes: bool,
+    /// It escapes as the enclosing function's return value.
+    pub returned: bool,
+    /// Used as a statement (`f();`, `await f();`, `void f()`).
+    pub dropped: bool,
+    /// Where a finding points: the call, or the aggregate that holds the results.
+    pub span: Span,
 }
 
 /// A function-like definition: declaration, method, function expression or arrow.
@@ -46,6 +71,12 @@ pub struct Function {
     /// Where to point at it: its name, or its head when anonymous.
     pub span: Span,
     pub is_async: bool,
+    /// Keys of the object literals it returns, with where each key is.
+    pub returned_fields: Vec<(String, Span)>,
+    /// Type names in its declared return type (`Promise<TierResult>` → `Promise`, `TierResult`).
+    pub return_type_names: Vec<String>,
+    /// Fields of object types written inline in its declared return type.
+    pub return_type_fields: Vec<(String, Span)>,
     /// What its body does, for functions small enough to serve as an error handler by reference
     /// (`.catch(noop)`, `.catch(reportError)`).
     pub effects: Option<Effects>,
@@ -68,6 +99,8 @@ pub struct Operation {
     pub guard: Vec<GuardStep>,
     /// For APIs that report failure as a value (`{ data, error }`, a `Response`): is it read?
     pub value_check: Option<ValueCheck>,
+    /// Where its result goes.
+    pub result: ResultUse,
 }
 
 /// A sink named by the syntax of a call, before the vocabulary decides whether it is an audit sink.

@@ -93,6 +93,10 @@ pub struct Index<'a> {
     table_objects: HashMap<&'a str, &'a str>,
     pub writers: HashMap<FnRef, Writer>,
     pub sites: Vec<AuditSite>,
+    /// Functions whose results carry an audit flag or a failure value.
+    pub producers: HashMap<FnRef, crate::flags::Producer>,
+    /// Every call of a producer, observed or not.
+    pub flag_sites: Vec<crate::flags::FlagSite>,
 }
 
 /// Re-export chains longer than this are treated as unresolved (and cycles end here).
@@ -109,6 +113,8 @@ impl<'a> Index<'a> {
             table_objects: HashMap::new(),
             writers: HashMap::new(),
             sites: Vec::new(),
+            producers: HashMap::new(),
+            flag_sites: Vec::new(),
         };
         for (file_id, file) in files.iter().enumerate() {
             let file_id = file_id as u32;
@@ -132,7 +138,14 @@ impl<'a> Index<'a> {
             }
         }
         index.find_writers();
+        index.find_flags();
         index
+    }
+
+    /// The project file a module specifier names, if it was parsed.
+    pub(crate) fn file_of(&self, from: &str, specifier: &str) -> Option<u32> {
+        let target = self.resolver.resolve(from, specifier)?;
+        self.by_path.get(target.as_str()).copied()
     }
 
     /// Names the engine's next prefilter round looks for: those by which the writers found so
@@ -141,7 +154,7 @@ impl<'a> Index<'a> {
     /// `quietly` imported from a file that names no sink), which may turn out to surface.
     pub fn writer_names(&self) -> HashSet<String> {
         let mut names: HashSet<String> = HashSet::new();
-        for writer in self.writers.keys() {
+        for writer in self.writers.keys().chain(self.producers.keys()) {
             let file = &self.files[writer.file as usize];
             if let Some(name) = &file.facts.functions[writer.func as usize].name {
                 names.insert(name.clone());

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod facts;
+pub mod flags;
 pub mod index;
 pub mod resolve;
 pub mod span;

@@ -9,7 +9,9 @@ use auditlint_core::index::{AuditSite, Index};
 use auditlint_core::vocab::SinkName;
 use auditlint_core::{Diagnostic, Label};
 
-pub use rules::{AuditErrorSwallowed, AuditResultUnchecked, AuditWriteFloating};
+pub use rules::{
+    AuditErrorSwallowed, AuditFlagDiscarded, AuditResultUnchecked, AuditWriteFloating,
+};
 
 /// A lint rule.
 pub trait Rule: Sync {
@@ -26,6 +28,7 @@ pub trait Rule: Sync {
 pub static RULES: &[&dyn Rule] = &[
     &AuditErrorSwallowed,
     &AuditResultUnchecked,
+    &AuditFlagDiscarded,
     &AuditWriteFloating,
 ];
 
@@ -116,5 +119,42 @@ pub fn sink_phrase(ctx: &RuleContext<'_, '_>, site: &AuditSite) -> String {
     match via {
         Some(name) => format!("{sink} (through `{name}`)"),
         None => sink,
+    }
+}
+
+/// Runs the rules over in-memory sources, for the rules' inline tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use auditlint_core::index::{Index, ProjectFile};
+    use auditlint_core::resolve::Resolver;
+    use auditlint_core::{Config, Diagnostic};
+
+    /// Findings of `rule` over `(path, source)` files; returns (rule, path, 1-based line).
+    pub fn run(rule: &dyn super::Rule, sources: &[(&str, &str)]) -> Vec<(String, u32)> {
+        let config = Config::defaults(&super::rule_ids());
+        let files: Vec<ProjectFile> = sources
+            .iter()
+            .map(|(path, text)| ProjectFile {
+                path: (*path).to_string(),
+                facts: auditlint_ts::extract(text, auditlint_ts::language_of(path).expect("ts"))
+                    .expect("parses"),
+            })
+            .collect();
+        let resolver = Resolver::new(
+            sources.iter().map(|(p, _)| (*p).to_string()),
+            vec![],
+            vec![],
+        );
+        let index = Index::build(&files, &config.vocab, &resolver);
+        let mut ctx = super::RuleContext::new(&index);
+        rule.check(&mut ctx);
+        ctx.into_diagnostics()
+            .iter()
+            .map(|d: &Diagnostic| {
+                let text = sources[d.file as usize].1;
+                let line = text[..d.span.start as usize].matches('\n').count() as u32 + 1;
+                (sources[d.file as usize].0.to_string(), line)
+            })
+            .collect()
     }
 }

@@ -32,6 +32,15 @@ pub(crate) struct Flow<'s> {
 
 /// How the result of the call at the end of `path` is used.
 pub(crate) fn result_use(src: &str, path: &[Node<'_>]) -> ResultUse {
+    follow(src, path, Kind::Value)
+}
+
+/// How the elements of the collection made by the call at the end of `path` are used.
+pub(crate) fn collection_use(src: &str, path: &[Node<'_>]) -> ResultUse {
+    follow(src, path, Kind::Collection)
+}
+
+fn follow(src: &str, path: &[Node<'_>], kind: Kind) -> ResultUse {
     let top = path.len() - 1;
     let mut flow = Flow {
         src,
@@ -41,7 +50,7 @@ pub(crate) fn result_use(src: &str, path: &[Node<'_>]) -> ResultUse {
             ..ResultUse::default()
         },
     };
-    flow.follow_expr(path, top, Kind::Value, 0, true);
+    flow.follow_expr(path, top, kind, 0, true);
     flow.out.fields.sort();
     flow.out.fields.dedup();
     flow.out
@@ -53,9 +62,18 @@ impl Flow<'_> {
     }
 
     /// Follows the value of `path[at]` upward.
-    fn follow_expr(&mut self, path: &[Node<'_>], mut at: usize, mut kind: Kind, depth: u32, top: bool) {
+    fn follow_expr(
+        &mut self,
+        path: &[Node<'_>],
+        mut at: usize,
+        mut kind: Kind,
+        depth: u32,
+        top: bool,
+    ) {
         for _ in 0..64 {
-            let Some(parent_at) = at.checked_sub(1) else { return };
+            let Some(parent_at) = at.checked_sub(1) else {
+                return;
+            };
             let parent = path[parent_at];
             let child = path[at];
             let field = |name: &str| parent.child_by_field_name(name) == Some(child);
@@ -63,7 +81,9 @@ impl Flow<'_> {
                 k if is_transparent(k) || k == "await_expression" => at = parent_at,
                 "ternary_expression" if !field("condition") => at = parent_at,
                 "binary_expression" => {
-                    let operator = parent.child_by_field_name("operator").map_or("", |o| text(o, self.src));
+                    let operator = parent
+                        .child_by_field_name("operator")
+                        .map_or("", |o| text(o, self.src));
                     match operator {
                         "in" if field("right") => {
                             if let Some(left) = parent.child_by_field_name("left")
@@ -95,7 +115,9 @@ impl Flow<'_> {
                     if top {
                         self.out.span = span_of(child);
                     }
-                    let Some(name) = parent.child_by_field_name("name") else { return };
+                    let Some(name) = parent.child_by_field_name("name") else {
+                        return;
+                    };
                     let scope = scope_of(path, parent_at);
                     self.bind(scope, name, kind, depth);
                     return;
@@ -135,7 +157,11 @@ impl Flow<'_> {
                             return;
                         }
                         Kind::Settled | Kind::Collection => {
-                            let element = if kind == Kind::Settled { Kind::Settled } else { Kind::Value };
+                            let element = if kind == Kind::Settled {
+                                Kind::Settled
+                            } else {
+                                Kind::Value
+                            };
                             match property.as_str() {
                                 // One settled element: its `.value` is a result.
                                 "value" if kind == Kind::Settled => {
@@ -178,7 +204,9 @@ impl Flow<'_> {
                         // An element of a settled collection: its `.value` is a result.
                         if let Some(grand) = parent_at.checked_sub(1).map(|g| path[g])
                             && grand.kind() == "member_expression"
-                            && grand.child_by_field_name("property").is_some_and(|p| text(p, self.src) == "value")
+                            && grand
+                                .child_by_field_name("property")
+                                .is_some_and(|p| text(p, self.src) == "value")
                         {
                             at = parent_at - 1;
                             kind = Kind::Value;
@@ -193,13 +221,22 @@ impl Flow<'_> {
                     if kind != Kind::Value
                         && let Some(left) = parent.child_by_field_name("left")
                     {
-                        let element = if kind == Kind::Settled { Kind::Settled } else { Kind::Value };
+                        let element = if kind == Kind::Settled {
+                            Kind::Settled
+                        } else {
+                            Kind::Value
+                        };
                         self.bind(parent, left, element, depth);
                     }
                     return;
                 }
-                "spread_element" | "pair" | "assignment_expression" | "augmented_assignment_expression"
-                | "yield_expression" | "shorthand_property_identifier" | "jsx_expression" => {
+                "spread_element"
+                | "pair"
+                | "assignment_expression"
+                | "augmented_assignment_expression"
+                | "yield_expression"
+                | "shorthand_property_identifier"
+                | "jsx_expression" => {
                     self.out.escapes = true;
                     return;
                 }
@@ -234,7 +271,11 @@ impl Flow<'_> {
             }
             "array_pattern" if kind != Kind::Value => {
                 let mut cursor = pattern.walk();
-                let element = if kind == Kind::Settled { Kind::Settled } else { Kind::Value };
+                let element = if kind == Kind::Settled {
+                    Kind::Settled
+                } else {
+                    Kind::Value
+                };
                 let items: Vec<Node<'_>> = pattern.named_children(&mut cursor).collect();
                 for item in items {
                     self.bind(scope, item, element, depth);
@@ -298,8 +339,17 @@ impl Flow<'_> {
     }
 
     /// `xs.filter(r => …)`: follow the callback's `index`-th parameter as `kind`.
-    fn callback_param(&mut self, path: &[Node<'_>], member_at: usize, index: usize, kind: Kind, depth: u32) {
-        let Some(call) = member_at.checked_sub(1).map(|c| path[c]) else { return };
+    fn callback_param(
+        &mut self,
+        path: &[Node<'_>],
+        member_at: usize,
+        index: usize,
+        kind: Kind,
+        depth: u32,
+    ) {
+        let Some(call) = member_at.checked_sub(1).map(|c| path[c]) else {
+            return;
+        };
         if call.kind() != "call_expression" {
             return;
         }
@@ -368,7 +418,9 @@ impl Flow<'_> {
         match callee.as_str() {
             "Promise.all" => self.follow_expr(path, call_at, Kind::Collection, depth, false),
             "Promise.allSettled" => self.follow_expr(path, call_at, Kind::Settled, depth, false),
-            "Promise.race" | "Promise.any" => self.follow_expr(path, call_at, Kind::Value, depth, false),
+            "Promise.race" | "Promise.any" => {
+                self.follow_expr(path, call_at, Kind::Value, depth, false)
+            }
             _ => self.out.escapes = true,
         }
     }

@@ -85,6 +85,38 @@ impl Extractor<'_> {
             .rev()
             .find(|n| is_function(n.kind()))
             .and_then(|n| self.fn_ids.get(&n.id()).copied());
+        // `ids.map(evaluateTier)`: the function passed by reference is called once per item,
+        // its results are the collection's elements.
+        let reference = (matches!(last_segment(&callee), "map" | "flatMap" | "forEach"))
+            .then(|| {
+                let arg = op.child_by_field_name("arguments")?.named_child(0)?;
+                let arg = unwrap_expr(arg);
+                matches!(arg.kind(), "identifier" | "member_expression")
+                    .then(|| callee_path(arg, self.src))
+                    .flatten()
+                    .map(|path| (path, span_of(arg)))
+            })
+            .flatten();
+        if let Some((reference, _)) = reference {
+            let mut guard = vec![GuardStep::Callback { is_async: false }];
+            if last_segment(&callee) == "forEach" {
+                guard.push(GuardStep::Dropped {
+                    span: span_of(op),
+                    how: DropKind::ForEach,
+                });
+            }
+            guard.extend(steps.iter().cloned());
+            self.facts.ops.push(Operation {
+                span: span_of(op),
+                callee: reference,
+                sink: None,
+                is_promise: false,
+                enclosing,
+                guard,
+                value_check: None,
+                result: crate::flow::collection_use(self.src, path),
+            });
+        }
         self.facts.ops.push(Operation {
             span: span_of(op),
             callee,
@@ -93,6 +125,7 @@ impl Extractor<'_> {
             enclosing,
             guard: steps,
             value_check,
+            result: crate::flow::result_use(self.src, path),
         });
     }
 

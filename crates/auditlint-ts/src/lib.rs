@@ -5,6 +5,7 @@
 //! through [`FileFacts::truncated_at_depth`].
 
 mod effects;
+mod flow;
 mod guard;
 mod sql;
 mod syntax;
@@ -173,6 +174,7 @@ impl<'s> Extractor<'s> {
                 stack.pop();
             }
             "import_statement" => self.import(node),
+            "interface_declaration" | "type_alias_declaration" => self.type_decl(node),
             "export_statement" => self.export(node),
             "variable_declarator" => self.declarator(node),
             _ => {}
@@ -211,6 +213,14 @@ impl<'s> Extractor<'s> {
                 let error = first_parameter(node, src);
                 effects::effects(body, error.as_deref(), src)
             });
+        let returned_fields = node
+            .child_by_field_name("body")
+            .map(|body| returned_fields(body, src))
+            .unwrap_or_default();
+        let (return_type_names, return_type_fields) = node
+            .child_by_field_name("return_type")
+            .map(|t| type_names_and_fields(t, src))
+            .unwrap_or_default();
         let id = self.facts.functions.len() as FnId;
         self.fn_ids.insert(node.id(), id);
         self.facts.functions.push(Function {
@@ -218,6 +228,9 @@ impl<'s> Extractor<'s> {
             class,
             span,
             is_async: is_async(node),
+            returned_fields,
+            return_type_names,
+            return_type_fields,
             effects,
         });
     }
@@ -471,6 +484,121 @@ impl<'s> Extractor<'s> {
             }
         }
     }
+}
+
+impl Extractor<'_> {
+    /// `interface TierResult { audit_logged: boolean }`, `type R = { … } | { … }`.
+    fn type_decl(&mut self, node: Node<'_>) {
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
+        let body = node
+            .child_by_field_name("body")
+            .or_else(|| node.child_by_field_name("value"));
+        let Some(body) = body else { return };
+        let (_, fields) = type_names_and_fields(body, self.src);
+        self.facts.types.push(auditlint_core::facts::TypeDecl {
+            name: text(name, self.src).to_string(),
+            fields,
+        });
+    }
+}
+
+/// Nodes visited at most when summarising one function's returns or one type.
+const MAX_SUMMARY_NODES: usize = 50_000;
+
+/// Keys of object literals returned by a function body (not by nested functions).
+fn returned_fields(body: Node<'_>, src: &str) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    let mut objects = Vec::new();
+    if body.kind() != "statement_block" {
+        objects.push(body); // an arrow's expression body
+    } else {
+        let mut stack = vec![body];
+        let mut visited = 0;
+        while let Some(node) = stack.pop() {
+            visited += 1;
+            if visited > MAX_SUMMARY_NODES {
+                break;
+            }
+            if node.kind() == "return_statement" {
+                if let Some(value) = node.named_child(0) {
+                    objects.push(value);
+                }
+                continue;
+            }
+            if is_function(node.kind()) && node != body {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+    for value in objects {
+        // `return { … }`, `return cond ? { … } : { … }`, `({ … })`, `await`, `as const`.
+        let mut stack = vec![value];
+        let mut visited = 0;
+        while let Some(node) = stack.pop() {
+            visited += 1;
+            if visited > MAX_SUMMARY_NODES {
+                break;
+            }
+            match node.kind() {
+                "object" => {
+                    let mut cursor = node.walk();
+                    for prop in node.named_children(&mut cursor) {
+                        let key = match prop.kind() {
+                            "pair" => prop.child_by_field_name("key"),
+                            "shorthand_property_identifier" => Some(prop),
+                            _ => None,
+                        };
+                        if let Some(key) = key {
+                            let name = text(key, src).trim_matches(['"', '\'']).to_string();
+                            out.push((name, Span::new(key.start_byte(), key.end_byte())));
+                        }
+                    }
+                }
+                "ternary_expression"
+                | "parenthesized_expression"
+                | "await_expression"
+                | "as_expression"
+                | "satisfies_expression"
+                | "binary_expression" => {
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Type names and inline object-type fields in a type annotation.
+fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String, Span)>) {
+    let mut names = Vec::new();
+    let mut fields = Vec::new();
+    let mut stack = vec![node];
+    let mut visited = 0;
+    while let Some(n) = stack.pop() {
+        visited += 1;
+        if visited > MAX_SUMMARY_NODES {
+            break;
+        }
+        match n.kind() {
+            "type_identifier" => names.push(text(n, src).to_string()),
+            "property_signature" => {
+                if let Some(key) = n.child_by_field_name("name") {
+                    let name = text(key, src).trim_matches(['"', '\'']).to_string();
+                    fields.push((name, Span::new(key.start_byte(), key.end_byte())));
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    (names, fields)
 }
 
 fn string_or_ident(node: Node<'_>, src: &str) -> String {
