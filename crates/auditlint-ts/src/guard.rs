@@ -239,6 +239,11 @@ impl Extractor<'_> {
                         sink = Some(SinkSyntax::TableObjectInsert {
                             object: last_segment(&path).to_string(),
                         });
+                    } else if method == "upsert"
+                        && let Some(model) = prisma_model(function, src)
+                    {
+                        // Prisma: `prisma.auditLog.upsert({ … })`.
+                        sink = Some(SinkSyntax::ModelCreate { model });
                     }
                 }
                 "into" if inserted => {
@@ -246,14 +251,9 @@ impl Extractor<'_> {
                         sink = Some(SinkSyntax::BuilderInsert { table, api: "knex" });
                     }
                 }
-                "create" | "createMany" | "upsert_" | "createManyAndReturn" => {
-                    if let Some(object) = function.child_by_field_name("object")
-                        && object.kind() == "member_expression"
-                        && let Some(model) = object.child_by_field_name("property")
-                    {
-                        sink = Some(SinkSyntax::ModelCreate {
-                            model: text(model, src).to_string(),
-                        });
+                "create" | "createMany" | "createManyAndReturn" => {
+                    if let Some(model) = prisma_model(function, src) {
+                        sink = Some(SinkSyntax::ModelCreate { model });
                     }
                 }
                 "rpc" => {
@@ -726,6 +726,16 @@ impl Extractor<'_> {
             _ => true,
         }
     }
+}
+
+/// `client.<model>.create`: the model of a Prisma-style delegate call.
+fn prisma_model(function: Node<'_>, src: &str) -> Option<String> {
+    let object = function.child_by_field_name("object")?;
+    if object.kind() != "member_expression" {
+        return None;
+    }
+    let model = object.child_by_field_name("property")?;
+    Some(text(model, src).to_string())
 }
 
 /// The innermost function (or the program) containing `path[at]`.
