@@ -65,6 +65,17 @@ pub struct Finding {
     pub help: String,
     pub labels: Vec<FindingLabel>,
     pub fingerprint: String,
+    /// Set when an inline suppression silences this finding: it is still reported (counted in
+    /// the summary, shown in JSON and SARIF) but does not fail the run.
+    pub suppressed: Option<Suppressed>,
+}
+
+/// The suppression that silenced a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    pub reason: String,
+    /// 1-based line of the suppression comment.
+    pub line: u32,
 }
 
 impl Finding {

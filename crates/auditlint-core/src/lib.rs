@@ -12,7 +12,7 @@ pub mod vocab;
 
 pub use config::{Config, ConfigError, Level};
 pub use diagnostic::{
-    Diagnostic, FileError, Finding, FindingLabel, Label, Report, Severity, Summary,
+    Diagnostic, FileError, Finding, FindingLabel, Label, Report, Severity, Summary, Suppressed,
 };
 pub use facts::FileFacts;
 pub use index::{AuditSite, Index, Outcome, ProjectFile};

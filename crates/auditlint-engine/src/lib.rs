@@ -470,6 +470,7 @@ fn to_finding(d: Diagnostic, files: &[ProjectFile], texts: &[&str], config: &Con
         help: d.help,
         labels,
         fingerprint,
+        suppressed: None,
     }
 }
 

@@ -70,6 +70,7 @@ fn finding(
         help: help.to_owned(),
         labels,
         fingerprint: format!("{:016x}", stable_hash(&[rule, path, message])),
+        suppressed: None,
     }
 }
 
