@@ -17,7 +17,8 @@ use crate::vocab::{SinkName, Vocabulary};
 pub struct ProjectFile {
     /// Project-relative, `/`-separated.
     pub path: String,
-    pub facts: FileFacts,
+    /// Shared, so a long-lived workspace (the LSP server) reuses unchanged files' facts.
+    pub facts: std::sync::Arc<FileFacts>,
 }
 
 /// A function somewhere in the project.

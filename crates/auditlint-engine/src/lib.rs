@@ -4,18 +4,17 @@
 //! no new audit writers appear) → rules → findings. One file's failure, even a panic, becomes an
 //! `errors` entry for that file; the run goes on.
 
+mod analysis;
 mod discover;
 mod manifests;
 mod paths;
 mod project;
 mod read;
 
-use std::collections::{BTreeMap, HashSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use auditlint_core::diagnostic::stable_hash;
 use auditlint_core::index::{Index, ProjectFile};
 use auditlint_core::resolve::Resolver;
@@ -23,7 +22,6 @@ use auditlint_core::{
     Config, ConfigError, Diagnostic, FileError, Finding, FindingLabel, Level, LineIndex, Report,
     Severity, Summary,
 };
-use rayon::prelude::*;
 
 pub use project::{CONFIG_FILE, Project, find_project};
 
@@ -151,12 +149,6 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// A source file as read: its project-relative path and text (`None` if it could not be read).
-struct Source {
-    path: String,
-    text: Option<String>,
-}
-
 fn run(
     root: &Path,
     config: &Config,
@@ -168,7 +160,7 @@ fn run(
     let errors = &mut errors_found;
     let trace = Trace::new();
     let literals = config.vocab.prefilter_literals();
-    let first_round = Prefilter::case_insensitive(&literals);
+    let first_round = analysis::Prefilter::case_insensitive(&literals);
     // Walk, read and prefilter in one parallel pass: each file is read exactly once.
     let read = |absolute: &Path| match overlay.get(absolute) {
         Some(text) => Ok(text.clone()),
@@ -178,123 +170,17 @@ fn run(
         discover::discover(root, config, &read, &|text| first_round.matches(text));
     errors.extend(walk_errors);
     trace.phase("discover+read+prefilter");
-    let mut sources: Vec<Source> = Vec::with_capacity(discovered.sources.len());
-    let mut round_one: Vec<usize> = Vec::new();
     let source_paths: Vec<String> = discovered.sources.iter().map(|s| s.path.clone()).collect();
-    for found in discovered.sources {
-        let text = match found.text {
-            Ok(text) => Some(text),
-            Err(message) => {
-                errors.push(FileError {
-                    path: found.path.clone(),
-                    message,
-                });
-                None
-            }
-        };
-        if found.matched {
-            round_one.push(sources.len());
-        }
-        sources.push(Source {
-            path: found.path,
-            text,
-        });
-    }
+    let (sources, round_one) = analysis::sources_from(discovered.sources, errors);
     let resolver = manifests_resolver(root, source_paths, &discovered.manifests, errors);
     trace.phase("manifests");
 
-    // Round 1: files naming a sink; later rounds: files naming a writer found so far.
-    let mut parsed: Vec<Option<usize>> = vec![None; sources.len()];
-    let mut files: Vec<ProjectFile> = Vec::new();
-    let mut literals_seen: HashSet<String> = literals.iter().cloned().collect();
-    let mut candidates = round_one;
-    let mut file_source: Vec<usize> = Vec::new();
-    loop {
-        if candidates.is_empty() {
-            break;
-        }
-        let results: Vec<(usize, Result<auditlint_core::FileFacts, String>)> = candidates
-            .par_iter()
-            .map(|&i| {
-                let source = &sources[i];
-                let text = source.text.as_deref().unwrap_or_default();
-                (i, parse_file(&source.path, text))
-            })
-            .collect();
-        for (i, result) in results {
-            match result {
-                Ok(facts) => {
-                    for message in
-                        facts_problems(&facts, sources[i].text.as_deref().unwrap_or_default())
-                    {
-                        errors.push(FileError {
-                            path: sources[i].path.clone(),
-                            message,
-                        });
-                    }
-                    parsed[i] = Some(files.len());
-                    file_source.push(i);
-                    files.push(ProjectFile {
-                        path: sources[i].path.clone(),
-                        facts,
-                    });
-                }
-                Err(message) => {
-                    // Counted as handled, so no later round tries again.
-                    parsed[i] = Some(usize::MAX);
-                    errors.push(FileError {
-                        path: sources[i].path.clone(),
-                        message,
-                    });
-                }
-            }
-        }
-        let index = Index::build(&files, &config.vocab, &resolver);
-        let new_names: Vec<String> = index
-            .writer_names()
-            .into_iter()
-            .filter(|n| literals_seen.insert(n.clone()))
-            .collect();
-        if new_names.is_empty() {
-            break;
-        }
-        let matcher = Prefilter::words(&new_names);
-        candidates = (0..sources.len())
-            .into_par_iter()
-            .filter(|&i| parsed[i].is_none())
-            .filter(|&i| {
-                sources[i]
-                    .text
-                    .as_deref()
-                    .is_some_and(|text| matcher.matches(text))
-            })
-            .collect();
-    }
-
+    let analysis::Parsed { files, file_source } = analysis::parse_rounds(
+        &sources, round_one, &literals, config, &resolver, None, errors,
+    );
     trace.phase("prefilter+parse");
     let index = Index::build(&files, &config.vocab, &resolver);
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    for rule in auditlint_rules::RULES {
-        if config.level(rule.id()) == Level::Off {
-            continue;
-        }
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            let mut ctx = auditlint_rules::RuleContext::new(&index);
-            rule.check(&mut ctx);
-            ctx.into_diagnostics()
-        }));
-        match result {
-            Ok(found) => diagnostics.extend(found),
-            Err(panic) => errors.push(FileError {
-                path: "<auditlint>".into(),
-                message: format!(
-                    "internal error in rule `{}`: {}; its findings are missing from this run",
-                    rule.id(),
-                    panic_message(&panic)
-                ),
-            }),
-        }
-    }
+    let diagnostics = analysis::run_rules(&index, config, errors);
     let texts: Vec<&str> = file_source
         .iter()
         .map(|&i| sources[i].text.as_deref().unwrap_or_default())
@@ -368,56 +254,6 @@ fn in_scope(path: &str, scopes: &[String]) -> bool {
                 .strip_prefix(scope.as_str())
                 .is_some_and(|rest| rest.starts_with('/'))
     })
-}
-
-fn parse_file(path: &str, text: &str) -> Result<auditlint_core::FileFacts, String> {
-    let Some(language) = auditlint_ts::language_of(path) else {
-        return Err("not a TypeScript or JavaScript file".into());
-    };
-    let analyse = || {
-        // A test hook: proves that a panic while analysing one file is contained.
-        if std::env::var_os("AUDITLINT_INJECT_PANIC")
-            .is_some_and(|p| path.ends_with(&*p.to_string_lossy()))
-        {
-            panic!("injected panic for {path}");
-        }
-        auditlint_ts::extract(text, language)
-    };
-    match catch_unwind(AssertUnwindSafe(analyse)) {
-        Ok(Some(facts)) => Ok(facts),
-        Ok(None) => Err("the parser gave up on this file; it was not checked".into()),
-        Err(panic) => Err(format!(
-            "internal error while analysing this file ({}); it was not checked",
-            panic_message(&panic)
-        )),
-    }
-}
-
-/// Syntax errors and truncation: the file was checked only in part.
-fn facts_problems(facts: &auditlint_core::FileFacts, text: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if let Some(first) = facts.syntax_errors.first() {
-        let index = LineIndex::new(text);
-        let pos = index.position(text, first.start as usize);
-        problems.push(format!(
-            "syntax error at line {}, column {}: partially parsed, findings cover only what parsed",
-            pos.line, pos.column
-        ));
-    }
-    if let Some(depth) = facts.truncated_at_depth {
-        problems.push(format!(
-            "nesting deeper than {depth} levels: the code below that depth was not analysed"
-        ));
-    }
-    problems
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".to_string())
 }
 
 fn to_finding(d: Diagnostic, files: &[ProjectFile], texts: &[&str], config: &Config) -> Finding {
@@ -511,45 +347,4 @@ fn manifests_resolver(
         }
     }
     Resolver::new(source_paths, packages, tsconfigs)
-}
-
-/// The literal prefilter: does a file mention anything that could matter?
-enum Prefilter {
-    /// Vocabulary fragments, anywhere, any case.
-    Anywhere(AhoCorasick),
-    /// Writer names, as whole identifiers.
-    Words(AhoCorasick),
-    Nothing,
-}
-
-impl Prefilter {
-    fn case_insensitive(literals: &[String]) -> Self {
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .build(literals)
-            .map_or(Prefilter::Nothing, Prefilter::Anywhere)
-    }
-
-    fn words(names: &[String]) -> Self {
-        AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(names)
-            .map_or(Prefilter::Nothing, Prefilter::Words)
-    }
-
-    fn matches(&self, text: &str) -> bool {
-        match self {
-            Prefilter::Anywhere(ac) => ac.is_match(text),
-            Prefilter::Words(ac) => {
-                let bytes = text.as_bytes();
-                let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-                ac.find_iter(text).any(|m| {
-                    let before = m.start().checked_sub(1).map(|i| bytes[i]);
-                    let after = bytes.get(m.end()).copied();
-                    !before.is_some_and(ident) && !after.is_some_and(ident)
-                })
-            }
-            Prefilter::Nothing => false,
-        }
-    }
 }

@@ -136,8 +136,10 @@ pub(crate) mod testing {
             .iter()
             .map(|(path, text)| ProjectFile {
                 path: (*path).to_string(),
-                facts: auditlint_ts::extract(text, auditlint_ts::language_of(path).expect("ts"))
-                    .expect("parses"),
+                facts: std::sync::Arc::new(
+                    auditlint_ts::extract(text, auditlint_ts::language_of(path).expect("ts"))
+                        .expect("parses"),
+                ),
             })
             .collect();
         let resolver = Resolver::new(

@@ -1,0 +1,269 @@
+//! The analysis proper, shared by one-shot runs and the long-lived workspace (LSP): prefilter
+//! rounds over read sources, parsing (at most once per file text, with an optional cache),
+//! rules.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use auditlint_core::diagnostic::stable_hash;
+use auditlint_core::index::{Index, ProjectFile};
+use auditlint_core::resolve::Resolver;
+use auditlint_core::{Config, Diagnostic, FileError, FileFacts, Level, LineIndex};
+use rayon::prelude::*;
+
+use crate::discover::FoundSource;
+
+/// A source file as read: its project-relative path and text (`None` if it could not be read).
+#[derive(Clone)]
+pub struct Source {
+    pub path: String,
+    pub text: Option<Arc<str>>,
+}
+
+/// Facts by path, with the hash of the text they were extracted from.
+pub type FactsCache = HashMap<String, (u64, Result<Arc<FileFacts>, String>)>;
+
+/// Parsed files, and for each the index of its source.
+pub struct Parsed {
+    pub files: Vec<ProjectFile>,
+    pub file_source: Vec<usize>,
+}
+
+/// Turns discovered files into sources (unreadable ones become errors) and the indexes of
+/// those the first prefilter matched.
+pub fn sources_from(
+    found: Vec<FoundSource>,
+    errors: &mut Vec<FileError>,
+) -> (Vec<Source>, Vec<usize>) {
+    let mut sources = Vec::with_capacity(found.len());
+    let mut round_one = Vec::new();
+    for found in found {
+        let text = match found.text {
+            Ok(text) => Some(Arc::<str>::from(text)),
+            Err(message) => {
+                errors.push(FileError {
+                    path: found.path.clone(),
+                    message,
+                });
+                None
+            }
+        };
+        if found.matched {
+            round_one.push(sources.len());
+        }
+        sources.push(Source {
+            path: found.path,
+            text,
+        });
+    }
+    (sources, round_one)
+}
+
+/// Round 1 parses `round_one` (files naming a sink); each later round parses the files that
+/// name a writer or producer found so far, until no new name appears.
+pub fn parse_rounds(
+    sources: &[Source],
+    round_one: Vec<usize>,
+    literals: &[String],
+    config: &Config,
+    resolver: &Resolver,
+    mut cache: Option<&mut FactsCache>,
+    errors: &mut Vec<FileError>,
+) -> Parsed {
+    let mut parsed: Vec<bool> = vec![false; sources.len()];
+    let mut files: Vec<ProjectFile> = Vec::new();
+    let mut file_source: Vec<usize> = Vec::new();
+    let mut literals_seen: HashSet<String> = literals.iter().cloned().collect();
+    let mut candidates = round_one;
+    while !candidates.is_empty() {
+        let results: Vec<(usize, Result<Arc<FileFacts>, String>)> = {
+            let cache_view = cache.as_deref();
+            candidates
+                .par_iter()
+                .map(|&i| {
+                    let source = &sources[i];
+                    let text = source.text.as_deref().unwrap_or_default();
+                    let hash = stable_hash(&[text]);
+                    if let Some((cached_hash, facts)) = cache_view.and_then(|c| c.get(&source.path))
+                        && *cached_hash == hash
+                    {
+                        return (i, facts.clone());
+                    }
+                    (i, parse_file(&source.path, text).map(Arc::new))
+                })
+                .collect()
+        };
+        for (i, result) in results {
+            parsed[i] = true;
+            let source = &sources[i];
+            let text = source.text.as_deref().unwrap_or_default();
+            if let Some(cache) = cache.as_deref_mut() {
+                cache.insert(source.path.clone(), (stable_hash(&[text]), result.clone()));
+            }
+            match result {
+                Ok(facts) => {
+                    for message in facts_problems(&facts, text) {
+                        errors.push(FileError {
+                            path: source.path.clone(),
+                            message,
+                        });
+                    }
+                    file_source.push(i);
+                    files.push(ProjectFile {
+                        path: source.path.clone(),
+                        facts,
+                    });
+                }
+                Err(message) => errors.push(FileError {
+                    path: source.path.clone(),
+                    message,
+                }),
+            }
+        }
+        let index = Index::build(&files, &config.vocab, resolver);
+        let new_names: Vec<String> = index
+            .writer_names()
+            .into_iter()
+            .filter(|n| literals_seen.insert(n.clone()))
+            .collect();
+        if new_names.is_empty() {
+            break;
+        }
+        let matcher = Prefilter::words(&new_names);
+        candidates = (0..sources.len())
+            .into_par_iter()
+            .filter(|&i| !parsed[i])
+            .filter(|&i| {
+                sources[i]
+                    .text
+                    .as_deref()
+                    .is_some_and(|text| matcher.matches(text))
+            })
+            .collect();
+    }
+    Parsed { files, file_source }
+}
+
+/// Runs every rule that is not off; a panicking rule becomes an error, the others still run.
+pub fn run_rules(
+    index: &Index<'_>,
+    config: &Config,
+    errors: &mut Vec<FileError>,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for rule in auditlint_rules::RULES {
+        if config.level(rule.id()) == Level::Off {
+            continue;
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut ctx = auditlint_rules::RuleContext::new(index);
+            rule.check(&mut ctx);
+            ctx.into_diagnostics()
+        }));
+        match result {
+            Ok(found) => diagnostics.extend(found),
+            Err(panic) => errors.push(FileError {
+                path: "<auditlint>".into(),
+                message: format!(
+                    "internal error in rule `{}`: {}; its findings are missing from this run",
+                    rule.id(),
+                    panic_message(&panic)
+                ),
+            }),
+        }
+    }
+    diagnostics
+}
+
+pub fn parse_file(path: &str, text: &str) -> Result<auditlint_core::FileFacts, String> {
+    let Some(language) = auditlint_ts::language_of(path) else {
+        return Err("not a TypeScript or JavaScript file".into());
+    };
+    let analyse = || {
+        // A test hook: proves that a panic while analysing one file is contained.
+        if std::env::var_os("AUDITLINT_INJECT_PANIC")
+            .is_some_and(|p| path.ends_with(&*p.to_string_lossy()))
+        {
+            panic!("injected panic for {path}");
+        }
+        auditlint_ts::extract(text, language)
+    };
+    match catch_unwind(AssertUnwindSafe(analyse)) {
+        Ok(Some(facts)) => Ok(facts),
+        Ok(None) => Err("the parser gave up on this file; it was not checked".into()),
+        Err(panic) => Err(format!(
+            "internal error while analysing this file ({}); it was not checked",
+            panic_message(&panic)
+        )),
+    }
+}
+
+/// Syntax errors and truncation: the file was checked only in part.
+pub fn facts_problems(facts: &auditlint_core::FileFacts, text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(first) = facts.syntax_errors.first() {
+        let index = LineIndex::new(text);
+        let pos = index.position(text, first.start as usize);
+        problems.push(format!(
+            "syntax error at line {}, column {}: partially parsed, findings cover only what parsed",
+            pos.line, pos.column
+        ));
+    }
+    if let Some(depth) = facts.truncated_at_depth {
+        problems.push(format!(
+            "nesting deeper than {depth} levels: the code below that depth was not analysed"
+        ));
+    }
+    problems
+}
+
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
+}
+
+/// The literal prefilter: does a file mention anything that could matter?
+pub enum Prefilter {
+    /// Vocabulary fragments, anywhere, any case.
+    Anywhere(AhoCorasick),
+    /// Writer names, as whole identifiers.
+    Words(AhoCorasick),
+    Nothing,
+}
+
+impl Prefilter {
+    pub fn case_insensitive(literals: &[String]) -> Self {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(literals)
+            .map_or(Prefilter::Nothing, Prefilter::Anywhere)
+    }
+
+    pub fn words(names: &[String]) -> Self {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(names)
+            .map_or(Prefilter::Nothing, Prefilter::Words)
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        match self {
+            Prefilter::Anywhere(ac) => ac.is_match(text),
+            Prefilter::Words(ac) => {
+                let bytes = text.as_bytes();
+                let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+                ac.find_iter(text).any(|m| {
+                    let before = m.start().checked_sub(1).map(|i| bytes[i]);
+                    let after = bytes.get(m.end()).copied();
+                    !before.is_some_and(ident) && !after.is_some_and(ident)
+                })
+            }
+            Prefilter::Nothing => false,
+        }
+    }
+}
