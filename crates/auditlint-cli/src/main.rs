@@ -32,6 +32,8 @@ enum Command {
         /// A rule id, e.g. `audit-error-swallowed`.
         rule: String,
     },
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
 }
 
 #[derive(clap::Args)]
@@ -94,6 +96,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Lsp => {
+            auditlint_lsp::run_stdio().context("language server")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules => {
             let mut out = std::io::stdout().lock();
             for rule in auditlint_rules::RULES {

@@ -10,6 +10,14 @@ mod manifests;
 mod paths;
 mod project;
 mod read;
+mod workspace;
+
+pub use workspace::Workspace;
+
+/// Is this a file auditlint checks (by its extension)?
+pub fn is_source_path(path: &str) -> bool {
+    discover::is_source(path)
+}
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -256,7 +264,12 @@ fn in_scope(path: &str, scopes: &[String]) -> bool {
     })
 }
 
-fn to_finding(d: Diagnostic, files: &[ProjectFile], texts: &[&str], config: &Config) -> Finding {
+pub(crate) fn to_finding(
+    d: Diagnostic,
+    files: &[ProjectFile],
+    texts: &[&str],
+    config: &Config,
+) -> Finding {
     let locate = |file: u32, span: auditlint_core::Span| {
         let text = texts[file as usize];
         let index = LineIndex::new(text);
@@ -310,7 +323,7 @@ fn to_finding(d: Diagnostic, files: &[ProjectFile], texts: &[&str], config: &Con
     }
 }
 
-fn manifests_resolver(
+pub(crate) fn manifests_resolver(
     root: &Path,
     source_paths: Vec<String>,
     manifests: &[String],

@@ -1,0 +1,213 @@
+//! A long-lived project for the language server: discovered and read once, then updated file by
+//! file (open buffers, saves, watched-file events). Facts are cached per file text, so a change
+//! re-parses one file and re-runs the index and the rules.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use auditlint_core::index::Index;
+use auditlint_core::resolve::Resolver;
+use auditlint_core::{Config, FileError, Finding};
+
+use crate::analysis::{self, FactsCache, Prefilter, Source};
+use crate::paths::slash;
+use crate::project::find_project;
+use crate::{EngineError, discover, read};
+
+pub struct Workspace {
+    root: PathBuf,
+    config: Config,
+    config_file: Option<PathBuf>,
+    sources: Vec<Source>,
+    /// The first prefilter matched this source's current text.
+    matched: Vec<bool>,
+    by_path: HashMap<String, usize>,
+    manifests: Vec<String>,
+    resolver: Resolver,
+    literals: Vec<String>,
+    first_round: Prefilter,
+    cache: FactsCache,
+    /// Open documents: their text wins over the disk's.
+    open: HashMap<String, Arc<str>>,
+    /// Problems found while loading (unreadable files, bad manifests).
+    pub load_errors: Vec<FileError>,
+}
+
+impl Workspace {
+    /// Finds the project around `dir` (nearest `auditlint.toml`, else the git root) and reads it.
+    pub fn load(dir: &Path) -> Result<Self, EngineError> {
+        let project = find_project(dir, None)?;
+        let root = crate::paths::canonical(&project.root);
+        let literals = project.config.vocab.prefilter_literals();
+        let first_round = Prefilter::case_insensitive(&literals);
+        let mut workspace = Workspace {
+            root,
+            config: project.config,
+            config_file: project.config_file,
+            sources: Vec::new(),
+            matched: Vec::new(),
+            by_path: HashMap::new(),
+            manifests: Vec::new(),
+            resolver: Resolver::default(),
+            literals,
+            first_round,
+            cache: FactsCache::new(),
+            open: HashMap::new(),
+            load_errors: Vec::new(),
+        };
+        workspace.rescan();
+        Ok(workspace)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The configuration file in use, if any.
+    pub fn config_file(&self) -> Option<&Path> {
+        self.config_file.as_deref()
+    }
+
+    /// Walks and reads the project again (after a configuration or file-tree change), keeping
+    /// open documents' texts and cached facts.
+    pub fn rescan(&mut self) {
+        let config = &self.config;
+        let read = |absolute: &Path| read::read_source(absolute, config.max_file_size);
+        let first_round = &self.first_round;
+        let (discovered, mut errors) =
+            discover::discover(&self.root, config, &read, &|text| first_round.matches(text));
+        let paths: Vec<String> = discovered.sources.iter().map(|s| s.path.clone()).collect();
+        let (sources, round_one) = analysis::sources_from(discovered.sources, &mut errors);
+        self.matched = vec![false; sources.len()];
+        for i in round_one {
+            self.matched[i] = true;
+        }
+        self.sources = sources;
+        self.by_path = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i))
+            .collect();
+        self.manifests = discovered.manifests;
+        self.resolver = crate::manifests_resolver(&self.root, paths, &self.manifests, &mut errors);
+        self.load_errors = errors;
+        let open: Vec<(String, Arc<str>)> = self.open.drain().collect();
+        for (path, text) in open {
+            self.set_text(&path, Some(text.clone()));
+            self.open.insert(path, text);
+        }
+    }
+
+    /// The project-relative path of an absolute path inside the project.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let canonical = path
+            .parent()
+            .map(crate::paths::canonical)
+            .and_then(|dir| Some(dir.join(path.file_name()?)))
+            .unwrap_or_else(|| path.to_path_buf());
+        canonical.strip_prefix(&self.root).ok().map(slash)
+    }
+
+    /// The current text of a project file (open buffer or disk).
+    pub fn text(&self, rel: &str) -> Option<Arc<str>> {
+        let i = *self.by_path.get(rel)?;
+        self.sources[i].text.clone()
+    }
+
+    /// An editor opened or changed a document.
+    pub fn open_document(&mut self, rel: &str, text: &str) {
+        let text: Arc<str> = Arc::from(text);
+        self.open.insert(rel.to_string(), text.clone());
+        self.set_text(rel, Some(text));
+    }
+
+    /// An editor closed a document: the disk's text counts again.
+    pub fn close_document(&mut self, rel: &str) {
+        self.open.remove(rel);
+        self.refresh_file(rel);
+    }
+
+    /// A file changed on disk (saved, created, deleted): read it again unless it is open.
+    pub fn refresh_file(&mut self, rel: &str) {
+        if let Some(text) = self.open.get(rel).cloned() {
+            self.set_text(rel, Some(text));
+            return;
+        }
+        let absolute = self.root.join(rel);
+        match read::read_source(&absolute, self.config.max_file_size) {
+            Ok(text) => self.set_text(rel, Some(Arc::from(text))),
+            Err(_) if !absolute.exists() => self.remove(rel),
+            Err(_) => self.set_text(rel, None),
+        }
+    }
+
+    fn set_text(&mut self, rel: &str, text: Option<Arc<str>>) {
+        if !discover::is_source(rel) {
+            return;
+        }
+        let matched = text.as_deref().is_some_and(|t| self.first_round.matches(t));
+        match self.by_path.get(rel) {
+            Some(&i) => {
+                self.sources[i].text = text;
+                self.matched[i] = matched;
+            }
+            None => {
+                self.by_path.insert(rel.to_string(), self.sources.len());
+                self.sources.push(Source {
+                    path: rel.to_string(),
+                    text,
+                });
+                self.matched.push(matched);
+                self.rebuild_resolver();
+            }
+        }
+    }
+
+    fn remove(&mut self, rel: &str) {
+        if let Some(i) = self.by_path.remove(rel) {
+            self.sources[i].text = None;
+            self.matched[i] = false;
+            self.cache.remove(rel);
+        }
+    }
+
+    fn rebuild_resolver(&mut self) {
+        let paths: Vec<String> = self.sources.iter().map(|s| s.path.clone()).collect();
+        let mut errors = Vec::new();
+        self.resolver = crate::manifests_resolver(&self.root, paths, &self.manifests, &mut errors);
+    }
+
+    /// The findings in one file, with the whole project's facts; paths are project-relative.
+    pub fn check_file(&mut self, rel: &str) -> (Vec<Finding>, Vec<FileError>) {
+        let mut errors = Vec::new();
+        let round_one: Vec<usize> = (0..self.sources.len())
+            .filter(|&i| self.matched[i])
+            .collect();
+        let parsed = analysis::parse_rounds(
+            &self.sources,
+            round_one,
+            &self.literals,
+            &self.config,
+            &self.resolver,
+            Some(&mut self.cache),
+            &mut errors,
+        );
+        let index = Index::build(&parsed.files, &self.config.vocab, &self.resolver);
+        let diagnostics = analysis::run_rules(&index, &self.config, &mut errors);
+        let texts: Vec<&str> = parsed
+            .file_source
+            .iter()
+            .map(|&i| self.sources[i].text.as_deref().unwrap_or_default())
+            .collect();
+        let mut findings: Vec<Finding> = diagnostics
+            .into_iter()
+            .filter(|d| parsed.files[d.file as usize].path == rel)
+            .map(|d| crate::to_finding(d, &parsed.files, &texts, &self.config))
+            .collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+        errors.retain(|e| e.path == rel);
+        (findings, errors)
+    }
+}

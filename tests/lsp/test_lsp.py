@@ -1,0 +1,185 @@
+import asyncio
+import pathlib
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pytest_lsp import LanguageClient, client_capabilities
+
+from conftest import ROUTE, ROUTE_FIXED
+
+
+def uri(path: pathlib.Path) -> str:
+    return path.as_uri()
+
+
+async def initialize(client: LanguageClient, root: pathlib.Path, spec: str = "neovim@v0.7.0", encodings=None):
+    capabilities = client_capabilities(spec)
+    if encodings is not None:
+        capabilities.general = types.GeneralClientCapabilities(position_encodings=encodings)
+    return await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            workspace_folders=[types.WorkspaceFolder(uri=uri(root), name="project")],
+        )
+    )
+
+
+def open_doc(client: LanguageClient, path: pathlib.Path, text: str, version: int = 1):
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri(path), language_id="typescript", version=version, text=text)
+        )
+    )
+
+
+def change_doc(client: LanguageClient, path: pathlib.Path, text: str, version: int):
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri(path), version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+async def next_diagnostics(client: LanguageClient, path: pathlib.Path):
+    await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 10)
+    return list(client.diagnostics[uri(path)])
+
+
+@pytest.mark.asyncio
+async def test_initialize_negotiates_utf16_by_default_and_utf8_when_offered(client: LanguageClient, project):
+    result = await initialize(client, project, encodings=["utf-16"])
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf16
+    assert result.server_info.name == "auditlint"
+    assert result.capabilities.code_action_provider
+
+
+@pytest.mark.asyncio
+async def test_utf8_is_chosen_when_the_client_offers_it(client: LanguageClient, project):
+    result = await initialize(client, project, encodings=["utf-8", "utf-16"])
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+
+
+@pytest.mark.asyncio
+async def test_open_publishes_a_cross_file_finding(client: LanguageClient, project):
+    await initialize(client, project)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE, version=7)
+    diagnostics = await next_diagnostics(client, route)
+    assert len(diagnostics) == 1, diagnostics
+    d = diagnostics[0]
+    assert d.code == "audit-error-swallowed"
+    assert d.source == "auditlint"
+    assert d.severity == types.DiagnosticSeverity.Error
+    assert d.code_description.href.endswith("rules/audit-error-swallowed.md")
+    assert (d.range.start.line, d.range.start.character) == (5, 4)
+    assert "`staff_audit_logs`" in d.message
+    # The audit write lives in a file that is not open: the background index found it.
+    related = {r.location.uri for r in d.related_information}
+    assert uri(project / "audit.ts") in related
+
+
+@pytest.mark.asyncio
+async def test_change_updates_and_close_clears(client: LanguageClient, project):
+    await initialize(client, project)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    assert len(await next_diagnostics(client, route)) == 1
+    change_doc(client, route, ROUTE_FIXED, version=2)
+    assert await next_diagnostics(client, route) == []
+    change_doc(client, route, ROUTE, version=3)
+    assert len(await next_diagnostics(client, route)) == 1
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri(route))))
+    assert await next_diagnostics(client, route) == []
+
+
+@pytest.mark.asyncio
+async def test_quick_fix_inserts_an_indented_suppression(client: LanguageClient, project):
+    await initialize(client, project)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(route)),
+            range=diagnostics[0].range,
+            context=types.CodeActionContext(diagnostics=list(diagnostics)),
+        )
+    )
+    assert len(actions) == 1
+    action = actions[0]
+    assert action.kind == types.CodeActionKind.QuickFix
+    (edit,) = action.edit.changes[uri(route)]
+    assert edit.range.start == types.Position(line=5, character=0)
+    assert edit.new_text == "  // auditlint-ignore audit-error-swallowed -- <reason>\n"
+
+
+@pytest.mark.asyncio
+async def test_pull_clients_get_pull_diagnostics_only(client: LanguageClient, project):
+    result = await initialize(client, project, spec="neovim@v0.10.0")
+    assert result.capabilities.diagnostic_provider is not None
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    report = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri(route)))
+    )
+    assert [d.code for d in report.items] == ["audit-error-swallowed"]
+    # Never both: nothing was pushed.
+    await asyncio.sleep(0.3)
+    assert client.diagnostics == {}
+
+
+@pytest.mark.asyncio
+async def test_push_clients_are_not_offered_pull(client: LanguageClient, project):
+    result = await initialize(client, project)
+    assert result.capabilities.diagnostic_provider is None
+
+
+@pytest.mark.asyncio
+async def test_malformed_params_are_invalid_params_and_the_server_lives(client: LanguageClient, project):
+    await initialize(client, project)
+    # Bypass the client's own type checks: write the malformed request on the wire.
+    future = asyncio.get_running_loop().create_future()
+    client.protocol._request_futures["malformed-1"] = future
+    client.protocol._send_data(
+        {"jsonrpc": "2.0", "id": "malformed-1", "method": "textDocument/codeAction", "params": {"bogus": True}}
+    )
+    with pytest.raises(JsonRpcInvalidParams):
+        await asyncio.wait_for(future, 10)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    assert len(await next_diagnostics(client, route)) == 1
+
+
+@pytest.mark.asyncio
+async def test_disk_changes_to_other_files_and_config_are_picked_up(client: LanguageClient, project):
+    await initialize(client, project)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    assert len(await next_diagnostics(client, route)) == 1
+    # The helper stops writing audit rows: the route's catch no longer matters.
+    helper = project / "audit.ts"
+    helper.write_text(helper.read_text().replace("staff_audit_logs", "menu_items"))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=uri(helper), type=types.FileChangeType.Changed)])
+    )
+    assert await next_diagnostics(client, route) == []
+    # A configuration that makes `menu_items` an audit table brings the finding back.
+    config = project / "auditlint.toml"
+    config.write_text('[sinks]\nextend-tables = ["menu_*"]\n')
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=uri(config), type=types.FileChangeType.Changed)])
+    )
+    assert len(await next_diagnostics(client, route)) == 1
+
+
+@pytest.mark.asyncio
+async def test_utf16_columns(client: LanguageClient, project):
+    await initialize(client, project)
+    route = project / "route.ts"
+    text = ROUTE.replace("  } catch (err) {}", "  /*😀*/ } catch (err) {}")
+    open_doc(client, route, text)
+    (d,) = await next_diagnostics(client, route)
+    # `/*😀*/ ` is 7 UTF-16 units (the emoji is a surrogate pair) after 2 spaces, then `} `.
+    assert d.range.start.character == 2 + 7 + 2
