@@ -189,10 +189,12 @@ fn run(
     trace.phase("prefilter+parse");
     let index = Index::build(&files, &config.vocab, &resolver);
     let diagnostics = analysis::run_rules(&index, config, errors);
-    let texts: Vec<&str> = file_source
-        .iter()
-        .map(|&i| sources[i].text.as_deref().unwrap_or_default())
-        .collect();
+    let texts = SourceTexts::new(
+        file_source
+            .iter()
+            .map(|&i| sources[i].text.as_deref().unwrap_or_default())
+            .collect(),
+    );
     let mut findings: Vec<Finding> = diagnostics
         .into_iter()
         .filter(|d| in_scope(&files[d.file as usize].path, scopes))
@@ -200,11 +202,18 @@ fn run(
         .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    let file_of: std::collections::HashMap<&str, u32> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_str(), i as u32))
+        .collect();
     let mut sources_shown = BTreeMap::new();
     for finding in &findings {
         for path in std::iter::once(&finding.path).chain(finding.labels.iter().map(|l| &l.path)) {
-            if let Some(file) = files.iter().position(|f| &f.path == path) {
-                sources_shown.insert(path.clone(), texts[file].to_string());
+            if !sources_shown.contains_key(path)
+                && let Some(&file) = file_of.get(path.as_str())
+            {
+                sources_shown.insert(path.clone(), texts.text(file).to_string());
             }
         }
     }
@@ -264,23 +273,46 @@ fn in_scope(path: &str, scopes: &[String]) -> bool {
     })
 }
 
+/// The texts of the parsed files, with line indexes built on first use (once per file, not
+/// once per finding: a file with hundreds of findings stays linear).
+pub(crate) struct SourceTexts<'a> {
+    texts: Vec<&'a str>,
+    lines: Vec<std::cell::OnceCell<LineIndex>>,
+}
+
+impl<'a> SourceTexts<'a> {
+    pub(crate) fn new(texts: Vec<&'a str>) -> Self {
+        let lines = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
+        Self { texts, lines }
+    }
+
+    pub(crate) fn text(&self, file: u32) -> &'a str {
+        self.texts.get(file as usize).copied().unwrap_or_default()
+    }
+
+    pub(crate) fn position(&self, file: u32, offset: u32) -> auditlint_core::Position {
+        let text = self.text(file);
+        let index = self.lines[file as usize].get_or_init(|| LineIndex::new(text));
+        index.position(text, offset as usize)
+    }
+}
+
 pub(crate) fn to_finding(
     d: Diagnostic,
     files: &[ProjectFile],
-    texts: &[&str],
+    texts: &SourceTexts<'_>,
     config: &Config,
 ) -> Finding {
     let locate = |file: u32, span: auditlint_core::Span| {
-        let text = texts[file as usize];
-        let index = LineIndex::new(text);
         (
-            index.position(text, span.start as usize),
-            index.position(text, span.end as usize),
+            texts.position(file, span.start),
+            texts.position(file, span.end),
         )
     };
     let path = files[d.file as usize].path.clone();
     let (start, end) = locate(d.file, d.span);
-    let primary_text = texts[d.file as usize]
+    let primary_text = texts
+        .text(d.file)
         .get(d.span.range())
         .unwrap_or_default()
         .split_whitespace()

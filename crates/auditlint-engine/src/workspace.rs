@@ -195,11 +195,13 @@ impl Workspace {
         );
         let index = Index::build(&parsed.files, &self.config.vocab, &self.resolver);
         let diagnostics = analysis::run_rules(&index, &self.config, &mut errors);
-        let texts: Vec<&str> = parsed
-            .file_source
-            .iter()
-            .map(|&i| self.sources[i].text.as_deref().unwrap_or_default())
-            .collect();
+        let texts = crate::SourceTexts::new(
+            parsed
+                .file_source
+                .iter()
+                .map(|&i| self.sources[i].text.as_deref().unwrap_or_default())
+                .collect(),
+        );
         let mut findings: Vec<Finding> = diagnostics
             .into_iter()
             .filter(|d| parsed.files[d.file as usize].path == rel)

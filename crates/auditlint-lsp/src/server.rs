@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::LspError;
-use crate::convert::{Encoding, path_to_uri, range, uri_to_path};
+use crate::convert::{Encoding, Lines, path_to_uri, uri_to_path};
 
 const RULE_DOCS: &str = "https://github.com/auditlint/auditlint/blob/main/rules";
 
@@ -571,10 +571,12 @@ impl Server {
         }
         let (findings, errors) = workspace.check_file(&rel);
         let root = workspace.root().to_path_buf();
+        let mut lines: HashMap<String, Option<(std::sync::Arc<str>, auditlint_core::LineIndex)>> =
+            HashMap::new();
         let mut items: Vec<Diagnostic> = findings
             .iter()
             .filter(|f| f.suppressed.is_none())
-            .filter_map(|f| to_diagnostic(f, workspace, &root, encoding))
+            .filter_map(|f| to_diagnostic(f, workspace, &root, encoding, &mut lines))
             .collect();
         items.extend(errors.iter().map(|e| Diagnostic {
             range: Range::default(),
@@ -627,39 +629,50 @@ impl Server {
     }
 }
 
+/// Texts and line indexes of the files diagnostics point into, built once per publish.
+type LineCache = HashMap<String, Option<(std::sync::Arc<str>, auditlint_core::LineIndex)>>;
+
+fn lsp_range(
+    workspace: &Workspace,
+    cache: &mut LineCache,
+    path: &str,
+    span: auditlint_core::Span,
+    encoding: Encoding,
+) -> Option<Range> {
+    let entry = cache.entry(path.to_string()).or_insert_with(|| {
+        let text = workspace.text(path)?;
+        let index = auditlint_core::LineIndex::new(&text);
+        Some((text, index))
+    });
+    let (text, _) = entry.as_ref()?;
+    // `Lines` borrows; the index is rebuilt cheaply only when absent from the cache.
+    let lines = Lines::new(text);
+    Some(lines.range(span.start as usize, span.end as usize, encoding))
+}
+
 fn to_diagnostic(
     finding: &Finding,
     workspace: &Workspace,
     root: &Path,
     encoding: Encoding,
+    cache: &mut LineCache,
 ) -> Option<Diagnostic> {
-    let text = workspace.text(&finding.path)?;
+    let range = lsp_range(workspace, cache, &finding.path, finding.span, encoding)?;
     let related = finding
         .labels
         .iter()
         .filter_map(|label| {
-            let label_text = workspace.text(&label.path)?;
             Some(DiagnosticRelatedInformation {
                 location: Location {
                     uri: path_to_uri(&root.join(&label.path))?,
-                    range: range(
-                        &label_text,
-                        label.span.start as usize,
-                        label.span.end as usize,
-                        encoding,
-                    ),
+                    range: lsp_range(workspace, cache, &label.path, label.span, encoding)?,
                 },
                 message: label.message.clone(),
             })
         })
         .collect::<Vec<_>>();
     Some(Diagnostic {
-        range: range(
-            &text,
-            finding.span.start as usize,
-            finding.span.end as usize,
-            encoding,
-        ),
+        range,
         severity: Some(match finding.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
             Severity::Warning => DiagnosticSeverity::WARNING,

@@ -46,6 +46,9 @@ impl Extractor<'_> {
         }
         let callee = callee_path(function, src).unwrap_or_else(|| "?".to_string());
         let (sink, promise_api) = self.chain_sink(op);
+        if sink.is_none() {
+            self.note_forward_consts(op);
+        }
         let value_fields: Option<&[&str]> = match &sink {
             Some(SinkSyntax::HttpRequest { .. }) => Some(&["ok", "status", "statusText"]),
             Some(s) if s.is_value_style() => Some(&["error", "status", "statusText"]),
@@ -304,6 +307,34 @@ impl Extractor<'_> {
         (arg.kind() == "identifier")
             .then(|| self.consts.get(text(arg, self.src)).cloned())
             .flatten()
+    }
+
+    /// Identifier arguments of `op`'s chain that name no constant seen so far.
+    fn note_forward_consts(&mut self, op: Node<'_>) {
+        let mut cur = op;
+        for _ in 0..256 {
+            match cur.kind() {
+                "call_expression" => {
+                    if let Some(args) = cur.child_by_field_name("arguments") {
+                        let mut cursor = args.walk();
+                        for arg in args.named_children(&mut cursor) {
+                            let arg = unwrap_expr(arg);
+                            let name = text(arg, self.src);
+                            if arg.kind() == "identifier" && !self.consts.contains_key(name) {
+                                self.forward_consts.push((span_of(op), name.to_string()));
+                            }
+                        }
+                    }
+                    let Some(f) = cur.child_by_field_name("function") else { break };
+                    cur = f;
+                }
+                "member_expression" => {
+                    let Some(o) = cur.child_by_field_name("object") else { break };
+                    cur = o;
+                }
+                _ => break,
+            }
+        }
     }
 
     /// `.then(ok, onRejected)`, `.catch(cb)`, `.finally(cb)` chained on `path[cur]`; returns the

@@ -71,9 +71,10 @@ pub fn extract(source: &str, language: Language) -> Option<FileFacts> {
         facts: FileFacts::default(),
         fn_ids: HashMap::new(),
         consts: HashMap::new(),
+        forward_consts: Vec::new(),
     };
-    extractor.collect_consts(tree.root_node());
     extractor.walk(tree.root_node());
+    extractor.resolve_forward_consts();
     Some(extractor.facts)
 }
 
@@ -84,51 +85,49 @@ pub(crate) struct Extractor<'s> {
     pub(crate) fn_ids: HashMap<usize, FnId>,
     /// `const X = "…"`: string constants, so `db.prepare(INSERT_AUDIT)` is seen through.
     pub(crate) consts: HashMap<String, String>,
+    /// Identifiers passed to calls before any constant of that name was seen.
+    pub(crate) forward_consts: Vec<(Span, String)>,
 }
 
 impl<'s> Extractor<'s> {
-    /// First pass: string constants and syntax errors.
-    fn collect_consts(&mut self, root: Node<'_>) {
-        let mut cursor = root.walk();
-        let mut depth = 0usize;
-        loop {
-            let node = cursor.node();
-            if node.is_error() || node.is_missing() {
-                if self.facts.syntax_errors.len() < 100 {
-                    self.facts
-                        .syntax_errors
-                        .push(Span::new(node.start_byte(), node.end_byte()));
-                }
-            } else if node.kind() == "variable_declarator"
-                && let (Some(name), Some(value)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("value"),
-                )
-                && name.kind() == "identifier"
-                && let Some(literal) = literal_text(unwrap_expr(value), self.src)
-            {
-                self.consts
-                    .insert(text(name, self.src).to_string(), literal.to_string());
+    /// `db.prepare(INSERT_AUDIT)` where `INSERT_AUDIT` is declared after the call: resolved
+    /// once the walk has seen every constant.
+    fn resolve_forward_consts(&mut self) {
+        let pending = std::mem::take(&mut self.forward_consts);
+        let mut by_span: HashMap<Span, Vec<usize>> = HashMap::new();
+        for (span, name) in pending {
+            if self.consts.get(&name).and_then(|sql| insert_table(sql)).is_some() {
+                by_span.entry(span).or_default();
             }
-            let descend = node.has_error() || node.kind() != "string";
-            if descend && depth < MAX_DEPTH && cursor.goto_first_child() {
-                depth += 1;
-                continue;
+        }
+        if by_span.is_empty() {
+            return;
+        }
+        for (i, op) in self.facts.ops.iter().enumerate() {
+            if let Some(ops) = by_span.get_mut(&op.span) {
+                ops.push(i);
             }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
+        }
+        let src = self.src;
+        for (span, ops) in by_span {
+            let call_text = src.get(span.range()).unwrap_or_default();
+            let table = self
+                .consts
+                .iter()
+                .filter(|(name, _)| call_text.contains(name.as_str()))
+                .find_map(|(_, sql)| insert_table(sql));
+            let Some(table) = table else { continue };
+            for i in ops {
+                let op = &mut self.facts.ops[i];
+                if op.sink.is_none() {
+                    op.sink = Some(auditlint_core::facts::SinkSyntax::SqlInsert { table: table.clone() });
                 }
-                if !cursor.goto_parent() {
-                    return;
-                }
-                depth -= 1;
             }
         }
     }
 
-    /// Second pass: functions, imports, exports, table objects and operations, with the
-    /// ancestors of the current node on an explicit stack.
+    /// The one walk: functions, imports, exports, constants, table objects, operations and
+    /// syntax errors, with the ancestors of the current node on an explicit stack.
     fn walk(&mut self, root: Node<'_>) {
         let mut cursor = root.walk();
         let mut stack: Vec<Node<'_>> = Vec::new();
@@ -162,6 +161,11 @@ impl<'s> Extractor<'s> {
     }
 
     fn visit<'t>(&mut self, node: Node<'t>, stack: &mut Vec<Node<'t>>) {
+        if (node.is_error() || node.is_missing()) && self.facts.syntax_errors.len() < 100 {
+            self.facts
+                .syntax_errors
+                .push(Span::new(node.start_byte(), node.end_byte()));
+        }
         let kind = node.kind();
         if is_function(kind) {
             self.function(node, stack);
@@ -173,6 +177,7 @@ impl<'s> Extractor<'s> {
                 self.operation(stack);
                 stack.pop();
             }
+            "return_statement" => self.returned(node, stack),
             "import_statement" => self.import(node),
             "interface_declaration" | "type_alias_declaration" => self.type_decl(node),
             "export_statement" => self.export(node),
@@ -208,14 +213,21 @@ impl<'s> Extractor<'s> {
         );
         let effects = node
             .child_by_field_name("body")
-            .filter(|b| b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some())
+            .filter(|b| {
+                b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES
+                    && name.is_some()
+                    && parameter_count(node) <= 2
+            })
             .map(|body| {
                 let error = first_parameter(node, src);
                 effects::effects(body, error.as_deref(), src)
             });
+        // An arrow's expression body is its return value; `return` statements are collected by
+        // the main walk as it meets them (see `returned`).
         let returned_fields = node
             .child_by_field_name("body")
-            .map(|body| returned_fields(body, src))
+            .filter(|body| body.kind() != "statement_block")
+            .map(|body| object_keys(body, src))
             .unwrap_or_default();
         let (return_type_names, return_type_fields) = node
             .child_by_field_name("return_type")
@@ -416,7 +428,8 @@ impl<'s> Extractor<'s> {
         }
     }
 
-    /// `const auditLogs = pgTable("audit_logs", …)`; `const { log } = require("./audit")`.
+    /// `const SQL = "…"`; `const auditLogs = pgTable("audit_logs", …)`;
+    /// `const { log } = require("./audit")`.
     fn declarator(&mut self, node: Node<'_>) {
         let src = self.src;
         let (Some(name), Some(value)) = (
@@ -426,6 +439,13 @@ impl<'s> Extractor<'s> {
             return;
         };
         let value = unwrap_expr(value);
+        if name.kind() == "identifier"
+            && let Some(literal) = literal_text(value, src)
+        {
+            self.consts
+                .insert(text(name, src).to_string(), literal.to_string());
+            return;
+        }
         if value.kind() != "call_expression" {
             return;
         }
@@ -487,6 +507,25 @@ impl<'s> Extractor<'s> {
 }
 
 impl Extractor<'_> {
+    /// `return { … }`: the keys belong to the innermost function around it.
+    fn returned(&mut self, node: Node<'_>, stack: &[Node<'_>]) {
+        let Some(value) = node.named_child(0) else {
+            return;
+        };
+        let keys = object_keys(value, self.src);
+        if keys.is_empty() {
+            return;
+        }
+        let function = stack
+            .iter()
+            .rev()
+            .find(|n| is_function(n.kind()))
+            .and_then(|f| self.fn_ids.get(&f.id()).copied());
+        if let Some(id) = function {
+            self.facts.functions[id as usize].returned_fields.extend(keys);
+        }
+    }
+
     /// `interface TierResult { audit_logged: boolean }`, `type R = { … } | { … }`.
     fn type_decl(&mut self, node: Node<'_>) {
         let Some(name) = node.child_by_field_name("name") else {
@@ -507,71 +546,50 @@ impl Extractor<'_> {
 /// Nodes visited at most when summarising one function's returns or one type.
 const MAX_SUMMARY_NODES: usize = 50_000;
 
-/// Keys of object literals returned by a function body (not by nested functions).
-fn returned_fields(body: Node<'_>, src: &str) -> Vec<(String, Span)> {
+/// Keys of the object literals a returned expression may evaluate to: `{ … }`,
+/// `cond ? { … } : { … }`, `({ … })`, `await …`, `… as const`.
+fn object_keys(value: Node<'_>, src: &str) -> Vec<(String, Span)> {
     let mut out = Vec::new();
-    let mut objects = Vec::new();
-    if body.kind() != "statement_block" {
-        objects.push(body); // an arrow's expression body
-    } else {
-        let mut stack = vec![body];
-        let mut visited = 0;
-        while let Some(node) = stack.pop() {
-            visited += 1;
-            if visited > MAX_SUMMARY_NODES {
-                break;
-            }
-            if node.kind() == "return_statement" {
-                if let Some(value) = node.named_child(0) {
-                    objects.push(value);
-                }
-                continue;
-            }
-            if is_function(node.kind()) && node != body {
-                continue;
-            }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
+    let mut stack = vec![value];
+    let mut visited = 0;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > MAX_SUMMARY_NODES {
+            break;
         }
-    }
-    for value in objects {
-        // `return { … }`, `return cond ? { … } : { … }`, `({ … })`, `await`, `as const`.
-        let mut stack = vec![value];
-        let mut visited = 0;
-        while let Some(node) = stack.pop() {
-            visited += 1;
-            if visited > MAX_SUMMARY_NODES {
-                break;
-            }
-            match node.kind() {
-                "object" => {
-                    let mut cursor = node.walk();
-                    for prop in node.named_children(&mut cursor) {
-                        let key = match prop.kind() {
-                            "pair" => prop.child_by_field_name("key"),
-                            "shorthand_property_identifier" => Some(prop),
-                            _ => None,
-                        };
-                        if let Some(key) = key {
-                            let name = text(key, src).trim_matches(['"', '\'']).to_string();
-                            out.push((name, Span::new(key.start_byte(), key.end_byte())));
-                        }
+        match node.kind() {
+            "object" => {
+                let mut cursor = node.walk();
+                for prop in node.named_children(&mut cursor) {
+                    let key = match prop.kind() {
+                        "pair" => prop.child_by_field_name("key"),
+                        "shorthand_property_identifier" => Some(prop),
+                        _ => None,
+                    };
+                    if let Some(key) = key {
+                        let name = text(key, src).trim_matches(['"', '\'']).to_string();
+                        out.push((name, Span::new(key.start_byte(), key.end_byte())));
                     }
                 }
-                "ternary_expression"
-                | "parenthesized_expression"
-                | "await_expression"
-                | "as_expression"
-                | "satisfies_expression"
-                | "binary_expression" => {
-                    let mut cursor = node.walk();
-                    stack.extend(node.named_children(&mut cursor));
-                }
-                _ => {}
             }
+            "ternary_expression" | "parenthesized_expression" | "await_expression"
+            | "as_expression" | "satisfies_expression" | "binary_expression" => {
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+            }
+            _ => {}
         }
     }
     out
+}
+
+fn parameter_count(function: Node<'_>) -> usize {
+    if function.child_by_field_name("parameter").is_some() {
+        return 1;
+    }
+    function
+        .child_by_field_name("parameters")
+        .map_or(0, |p| p.named_child_count())
 }
 
 /// Type names and inline object-type fields in a type annotation.
