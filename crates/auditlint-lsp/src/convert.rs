@@ -42,24 +42,33 @@ impl Encoding {
     }
 }
 
-/// The LSP position of byte `offset` in `text`.
-pub fn position(text: &str, offset: usize, encoding: Encoding) -> lsp_types::Position {
+/// The LSP position of byte `offset` in `text`, whose line index is `index`.
+pub fn position(
+    text: &str,
+    index: &auditlint_core::LineIndex,
+    offset: usize,
+    encoding: Encoding,
+) -> lsp_types::Position {
     let offset = offset.min(text.len());
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[..line_start].matches('\n').count();
-    let line_end = text[line_start..]
-        .find('\n')
-        .map_or(text.len(), |i| line_start + i);
+    let line = index.line_of(offset);
+    let line_start = index.line_start(line);
+    let line_text = index.line_text(text, line);
     lsp_types::Position {
         line: u32::try_from(line).unwrap_or(u32::MAX),
-        character: encoding.column(&text[line_start..line_end], offset - line_start),
+        character: encoding.column(line_text, offset.saturating_sub(line_start)),
     }
 }
 
-pub fn range(text: &str, start: usize, end: usize, encoding: Encoding) -> lsp_types::Range {
+pub fn range(
+    text: &str,
+    index: &auditlint_core::LineIndex,
+    start: usize,
+    end: usize,
+    encoding: Encoding,
+) -> lsp_types::Range {
     lsp_types::Range {
-        start: position(text, start, encoding),
-        end: position(text, end, encoding),
+        start: position(text, index, start, encoding),
+        end: position(text, index, end, encoding),
     }
 }
 
@@ -127,8 +136,9 @@ mod tests {
     fn positions() {
         let text = "x\n  é😀y\n";
         let offset = text.find('y').unwrap();
+        let index = auditlint_core::LineIndex::new(text);
         assert_eq!(
-            position(text, offset, Encoding::Utf16),
+            position(text, &index, offset, Encoding::Utf16),
             lsp_types::Position {
                 line: 1,
                 character: 5

@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::LspError;
-use crate::convert::{Encoding, Lines, path_to_uri, uri_to_path};
+use crate::convert::{Encoding, path_to_uri, range, uri_to_path};
 
 const RULE_DOCS: &str = "https://github.com/auditlint/auditlint/blob/main/rules";
 
@@ -571,8 +571,7 @@ impl Server {
         }
         let (findings, errors) = workspace.check_file(&rel);
         let root = workspace.root().to_path_buf();
-        let mut lines: HashMap<String, Option<(std::sync::Arc<str>, auditlint_core::LineIndex)>> =
-            HashMap::new();
+        let mut lines = LineCache::new();
         let mut items: Vec<Diagnostic> = findings
             .iter()
             .filter(|f| f.suppressed.is_none())
@@ -644,10 +643,14 @@ fn lsp_range(
         let index = auditlint_core::LineIndex::new(&text);
         Some((text, index))
     });
-    let (text, _) = entry.as_ref()?;
-    // `Lines` borrows; the index is rebuilt cheaply only when absent from the cache.
-    let lines = Lines::new(text);
-    Some(lines.range(span.start as usize, span.end as usize, encoding))
+    let (text, index) = entry.as_ref()?;
+    Some(range(
+        text,
+        index,
+        span.start as usize,
+        span.end as usize,
+        encoding,
+    ))
 }
 
 fn to_diagnostic(
