@@ -4,6 +4,9 @@
 //! - `//~ RULE` expects a finding of RULE whose primary span starts on this line;
 //!   `//~^ RULE` the line above (one `^` per line); `//~ RULE: text` also requires `text` in
 //!   the message.
+//! - `//~ suppressed: RULE` expects a finding of RULE on this line that an inline suppression
+//!   silences (it is in the JSON with `suppressed` set); `//~ RULE` only matches findings that
+//!   are not suppressed, so a suppression that stops working (or starts) fails the case.
 //! - `//@ expect: none` marks a file that must have no findings; a source file with neither a
 //!   marker nor this line fails the harness, so no fixture is vacuous by accident.
 //! - `//@ error: text` expects an `errors` entry for the file containing `text`; any other
@@ -22,6 +25,7 @@ struct Expected {
     line: u64,
     rule: String,
     text: Option<String>,
+    suppressed: bool,
 }
 
 #[derive(Default)]
@@ -108,11 +112,16 @@ fn parse_expectations(root: &Path, files: &[PathBuf]) -> Expectations {
                     continue;
                 }
                 markers += 1;
+                let (rule, text, suppressed) = match (rule, text) {
+                    ("suppressed", Some(rule)) => (rule, None, true),
+                    (rule, text) => (rule.to_string(), text, false),
+                };
                 out.findings.push(Expected {
                     path: rel.clone(),
                     line: line_no - carets as u64,
-                    rule: rule.to_string(),
+                    rule,
                     text,
+                    suppressed,
                 });
             }
         }
@@ -144,25 +153,30 @@ fn run_case(case: &Path) -> Vec<String> {
         failures.push(format!("exit code {code} with --fail-on never"));
     }
     let findings = json["findings"].as_array().cloned().unwrap_or_default();
-    let actual: BTreeSet<(String, u64, String)> = findings
+    let actual: BTreeSet<(String, u64, String, bool)> = findings
         .iter()
         .map(|f| {
             (
                 f["path"].as_str().unwrap_or_default().to_string(),
                 f["line"].as_u64().unwrap_or_default(),
                 f["rule"].as_str().unwrap_or_default().to_string(),
+                f.get("suppressed").is_some_and(|s| !s.is_null()),
             )
         })
         .collect();
-    let expected: BTreeSet<(String, u64, String)> = expectations
+    let expected: BTreeSet<(String, u64, String, bool)> = expectations
         .findings
         .iter()
-        .map(|e| (e.path.clone(), e.line, e.rule.clone()))
+        .map(|e| (e.path.clone(), e.line, e.rule.clone(), e.suppressed))
         .collect();
+    let suppressed = |s: bool| if s { " (suppressed)" } else { "" };
     for missing in expected.difference(&actual) {
         failures.push(format!(
-            "missing: {}:{} {}",
-            missing.0, missing.1, missing.2
+            "missing: {}:{} {}{}",
+            missing.0,
+            missing.1,
+            missing.2,
+            suppressed(missing.3)
         ));
     }
     for extra in actual.difference(&expected) {
@@ -176,8 +190,11 @@ fn run_case(case: &Path) -> Vec<String> {
             .and_then(|f| f["message"].as_str())
             .unwrap_or_default();
         failures.push(format!(
-            "unexpected: {}:{} {} — {message}",
-            extra.0, extra.1, extra.2
+            "unexpected: {}:{} {}{} — {message}",
+            extra.0,
+            extra.1,
+            extra.2,
+            suppressed(extra.3)
         ));
     }
     for e in &expectations.findings {
@@ -190,7 +207,7 @@ fn run_case(case: &Path) -> Vec<String> {
                     .as_str()
                     .is_some_and(|m| m.contains(text.as_str()))
         });
-        if !matched && actual.contains(&(e.path.clone(), e.line, e.rule.clone())) {
+        if !matched && actual.contains(&(e.path.clone(), e.line, e.rule.clone(), e.suppressed)) {
             failures.push(format!(
                 "{}:{} {}: message lacks `{text}`",
                 e.path, e.line, e.rule

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
         .canonicalize()
         .expect("repo root")
 }
@@ -58,4 +57,33 @@ pub fn check_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
         )
     });
     (output.status.code().unwrap_or(-1), json)
+}
+
+/// Set to `1` to skip the tests that need an external tool (`sarif-multitool`, `pre-commit`,
+/// `check-jsonschema`) when it is not installed. Honoured only outside CI (`CI` unset).
+pub const SKIP_TOOL_TESTS: &str = "AUDITLINT_SKIP_TOOL_TESTS";
+
+/// An external tool a test runs: the path in the environment variable `env` (`.ci/test` sets
+/// it), else `default` under the repository (where `.ci/deps` installs it). A missing tool fails
+/// the test with a hint; with `AUDITLINT_SKIP_TOOL_TESTS=1` outside CI it returns `None` and the
+/// test returns early instead, saying so on stderr.
+pub fn external_tool(env: &str, default: &str) -> Option<PathBuf> {
+    let path = std::env::var_os(env).map_or_else(|| repo_root().join(default), PathBuf::from);
+    if path.is_file() {
+        return Some(path);
+    }
+    let opted_out = std::env::var(SKIP_TOOL_TESTS).is_ok_and(|v| v == "1")
+        && std::env::var_os("CI").is_none_or(|ci| ci.is_empty() || ci == "false");
+    if opted_out {
+        eprintln!(
+            "skipping: {} is missing and {SKIP_TOOL_TESTS}=1",
+            path.display()
+        );
+        return None;
+    }
+    panic!(
+        "{} is missing: run `bash .ci/deps` to install the test tools, point {env} at it, or set \
+         {SKIP_TOOL_TESTS}=1 to skip this test locally",
+        path.display()
+    );
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub levels: BTreeMap<String, Level>,
     pub exclude: GlobSet,
     pub max_file_size: u64,
+    /// `[suppressions] min-reason-length`: the shortest reason an inline suppression may give.
+    pub min_reason_length: usize,
 }
 
 impl Config {
@@ -123,6 +125,13 @@ struct RawFiles {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawSuppressions {
+    #[serde(rename = "min-reason-length")]
+    min_reason_length: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
     sinks: RawSinks,
@@ -136,6 +145,8 @@ struct RawConfig {
     rules: BTreeMap<Spanned<String>, Spanned<Level>>,
     #[serde(default)]
     files: RawFiles,
+    #[serde(default)]
+    suppressions: RawSuppressions,
 }
 
 impl RawConfig {
@@ -163,6 +174,7 @@ struct Merged {
     lists: BTreeMap<String, Vec<Located>>,
     levels: BTreeMap<String, Level>,
     max_file_size: u64,
+    min_reason_length: usize,
 }
 
 #[derive(Clone)]
@@ -177,6 +189,7 @@ impl Merged {
             lists: BTreeMap::new(),
             levels: BTreeMap::new(),
             max_file_size: 2 * 1024 * 1024,
+            min_reason_length: 10,
         };
         merged.apply(raw, DEFAULT_CONFIG, "<embedded rules/default.toml>", None)?;
         Ok(merged)
@@ -245,6 +258,17 @@ impl Merged {
             };
             self.max_file_size = bytes;
         }
+        if let Some(length) = raw.suppressions.min_reason_length {
+            let Some(length) = usize::try_from(*length.get_ref()).ok() else {
+                return Err(located(
+                    text,
+                    path,
+                    length.span().start,
+                    "`min-reason-length` must be a number of characters, 0 or more".to_string(),
+                ));
+            };
+            self.min_reason_length = length;
+        }
         Ok(())
     }
 
@@ -281,6 +305,7 @@ impl Merged {
             levels: self.levels,
             exclude,
             max_file_size: self.max_file_size,
+            min_reason_length: self.min_reason_length,
         })
     }
 }
@@ -359,6 +384,14 @@ mod tests {
     }
 
     #[test]
+    fn suppression_settings() {
+        assert_eq!(Config::defaults(RULES).min_reason_length, 10);
+        let text = "[suppressions]\nmin-reason-length = 25\n";
+        let config = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap();
+        assert_eq!(config.min_reason_length, 25);
+    }
+
+    #[test]
     fn errors_carry_line_and_column() {
         let text = "[rules]\naudit-error-swallowed = \"loud\"\n";
         let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
@@ -369,6 +402,12 @@ mod tests {
         let text = "[rules]\nno-such-rule = \"off\"\n";
         let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
         assert!(err.message.contains("unknown rule `no-such-rule`"), "{err}");
+        let text = "[suppressions]\nmin-reason-length = -1\n";
+        let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 21), "{err}");
+        let text = "[suppressions]\nmin-reason = 3\n";
+        let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
         let text = "[sinkz]\n";
         let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
         assert_eq!(err.line, 1, "{err}");

@@ -39,6 +39,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// The sink or flag name, part of the fingerprint.
     pub subject: String,
+    /// The name of the function the finding is in (`Class.method` for methods), part of the
+    /// fingerprint; `None` at the top level or in an anonymous function.
+    pub function: Option<String>,
 }
 
 /// A located label, ready for any emitter.
@@ -118,6 +121,9 @@ pub struct Summary {
     pub suppressed: usize,
     pub errors: usize,
     pub elapsed_ms: u64,
+    /// With `--baseline`: how many findings the baseline hid (they are not in `findings`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baselined: Option<usize>,
 }
 
 /// The result of one run: everything an emitter needs.
@@ -130,4 +136,10 @@ pub struct Report {
     pub summary: Summary,
     /// The text of every file a finding or label points into, for emitters that show code.
     pub sources: std::collections::BTreeMap<String, String>,
+    /// Set when the run recorded or applied a baseline (see `CheckOptions::baseline`).
+    pub baseline: Option<crate::baseline::Baseline>,
+    /// Every inline suppression in the checked files, for evidence exports.
+    pub suppressions: Vec<crate::suppression::SuppressionRecord>,
+    /// The audit-coverage inventory, when asked for (`CheckOptions::inventory`).
+    pub inventory: Option<crate::inventory::Inventory>,
 }

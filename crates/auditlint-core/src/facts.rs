@@ -43,6 +43,8 @@ pub struct FileFacts {
 pub struct TypeDecl {
     pub name: String,
     pub fields: Vec<(String, Span)>,
+    /// The types it is made of: an alias's (`type R = A | B`), an interface's `extends`.
+    pub names: Vec<String>,
 }
 
 /// How a call's result is used: for audit flags and failure values.
@@ -57,6 +59,9 @@ pub struct ResultUse {
     pub returned: bool,
     /// Used as a statement (`f();`, `await f();`, `void f()`).
     pub dropped: bool,
+    /// Tested whole: a condition, `!r`, `r === null`. Checks a failure value; an object with a
+    /// flag is always truthy, so this says nothing about its flag.
+    pub tested: bool,
     /// Where a finding points: the call, or the aggregate that holds the results.
     pub span: Span,
 }

@@ -1,9 +1,9 @@
 //! Audit flags across files: which functions produce a per-item audit flag (or a failure value
 //! their callers must read), and which calls drop it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 
-use crate::facts::{Export, FnId, Imported, ResultUse};
+use crate::facts::{Export, FnId, Imported, ResultUse, TypeDecl};
 use crate::index::{FnRef, Handling, Index, Outcome};
 use crate::span::Span;
 
@@ -39,6 +39,9 @@ pub struct FlagSite {
 /// Re-export chains for types longer than this are not followed.
 const MAX_TYPE_DEPTH: u32 = 16;
 
+/// Declared types looked at, at most, to find whether one type carries a flag.
+const MAX_TYPES_VISITED: usize = 64;
+
 impl Index<'_> {
     /// Finds producers (direct, by declared type, failure values), then callers that pass a
     /// producer's result on by returning it, to a fixpoint; then judges every call.
@@ -54,20 +57,19 @@ impl Index<'_> {
                     file: file_id,
                     func: func as FnId,
                 };
+                // The last `return` is usually the main path (early returns come first).
                 let direct = function
                     .returned_fields
                     .iter()
+                    .rev()
                     .chain(&function.return_type_fields)
                     .find(|(name, _)| self.vocab.is_flag(name))
                     .map(|(name, span)| (name.clone(), (file_id, *span)));
                 let declared = || {
-                    function.return_type_names.iter().find_map(|type_name| {
-                        let (type_file, fields) = self.resolve_type(file_id, type_name, 0)?;
-                        fields
-                            .iter()
-                            .find(|(name, _)| self.vocab.is_flag(name))
-                            .map(|(name, span)| (name.clone(), (type_file, *span)))
-                    })
+                    function
+                        .return_type_names
+                        .iter()
+                        .find_map(|type_name| self.type_flag(file_id, type_name))
                 };
                 if let Some((flag, at)) = direct.or_else(declared) {
                     producers.insert(
@@ -159,14 +161,52 @@ impl Index<'_> {
             .map(|_| FnRef { file, func })
     }
 
+    /// The flag field of a declared type, by name as seen from `file`: its own, or one of the
+    /// types it is made of (an alias's, a union's members, an interface's `extends`), each type
+    /// looked at once and at most [`MAX_TYPES_VISITED`] of them.
+    pub(crate) fn type_flag(&self, file: u32, name: &str) -> Option<(String, (u32, Span))> {
+        let mut seen: HashSet<(u32, &str)> = HashSet::new();
+        let mut queue: VecDeque<(u32, &str)> = VecDeque::from([(file, name)]);
+        while let Some((file, name)) = queue.pop_front() {
+            if seen.len() >= MAX_TYPES_VISITED {
+                break;
+            }
+            let Some((type_file, decl)) = self.resolve_type(file, name, 0) else {
+                continue;
+            };
+            if !seen.insert((type_file, decl.name.as_str())) {
+                continue;
+            }
+            if let Some((flag, span)) = decl.fields.iter().find(|(n, _)| self.vocab.is_flag(n)) {
+                return Some((flag.clone(), (type_file, *span)));
+            }
+            queue.extend(decl.names.iter().map(|n| (type_file, n.as_str())));
+        }
+        None
+    }
+
+    /// Declared types that carry a flag: a file that names one may declare a producer.
+    pub(crate) fn flag_type_names(&self) -> HashSet<String> {
+        let mut names = HashSet::new();
+        for (file, facts) in self.files.iter().enumerate() {
+            for decl in &facts.facts.types {
+                if !names.contains(&decl.name) && self.type_flag(file as u32, &decl.name).is_some()
+                {
+                    names.insert(decl.name.clone());
+                }
+            }
+        }
+        names
+    }
+
     /// A declared type by name as seen from `file`: local, imported, or unique in the project.
-    fn resolve_type(&self, file: u32, name: &str, depth: u32) -> Option<(u32, &[(String, Span)])> {
+    fn resolve_type(&self, file: u32, name: &str, depth: u32) -> Option<(u32, &TypeDecl)> {
         if depth > MAX_TYPE_DEPTH {
             return None;
         }
         let facts = &self.files[file as usize].facts;
         if let Some(decl) = facts.types.iter().find(|t| t.name == name) {
-            return Some((file, &decl.fields));
+            return Some((file, decl));
         }
         let path = &self.files[file as usize].path;
         if let Some(import) = facts.imports.iter().find(|i| i.local == name) {
@@ -204,15 +244,10 @@ impl Index<'_> {
             return None;
         }
         // The unique-name fallback.
-        let mut found = self.files.iter().enumerate().flat_map(|(i, f)| {
-            f.facts
-                .types
-                .iter()
-                .filter(move |t| t.name == name)
-                .map(move |t| (i as u32, t.fields.as_slice()))
-        });
-        let first = found.next()?;
-        found.next().is_none().then_some(first)
+        match self.types_by_name.get(name)?.as_slice() {
+            &[(file, at)] => Some((file, &self.files[file as usize].facts.types[at as usize])),
+            _ => None,
+        }
     }
 }
 
@@ -223,7 +258,7 @@ fn observes(result: &ResultUse, produces: &Produces) -> bool {
     }
     match produces {
         Produces::Flag(flag) => result.fields.iter().any(|f| f == flag),
-        // Any look at a failure value counts; dropping it does not.
-        Produces::FailureValue => !result.dropped && !result.fields.is_empty(),
+        // Any look at a failure value counts, testing it too; dropping it does not.
+        Produces::FailureValue => !result.dropped && (result.tested || !result.fields.is_empty()),
     }
 }

@@ -91,6 +91,8 @@ pub struct Index<'a> {
     resolver: &'a Resolver,
     by_path: HashMap<&'a str, u32>,
     functions_by_name: HashMap<&'a str, Vec<FnRef>>,
+    /// Declared types by name: (file, index in its `types`).
+    pub(crate) types_by_name: HashMap<&'a str, Vec<(u32, u32)>>,
     table_objects: HashMap<&'a str, &'a str>,
     pub writers: HashMap<FnRef, Writer>,
     pub sites: Vec<AuditSite>,
@@ -111,6 +113,7 @@ impl<'a> Index<'a> {
             resolver,
             by_path: HashMap::new(),
             functions_by_name: HashMap::new(),
+            types_by_name: HashMap::new(),
             table_objects: HashMap::new(),
             writers: HashMap::new(),
             sites: Vec::new(),
@@ -131,6 +134,13 @@ impl<'a> Index<'a> {
                             func: func as FnId,
                         });
                 }
+            }
+            for (at, decl) in file.facts.types.iter().enumerate() {
+                index
+                    .types_by_name
+                    .entry(decl.name.as_str())
+                    .or_default()
+                    .push((file_id, at as u32));
             }
             for table in &file.facts.table_objects {
                 index
@@ -165,6 +175,8 @@ impl<'a> Index<'a> {
                 names.insert(stem.to_string());
             }
         }
+        // Declared types that carry a flag: functions declared to return one are producers.
+        names.extend(self.flag_type_names());
         // Re-export aliases, through any number of barrels.
         loop {
             let before = names.len();

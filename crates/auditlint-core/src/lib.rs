@@ -1,13 +1,16 @@
 //! auditlint's shared model: spans, language-neutral facts, the vocabulary and configuration,
 //! module resolution, the cross-file index and diagnostics. No I/O.
 
+pub mod baseline;
 pub mod config;
 pub mod diagnostic;
 pub mod facts;
 pub mod flags;
 pub mod index;
+pub mod inventory;
 pub mod resolve;
 pub mod span;
+pub mod suppression;
 pub mod vocab;
 
 pub use config::{Config, ConfigError, Level};

@@ -152,13 +152,24 @@ pub fn run_rules(
     config: &Config,
     errors: &mut Vec<FileError>,
 ) -> Vec<Diagnostic> {
+    run_phase(index, &[], auditlint_rules::Phase::Facts, config, errors)
+}
+
+/// Runs the rules of one phase; [`run_rules`] is the facts phase.
+pub fn run_phase(
+    index: &Index<'_>,
+    suppressions: &[auditlint_core::suppression::Suppression],
+    phase: auditlint_rules::Phase,
+    config: &Config,
+    errors: &mut Vec<FileError>,
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for rule in auditlint_rules::RULES {
-        if config.level(rule.id()) == Level::Off {
+        if rule.phase() != phase || config.level(rule.id()) == Level::Off {
             continue;
         }
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let mut ctx = auditlint_rules::RuleContext::new(index);
+            let mut ctx = auditlint_rules::RuleContext::with_suppressions(index, suppressions);
             rule.check(&mut ctx);
             ctx.into_diagnostics()
         }));

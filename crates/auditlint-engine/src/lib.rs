@@ -1,15 +1,22 @@
 //! The engine: one entry point, [`check`], that the CLI and the LSP server share.
 //!
 //! discover → read (once) → prefilter → parse (at most once, in parallel) → index (rounds until
-//! no new audit writers appear) → rules → findings. One file's failure, even a panic, becomes an
-//! `errors` entry for that file; the run goes on.
+//! no new audit writers appear) → rules → inline suppressions (and the rules that judge them) →
+//! fingerprints → baseline → findings; the same run can build the audit-coverage inventory
+//! ([`CheckOptions::inventory`]). One file's failure, even a panic, becomes an `errors` entry for
+//! that file; the run goes on.
 
 mod analysis;
+mod baseline;
+mod changed;
 mod discover;
+mod fingerprint;
+mod inventory;
 mod manifests;
 mod paths;
 mod project;
 mod read;
+mod suppress;
 mod workspace;
 
 pub use workspace::Workspace;
@@ -23,7 +30,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use auditlint_core::diagnostic::stable_hash;
 use auditlint_core::index::{Index, ProjectFile};
 use auditlint_core::resolve::Resolver;
 use auditlint_core::{
@@ -31,6 +37,13 @@ use auditlint_core::{
     Severity, Summary,
 };
 
+pub use baseline::{BaselineMode, load as load_baseline, save as save_baseline};
+
+/// Today's date, `YYYY-MM-DD` in UTC (`AUDITLINT_TODAY` overrides it): what suppressions'
+/// `until=` is compared with, and the date on evidence exports.
+pub fn today() -> Result<String, String> {
+    suppress::today()
+}
 pub use project::{CONFIG_FILE, Project, find_project};
 
 /// Problems that stop a run before any file is checked (exit code 2).
@@ -57,6 +70,13 @@ pub struct CheckOptions {
     pub cwd: Option<PathBuf>,
     /// Unsaved editor buffers: absolute path → text, read instead of the disk.
     pub overlay: BTreeMap<PathBuf, String>,
+    /// `--changed-since REV`: report only findings whose primary line was added or changed
+    /// since `git merge-base REV HEAD` (the analysis still covers the whole project).
+    pub changed_since: Option<String>,
+    /// Record today's findings as a baseline, or report only those not in one.
+    pub baseline: BaselineMode,
+    /// Build the audit-coverage inventory into `Report::inventory`.
+    pub inventory: bool,
 }
 
 /// Checks the project around `options.paths` and reports the findings inside them.
@@ -98,15 +118,14 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             ..Report::default()
         });
     };
-    let start = if first.is_dir() {
-        first.clone()
-    } else {
-        first
-            .parent()
-            .map_or_else(|| first.clone(), Path::to_path_buf)
-    };
-    let project = find_project(&start, options.config.as_deref())?;
+    let project = find_project(&project_start(first), options.config.as_deref())?;
     let root = paths::canonical(&project.root);
+    // Before the analysis, so a bad REV fails fast.
+    let changed = options
+        .changed_since
+        .as_deref()
+        .map(|rev| changed::ChangedLines::since(&root, rev))
+        .transpose()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .build()
@@ -115,6 +134,11 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
         .iter()
         .filter_map(|t| t.strip_prefix(&root).ok().map(paths::slash))
         .collect();
+    let extras = Extras {
+        today: suppress::today().map_err(EngineError::Usage)?,
+        inventory: options.inventory,
+        root: &root,
+    };
     let mut report = pool.install(|| {
         run(
             &root,
@@ -122,10 +146,18 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             &scopes,
             &options.overlay,
             &mut errors,
+            &extras,
         )
     });
+    baseline::apply(&mut report, &options.baseline, &scopes, &errors);
+    // After the baseline, which matches against every finding of the checked paths.
+    if let Some(changed) = &changed {
+        changed.narrow(&mut report);
+    }
+    count_findings(&mut report);
     // Paths relative to the current directory, with `/`.
     let shown = |rel: &str| paths::display(&root.join(rel), &cwd);
+    show_paths(&mut report, &shown);
     for finding in &mut report.findings {
         finding.path = shown(&finding.path);
         for label in &mut finding.labels {
@@ -153,8 +185,149 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
     Ok(report)
 }
 
+/// Where the search for the project begins: the first checked directory, or a file's directory.
+fn project_start(first: &Path) -> PathBuf {
+    if first.is_dir() {
+        first.to_path_buf()
+    } else {
+        first
+            .parent()
+            .map_or_else(|| first.to_path_buf(), Path::to_path_buf)
+    }
+}
+
+/// The configured level of every rule, in registry order, for the project that
+/// [`check`]`(options)` loads: what SARIF's `defaultConfiguration` reports.
+pub fn rule_levels(options: &CheckOptions) -> Result<Vec<(&'static str, Level)>, EngineError> {
+    let cwd = match &options.cwd {
+        Some(cwd) => cwd.clone(),
+        None => std::env::current_dir().map_err(|e| EngineError::Io {
+            path: ".".into(),
+            message: e.to_string(),
+        })?,
+    };
+    let first = options
+        .paths
+        .iter()
+        .find_map(|path| cwd.join(path).canonicalize().ok())
+        .unwrap_or_else(|| paths::canonical(&cwd));
+    let project = find_project(&project_start(&first), options.config.as_deref())?;
+    Ok(auditlint_rules::RULES
+        .iter()
+        .map(|rule| (rule.id(), project.config.level(rule.id())))
+        .collect())
+}
+
 fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// What a run does besides finding: the date suppressions expire against, the inventory.
+struct Extras<'a> {
+    today: String,
+    inventory: bool,
+    root: &'a Path,
+}
+
+/// `summary.findings` counts the findings that are not suppressed; `summary.suppressed` the
+/// others (both stay in `findings`).
+fn count_findings(report: &mut Report) {
+    let suppressed = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .count();
+    report.summary.suppressed = suppressed;
+    report.summary.findings = report.findings.len() - suppressed;
+}
+
+/// Turns the project-relative paths of the suppression records and the inventory into shown
+/// ones (findings, labels and sources are done by [`check`]).
+fn show_paths(report: &mut Report, shown: &dyn Fn(&str) -> String) {
+    for record in &mut report.suppressions {
+        record.path = shown(&record.path);
+    }
+    if let Some(inventory) = &mut report.inventory {
+        for site in &mut inventory.sites {
+            site.path = shown(&site.path);
+        }
+        for producer in &mut inventory.flag_producers {
+            producer.path = shown(&producer.path);
+            for caller in &mut producer.callers {
+                caller.path = shown(&caller.path);
+            }
+        }
+    }
+}
+
+/// Inline suppressions, the suppression rules, fingerprints and the inventory, over the facts
+/// rules' findings (sorted, project-relative).
+fn finish_findings(
+    index: &Index<'_>,
+    texts: &SourceTexts<'_>,
+    config: &Config,
+    scopes: &[String],
+    extras: &Extras<'_>,
+    findings: &mut Vec<Finding>,
+    errors: &mut Vec<FileError>,
+) -> (
+    Vec<auditlint_core::suppression::SuppressionRecord>,
+    Option<auditlint_core::inventory::Inventory>,
+) {
+    let rule_ids = auditlint_rules::rule_ids();
+    let unsuppressible: Vec<&str> = auditlint_rules::RULES
+        .iter()
+        .filter(|r| r.phase() == auditlint_rules::Phase::Suppressions)
+        .map(|r| r.id())
+        .collect();
+    let policy = suppress::Policy {
+        known_rules: &rule_ids,
+        unsuppressible: &unsuppressible,
+        min_reason_length: config.min_reason_length,
+        today: &extras.today,
+    };
+    let mut suppressions = suppress::collect(index, texts, scopes, &policy);
+    let counts = suppress::silence(findings, &mut suppressions, index);
+    let diagnostics = analysis::run_phase(
+        index,
+        &suppressions,
+        auditlint_rules::Phase::Suppressions,
+        config,
+        errors,
+    );
+    findings.extend(
+        diagnostics
+            .into_iter()
+            .map(|d| to_finding(d, index.files, texts, config)),
+    );
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    fingerprint::assign_occurrences(findings);
+    let records = suppress::records(&suppressions, &counts, index);
+    let inventory = extras.inventory.then(|| {
+        inventory::build(
+            index,
+            texts,
+            findings,
+            scopes,
+            extras.today.clone(),
+            git_commit(extras.root),
+        )
+    });
+    (records, inventory)
+}
+
+/// `git rev-parse HEAD` in `root`, when it is a git checkout.
+fn git_commit(root: &Path) -> Option<String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let commit = String::from_utf8(output.stdout).ok()?.trim().to_string();
+    (output.status.success() && !commit.is_empty()).then_some(commit)
 }
 
 fn run(
@@ -163,6 +336,7 @@ fn run(
     scopes: &[String],
     overlay: &BTreeMap<PathBuf, String>,
     reported_errors: &mut Vec<FileError>,
+    extras: &Extras<'_>,
 ) -> Report {
     let mut errors_found: Vec<FileError> = Vec::new();
     let errors = &mut errors_found;
@@ -202,6 +376,15 @@ fn run(
         .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    let (suppressions, inventory) = finish_findings(
+        &index,
+        &texts,
+        config,
+        scopes,
+        extras,
+        &mut findings,
+        errors,
+    );
     let file_of: std::collections::HashMap<&str, u32> = files
         .iter()
         .enumerate()
@@ -230,10 +413,14 @@ fn run(
             suppressed: 0,
             errors: 0,
             elapsed_ms: 0,
+            baselined: None,
         },
         findings,
         errors: Vec::new(),
         sources: sources_shown,
+        baseline: None,
+        suppressions,
+        inventory,
     }
 }
 
@@ -311,16 +498,13 @@ pub(crate) fn to_finding(
     };
     let path = files[d.file as usize].path.clone();
     let (start, end) = locate(d.file, d.span);
-    let primary_text = texts
-        .text(d.file)
-        .get(d.span.range())
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let fingerprint = format!(
-        "{:016x}",
-        stable_hash(&[d.rule, &path, &d.subject, &primary_text])
+    // The key; `fingerprint::assign_occurrences` makes it the fingerprint.
+    let fingerprint = fingerprint::key(
+        d.rule,
+        &path,
+        d.function.as_deref(),
+        &d.subject,
+        texts.text(d.file).get(d.span.range()).unwrap_or_default(),
     );
     let severity = match config.level(d.rule) {
         Level::Warning => Severity::Warning,

@@ -209,6 +209,23 @@ impl Workspace {
             .collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+        // Inline suppressions as in a one-shot run; an editor shows no silenced finding.
+        let extras = crate::Extras {
+            today: crate::suppress::today().unwrap_or_default(),
+            inventory: false,
+            root: &self.root,
+        };
+        let scopes = [rel.to_string()];
+        let _ = crate::finish_findings(
+            &index,
+            &texts,
+            &self.config,
+            &scopes,
+            &extras,
+            &mut findings,
+            &mut errors,
+        );
+        findings.retain(|f| f.suppressed.is_none());
         errors.retain(|e| e.path == rel);
         (findings, errors)
     }

@@ -20,7 +20,8 @@ pub fn render(report: &Report, color: bool) -> String {
     let config = term::Config::default();
     let mut out = String::new();
 
-    for finding in &report.findings {
+    // A suppressed finding shows only as a count in the summary line (JSON and SARIF list it).
+    for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
         let rendered = finding_diagnostic(finding, &sources)
             .and_then(|diagnostic| emit(&sources, &config, &diagnostic, color));
         match rendered {
@@ -160,10 +161,9 @@ fn plain_label(label: &FindingLabel) -> String {
 /// Finding and error counts come from the lists just printed, so the line always agrees with
 /// the output above it; file counts and time come from the summary.
 fn summary_line(report: &Report) -> String {
-    let total = report.findings.len();
-    let errors = report
-        .findings
-        .iter()
+    let shown = || report.findings.iter().filter(|f| f.suppressed.is_none());
+    let total = shown().count();
+    let errors = shown()
         .filter(|finding| finding.severity == Severity::Error)
         .count();
     let warnings = total - errors;
@@ -188,6 +188,9 @@ fn summary_line(report: &Report) -> String {
     );
     if summary.suppressed > 0 {
         let _ = write!(line, ", {} suppressed", summary.suppressed);
+    }
+    if let Some(baselined) = summary.baselined.filter(|&n| n > 0) {
+        let _ = write!(line, ", {baselined} in the baseline");
     }
     if !report.errors.is_empty() {
         let _ = write!(

@@ -3,7 +3,7 @@
 //! The document is built from structs whose field order is the contract's key order, so the
 //! output is byte-stable for the same report.
 
-use auditlint_core::{FileError, Finding, FindingLabel, Report, Summary};
+use auditlint_core::{FileError, Finding, FindingLabel, Report, Summary, Suppressed};
 use serde::Serialize;
 
 /// The contract version written in the `version` key.
@@ -35,6 +35,9 @@ struct SummaryOut {
     suppressed: usize,
     errors: usize,
     elapsed_ms: u64,
+    /// Only with `--baseline`: findings the baseline hid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +53,9 @@ struct FindingOut<'a> {
     help: &'a str,
     labels: Vec<LabelOut<'a>>,
     fingerprint: &'a str,
+    /// Only on a finding an inline suppression silences: `{ "reason": …, "line": … }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'a Suppressed>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +83,7 @@ impl From<&Summary> for SummaryOut {
             suppressed: summary.suppressed,
             errors: summary.errors,
             elapsed_ms: summary.elapsed_ms,
+            baselined: summary.baselined,
         }
     }
 }
@@ -95,6 +102,7 @@ impl<'a> From<&'a Finding> for FindingOut<'a> {
             help: &finding.help,
             labels: finding.labels.iter().map(LabelOut::from).collect(),
             fingerprint: &finding.fingerprint,
+            suppressed: finding.suppressed.as_ref(),
         }
     }
 }

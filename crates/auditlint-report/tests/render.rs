@@ -117,8 +117,10 @@ fn sample_report() -> Report {
             suppressed: 0,
             errors: 1,
             elapsed_ms: 35,
+            baselined: None,
         },
         sources,
+        ..Report::default()
     }
 }
 
@@ -314,6 +316,34 @@ fn human_renders_empty_and_end_of_file_spans() {
     assert!(out.contains("┌─ empty.ts:1:1"), "{out}");
     assert!(
         out.contains("┌─ workers/src/routes/cache-purge.ts:10:1"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_suppressed_finding_is_listed_in_json_and_only_counted_in_human_output() {
+    let mut report = sample_report();
+    report.findings[1].suppressed = Some(auditlint_core::Suppressed {
+        reason: "the nightly replay job re-inserts failed rows".to_owned(),
+        line: 6,
+    });
+    report.summary.findings = 1;
+    report.summary.suppressed = 1;
+    report.summary.baselined = Some(3);
+    let json: serde_json::Value = serde_json::from_str(&json::render(&report, "0.1.0")).unwrap();
+    assert!(json["findings"][0].get("suppressed").is_none());
+    assert_eq!(
+        json["findings"][1]["suppressed"],
+        serde_json::json!({ "reason": "the nightly replay job re-inserts failed rows", "line": 6 })
+    );
+    assert_eq!(json["summary"]["baselined"], 3);
+    let out = human::render(&report, false);
+    assert!(!out.contains("is swallowed"), "{out}");
+    assert!(
+        out.ends_with(
+            "Found 1 finding (0 errors, 1 warning) in 12 files scanned, 4 parsed, in 35 ms, \
+             1 suppressed, 3 in the baseline, 1 file could not be checked.\n"
+        ),
         "{out}"
     );
 }

@@ -6,12 +6,22 @@ mod rules;
 
 use auditlint_core::facts::Operation;
 use auditlint_core::index::{AuditSite, Index};
+use auditlint_core::suppression::Suppression;
 use auditlint_core::vocab::SinkName;
 use auditlint_core::{Diagnostic, Label};
 
 pub use rules::{
     AuditErrorSwallowed, AuditFlagDiscarded, AuditResultUnchecked, AuditWriteFloating,
+    SuppressionInvalid, SuppressionUnused,
 };
+
+/// When a rule runs: over the facts, or over the inline suppressions once the facts rules'
+/// findings have been matched against them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Facts,
+    Suppressions,
+}
 
 /// A lint rule.
 pub trait Rule: Sync {
@@ -21,6 +31,10 @@ pub trait Rule: Sync {
     fn summary(&self) -> &'static str;
     /// The long form, `rules/<id>.md`.
     fn documentation(&self) -> &'static str;
+    /// What the rule reads; [`Phase::Suppressions`] rules see [`RuleContext::suppressions`].
+    fn phase(&self) -> Phase {
+        Phase::Facts
+    }
     fn check(&self, ctx: &mut RuleContext<'_, '_>);
 }
 
@@ -30,6 +44,8 @@ pub static RULES: &[&dyn Rule] = &[
     &AuditResultUnchecked,
     &AuditFlagDiscarded,
     &AuditWriteFloating,
+    &SuppressionInvalid,
+    &SuppressionUnused,
 ];
 
 pub fn rule_ids() -> Vec<&'static str> {
@@ -43,6 +59,9 @@ pub fn find_rule(id: &str) -> Option<&'static dyn Rule> {
 /// What a rule sees and where it reports.
 pub struct RuleContext<'i, 'a> {
     pub index: &'i Index<'a>,
+    /// The checked files' inline suppressions, matched against the facts rules' findings
+    /// (empty in the [`Phase::Facts`] phase).
+    pub suppressions: &'i [Suppression],
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -50,8 +69,32 @@ impl<'i, 'a> RuleContext<'i, 'a> {
     pub fn new(index: &'i Index<'a>) -> Self {
         Self {
             index,
+            suppressions: &[],
             diagnostics: Vec::new(),
         }
+    }
+
+    /// A context for the [`Phase::Suppressions`] rules.
+    pub fn with_suppressions(index: &'i Index<'a>, suppressions: &'i [Suppression]) -> Self {
+        Self {
+            index,
+            suppressions,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The name of the function around operation `op` of `file` (`Class.method` for a
+    /// method), for fingerprints; `None` at the top level or in an anonymous function.
+    pub fn enclosing_name(&self, file: u32, op: u32) -> Option<String> {
+        let facts = &self.index.files.get(file as usize)?.facts;
+        let function = facts
+            .functions
+            .get(facts.ops.get(op as usize)?.enclosing? as usize)?;
+        let name = function.name.as_deref()?;
+        Some(match &function.class {
+            Some(class) => format!("{class}.{name}"),
+            None => name.to_string(),
+        })
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {
@@ -158,5 +201,33 @@ pub(crate) mod testing {
                 (sources[d.file as usize].0.to_string(), line)
             })
             .collect()
+    }
+
+    /// Runs a [`super::Phase::Suppressions`] rule over hand-made suppressions.
+    pub(crate) fn run_on_suppressions(
+        rule: &dyn super::Rule,
+        suppressions: &[auditlint_core::suppression::Suppression],
+    ) -> Vec<Diagnostic> {
+        let config = auditlint_core::Config::defaults(&super::rule_ids());
+        let resolver = auditlint_core::resolve::Resolver::new(Vec::<String>::new(), vec![], vec![]);
+        let index = Index::build(&[], &config.vocab, &resolver);
+        let mut ctx = super::RuleContext::with_suppressions(&index, suppressions);
+        rule.check(&mut ctx);
+        ctx.into_diagnostics()
+    }
+
+    /// A valid line suppression of `rules`, none of them used yet.
+    pub(crate) fn suppression(rules: &[&str]) -> auditlint_core::suppression::Suppression {
+        auditlint_core::suppression::Suppression {
+            file: 0,
+            span: auditlint_core::Span::new(0, 10),
+            line: 1,
+            scope: auditlint_core::suppression::SuppressionScope::Line,
+            rules: rules.iter().map(|r| (*r).to_string()).collect(),
+            until: None,
+            reason: "the nightly replay job re-inserts failed rows".into(),
+            problems: Vec::new(),
+            used: vec![false; rules.len()],
+        }
     }
 }

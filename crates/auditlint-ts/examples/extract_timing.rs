@@ -29,5 +29,8 @@ fn main() {
         best = best.min(started.elapsed().as_secs_f64() * 1e3);
         ops = facts.map_or(0, |f| f.ops.len());
     }
-    println!("{path}: {} bytes, {ops} operations, best of {runs}: {best:.2} ms", text.len());
+    println!(
+        "{path}: {} bytes, {ops} operations, best of {runs}: {best:.2} ms",
+        text.len()
+    );
 }

@@ -2,14 +2,18 @@
 //! of a collection of results), whether it escapes whole, or whether it is dropped.
 //!
 //! Follows the value upward through `await`, `Promise.all/allSettled`, `map` callbacks and
-//! `for … of` loops, and into the uses of the variables it is bound to. Each step is bounded
-//! (`MAX_FOLLOW` levels of variables, `MAX_NODES` visited), so no input makes it deep or slow.
+//! `for … of` loops, and into the uses of the variables it is bound to (the variable's scope
+//! is searched with the path of its ancestors, so a `return r` inside a `map` callback is
+//! followed out to the `map`). Each step is bounded (`MAX_FOLLOW` levels of variables,
+//! `MAX_NODES` visited), so no input makes it deep or slow.
 
 use auditlint_core::Span;
 use auditlint_core::facts::ResultUse;
 use tree_sitter::Node;
 
-use crate::syntax::{callee_path, is_function, is_transparent, last_segment, string_text, text};
+use crate::syntax::{
+    callee_path, is_function, is_transparent, last_segment, nth_named, string_text, text,
+};
 
 const MAX_FOLLOW: u32 = 8;
 const MAX_NODES: usize = 100_000;
@@ -29,6 +33,32 @@ pub(crate) struct Flow<'s> {
     visited: usize,
     out: ResultUse,
 }
+
+/// Array methods: called on a value, they say it is a collection of results (a producer that
+/// passes on `Promise.all(…)` returns one; the front end cannot tell it from a single result).
+const ARRAY_METHODS: &[&str] = &[
+    "filter",
+    "slice",
+    "sort",
+    "reverse",
+    "concat",
+    "toSorted",
+    "toReversed",
+    "find",
+    "findLast",
+    "at",
+    "pop",
+    "shift",
+    "map",
+    "flatMap",
+    "forEach",
+    "some",
+    "every",
+    "findIndex",
+    "findLastIndex",
+    "reduce",
+    "reduceRight",
+];
 
 /// How the result of the call at the end of `path` is used.
 pub(crate) fn result_use(src: &str, path: &[Node<'_>]) -> ResultUse {
@@ -61,10 +91,12 @@ impl Flow<'_> {
         self.out.fields.push(field.to_string());
     }
 
-    /// Follows the value of `path[at]` upward.
-    fn follow_expr(
+    /// Follows the value of `path[at]` upward. `top`: the value is still the call's own result
+    /// (or the collection made directly from it), not a variable holding it: where it is bound
+    /// or dropped is where a finding points.
+    fn follow_expr<'t>(
         &mut self,
-        path: &[Node<'_>],
+        path: &[Node<'t>],
         mut at: usize,
         mut kind: Kind,
         depth: u32,
@@ -80,6 +112,12 @@ impl Flow<'_> {
             match parent.kind() {
                 k if is_transparent(k) || k == "await_expression" => at = parent_at,
                 "ternary_expression" if !field("condition") => at = parent_at,
+                "ternary_expression" | "if_statement" | "while_statement" | "do_statement"
+                    if field("condition") =>
+                {
+                    self.out.tested = true;
+                    return;
+                }
                 "binary_expression" => {
                     let operator = parent
                         .child_by_field_name("operator")
@@ -95,6 +133,10 @@ impl Flow<'_> {
                             return;
                         }
                         "&&" | "||" | "??" => at = parent_at,
+                        "===" | "!==" | "==" | "!=" | "instanceof" => {
+                            self.out.tested = true;
+                            return;
+                        }
                         _ => return,
                     }
                 }
@@ -106,8 +148,13 @@ impl Flow<'_> {
                     return;
                 }
                 "unary_expression" => {
-                    if top && text(parent, self.src).starts_with("void") {
-                        self.out.dropped = true;
+                    let operator = parent
+                        .child_by_field_name("operator")
+                        .map_or("", |o| text(o, self.src));
+                    match operator {
+                        "void" if top => self.out.dropped = true,
+                        "!" | "typeof" => self.out.tested = true,
+                        _ => {}
                     }
                     return;
                 }
@@ -118,25 +165,25 @@ impl Flow<'_> {
                     let Some(name) = parent.child_by_field_name("name") else {
                         return;
                     };
-                    let scope = scope_of(path, parent_at);
-                    self.bind(scope, name, kind, depth);
+                    let scope = scope_at(path, parent_at);
+                    self.bind(&path[..=scope], name, kind, depth);
                     return;
                 }
                 "return_statement" => {
-                    self.returned(path, parent_at, depth);
+                    self.returned(path, parent_at, kind, depth);
                     return;
                 }
                 "arrow_function" if field("body") => {
-                    self.returned(path, at, depth);
+                    self.returned(path, at, kind, depth);
                     return;
                 }
                 "arguments" => {
-                    self.passed(path, parent_at.saturating_sub(1), depth);
+                    self.passed(path, parent_at.saturating_sub(1), kind, depth);
                     return;
                 }
                 "array" => {
                     if parent_at >= 2 && path[parent_at - 1].kind() == "arguments" {
-                        self.passed(path, parent_at - 2, depth);
+                        self.passed(path, parent_at - 2, kind, depth);
                     } else {
                         self.out.escapes = true;
                     }
@@ -147,50 +194,69 @@ impl Flow<'_> {
                         .child_by_field_name("property")
                         .map_or("", |p| text(p, self.src))
                         .to_string();
-                    match kind {
-                        Kind::Value => {
-                            if property == "then" {
-                                self.callback_param(path, parent_at, 0, Kind::Value, depth);
-                            } else {
-                                self.read(&property);
-                            }
+                    let called = parent_at.checked_sub(1).map(|c| path[c]).is_some_and(|c| {
+                        c.kind() == "call_expression"
+                            && c.child_by_field_name("function") == Some(parent)
+                    });
+                    match property.as_str() {
+                        // `p.then(r => …)`: the callback receives the value.
+                        "then" => {
+                            self.callback_param(path, parent_at, 0, kind, depth);
                             return;
                         }
-                        Kind::Settled | Kind::Collection => {
-                            let element = if kind == Kind::Settled {
-                                Kind::Settled
-                            } else {
-                                Kind::Value
-                            };
-                            match property.as_str() {
-                                // One settled element: its `.value` is a result.
-                                "value" if kind == Kind::Settled => {
-                                    at = parent_at;
-                                    kind = Kind::Value;
-                                }
-                                "status" | "reason" if kind == Kind::Settled => return,
-                                "filter" | "slice" | "sort" | "reverse" | "concat" | "toSorted"
-                                | "toReversed" => {
-                                    self.callback_param(path, parent_at, 0, element, depth);
-                                    at = parent_at.saturating_sub(1);
-                                }
-                                "find" | "findLast" | "at" | "pop" | "shift" => {
-                                    self.callback_param(path, parent_at, 0, element, depth);
-                                    at = parent_at.saturating_sub(1);
-                                    kind = element;
-                                }
-                                "map" | "flatMap" | "forEach" | "some" | "every" | "findIndex"
-                                | "findLastIndex" => {
-                                    self.callback_param(path, parent_at, 0, element, depth);
-                                    return;
-                                }
-                                "reduce" | "reduceRight" => {
-                                    self.callback_param(path, parent_at, 1, element, depth);
-                                    return;
-                                }
-                                _ => return,
-                            }
+                        // `p.catch(…)`, `p.finally(…)`: still the value (or the handler's).
+                        "catch" | "finally" if called => {
+                            at = parent_at - 1;
+                            continue;
                         }
+                        _ => {}
+                    }
+                    if kind == Kind::Value {
+                        if !(called && ARRAY_METHODS.contains(&property.as_str())) {
+                            self.read(&property);
+                            return;
+                        }
+                        // `(await runAll(ids)).filter(…)`: a collection of results after all.
+                        kind = Kind::Collection;
+                    }
+                    let element = if kind == Kind::Settled {
+                        Kind::Settled
+                    } else {
+                        Kind::Value
+                    };
+                    match property.as_str() {
+                        // One settled element: its `.value` is a result.
+                        "value" if kind == Kind::Settled => {
+                            at = parent_at;
+                            kind = Kind::Value;
+                        }
+                        "filter" | "sort" | "toSorted" => {
+                            self.callback_param(path, parent_at, 0, element, depth);
+                            at = parent_at.saturating_sub(1);
+                        }
+                        "slice" | "reverse" | "concat" | "toReversed" => {
+                            at = parent_at.saturating_sub(1);
+                        }
+                        "find" | "findLast" => {
+                            self.callback_param(path, parent_at, 0, element, depth);
+                            at = parent_at.saturating_sub(1);
+                            kind = element;
+                        }
+                        "at" | "pop" | "shift" => {
+                            at = parent_at.saturating_sub(1);
+                            kind = element;
+                        }
+                        "map" | "flatMap" | "forEach" | "some" | "every" | "findIndex"
+                        | "findLastIndex" => {
+                            self.callback_param(path, parent_at, 0, element, depth);
+                            return;
+                        }
+                        "reduce" | "reduceRight" => {
+                            self.callback_param(path, parent_at, 1, element, depth);
+                            return;
+                        }
+                        // `length`, `status`, `reason`, …: not a result's field.
+                        _ => return,
                     }
                 }
                 "subscript_expression" if field("object") => match kind {
@@ -213,20 +279,30 @@ impl Flow<'_> {
                         }
                     }
                     Kind::Value => {
-                        self.out.escapes = true;
+                        // `r["audit_logged"]` reads a field; `r[key]` could read any.
+                        match parent.child_by_field_name("index") {
+                            Some(index) if index.kind() == "string" => {
+                                let name = string_text(index, self.src).to_string();
+                                self.read(&name);
+                            }
+                            _ => self.out.escapes = true,
+                        }
                         return;
                     }
                 },
                 "for_in_statement" if field("right") => {
-                    if kind != Kind::Value
-                        && let Some(left) = parent.child_by_field_name("left")
-                    {
+                    let of = parent
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| text(o, self.src) == "of");
+                    // `for (const k in results)` walks keys, not results.
+                    if of && let Some(left) = parent.child_by_field_name("left") {
+                        // A value iterated is a collection of results after all.
                         let element = if kind == Kind::Settled {
                             Kind::Settled
                         } else {
                             Kind::Value
                         };
-                        self.bind(parent, left, element, depth);
+                        self.bind(&path[..=parent_at], left, element, depth);
                     }
                     return;
                 }
@@ -245,8 +321,13 @@ impl Flow<'_> {
         }
     }
 
-    /// A value bound to a pattern: an identifier's uses, or the fields destructured.
-    fn bind(&mut self, scope: Node<'_>, pattern: Node<'_>, kind: Kind, depth: u32) {
+    /// A value bound to a pattern: an identifier's uses, or the fields destructured. `scope` is
+    /// the path from the root to the node the binding is visible in.
+    fn bind<'t>(&mut self, scope: &[Node<'t>], pattern: Node<'t>, kind: Kind, depth: u32) {
+        if depth >= MAX_FOLLOW {
+            self.out.escapes = true;
+            return;
+        }
         match pattern.kind() {
             "identifier" => self.follow_var(scope, pattern, kind, depth),
             "object_pattern" if kind == Kind::Value => {
@@ -265,6 +346,7 @@ impl Flow<'_> {
                                 self.read(text(left, self.src));
                             }
                         }
+                        "comment" => {}
                         _ => self.out.escapes = true, // `...rest` keeps the flag
                     }
                 }
@@ -276,34 +358,42 @@ impl Flow<'_> {
                 } else {
                     Kind::Value
                 };
-                let items: Vec<Node<'_>> = pattern.named_children(&mut cursor).collect();
+                let items: Vec<Node<'t>> = pattern.named_children(&mut cursor).collect();
                 for item in items {
-                    self.bind(scope, item, element, depth);
+                    self.bind(scope, item, element, depth + 1);
                 }
             }
             // `for (const r of results)`: the declaration holds the pattern.
             "lexical_declaration" | "variable_declaration" => {
                 let mut cursor = pattern.walk();
-                let items: Vec<Node<'_>> = pattern.named_children(&mut cursor).collect();
+                let items: Vec<Node<'t>> = pattern.named_children(&mut cursor).collect();
                 for item in items {
                     let target = item.child_by_field_name("name").unwrap_or(item);
-                    self.bind(scope, target, kind, depth);
+                    self.bind(scope, target, kind, depth + 1);
                 }
             }
+            "comment" => {}
             _ => self.out.escapes = true,
         }
     }
 
-    /// Every use of the variable bound at `binding`, inside `scope`.
-    fn follow_var(&mut self, scope: Node<'_>, binding: Node<'_>, kind: Kind, depth: u32) {
+    /// Every use of the variable bound at `binding`, inside the last node of `scope` (the path
+    /// from the root to it, so uses are followed out of it).
+    fn follow_var<'t>(&mut self, scope: &[Node<'t>], binding: Node<'t>, kind: Kind, depth: u32) {
         if depth >= MAX_FOLLOW {
             self.out.escapes = true;
             return;
         }
+        let Some((&root, ancestors)) = scope.split_last() else {
+            return;
+        };
         let name = text(binding, self.src);
         // Depth-first with the path to the current node (for following uses upward).
-        let mut path: Vec<Node<'_>> = Vec::new();
-        let mut cursor = scope.walk();
+        let base = ancestors.len();
+        // Copying the ancestors is work too: it counts against the budget.
+        self.visited += base;
+        let mut path: Vec<Node<'t>> = ancestors.to_vec();
+        let mut cursor = root.walk();
         loop {
             let node = cursor.node();
             self.visited += 1;
@@ -331,7 +421,7 @@ impl Flow<'_> {
                     return;
                 }
                 path.pop();
-                if path.is_empty() {
+                if path.len() <= base {
                     return;
                 }
             }
@@ -339,9 +429,9 @@ impl Flow<'_> {
     }
 
     /// `xs.filter(r => …)`: follow the callback's `index`-th parameter as `kind`.
-    fn callback_param(
+    fn callback_param<'t>(
         &mut self,
-        path: &[Node<'_>],
+        path: &[Node<'t>],
         member_at: usize,
         index: usize,
         kind: Kind,
@@ -353,10 +443,10 @@ impl Flow<'_> {
         if call.kind() != "call_expression" {
             return;
         }
-        let Some(callback) = call
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0))
-        else {
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let Some(callback) = nth_named(arguments, 0) else {
             return;
         };
         if !is_function(callback.kind()) {
@@ -369,16 +459,18 @@ impl Flow<'_> {
         } else {
             callback
                 .child_by_field_name("parameters")
-                .and_then(|p| p.named_child(index as u32))
+                .and_then(|p| nth_named(p, index))
                 .map(|p| p.child_by_field_name("pattern").unwrap_or(p))
         };
         if let Some(param) = param {
-            self.bind(callback, param, kind, depth);
+            let mut scope = path[..member_at].to_vec();
+            scope.extend([arguments, callback]);
+            self.bind(&scope, param, kind, depth);
         }
     }
 
-    /// The value is returned from the function around `path[at]`.
-    fn returned(&mut self, path: &[Node<'_>], at: usize, depth: u32) {
+    /// The value (of kind `kind`) is returned from the function around `path[at]`.
+    fn returned<'t>(&mut self, path: &[Node<'t>], at: usize, kind: Kind, depth: u32) {
         let Some(function_at) = (0..=at).rev().find(|&i| is_function(path[i].kind())) else {
             self.out.escapes = true;
             return;
@@ -400,7 +492,12 @@ impl Flow<'_> {
                     return self.follow_expr(path, parent - 2, Kind::Collection, depth, false);
                 }
                 // `p.then(r => f(r))`: the chain's result.
-                "then" => return self.follow_expr(path, parent - 2, Kind::Value, depth, false),
+                "then" => return self.follow_expr(path, parent - 2, kind, depth, false),
+                // `ids.forEach(id => f(id))`: what the callback returns is thrown away.
+                "forEach" => {
+                    self.out.dropped = true;
+                    return;
+                }
                 _ => {}
             }
         }
@@ -408,8 +505,8 @@ impl Flow<'_> {
         self.out.returned = true;
     }
 
-    /// The value is an argument of the call at `path[call_at]`.
-    fn passed(&mut self, path: &[Node<'_>], call_at: usize, depth: u32) {
+    /// The value (of kind `kind`) is an argument of the call at `path[call_at]`.
+    fn passed<'t>(&mut self, path: &[Node<'t>], call_at: usize, kind: Kind, depth: u32) {
         let call = path[call_at];
         let callee = call
             .child_by_field_name("function")
@@ -421,18 +518,101 @@ impl Flow<'_> {
             "Promise.race" | "Promise.any" => {
                 self.follow_expr(path, call_at, Kind::Value, depth, false)
             }
-            _ => self.out.escapes = true,
+            _ => match callee.rsplit_once('.') {
+                // `out.push(r)`: a local array of results.
+                Some((array, "push" | "unshift")) if kind == Kind::Value => {
+                    match self.local_binding(path, call_at, array) {
+                        Some((scope_at, binding)) => self.follow_var(
+                            &path[..=scope_at],
+                            binding,
+                            Kind::Collection,
+                            depth + 1,
+                        ),
+                        None => self.out.escapes = true,
+                    }
+                }
+                _ => self.out.escapes = true,
+            },
         }
+    }
+
+    /// The declaration of `name` as a local variable of a function around `path[at]`: the index in
+    /// `path` of the block declaring it, and the declared identifier. `None` for a parameter, a
+    /// module-level variable (an outer variable: the results escape) or anything not found.
+    fn local_binding<'t>(
+        &mut self,
+        path: &[Node<'t>],
+        at: usize,
+        name: &str,
+    ) -> Option<(usize, Node<'t>)> {
+        let src = self.src;
+        if name.contains(['.', '[', '(']) {
+            return None;
+        }
+        for i in (0..at).rev() {
+            let node = path[i];
+            if node.kind() == "program" {
+                return None;
+            }
+            if is_function(node.kind()) {
+                // A parameter of an enclosing function: it belongs to that function's caller.
+                let params = node
+                    .child_by_field_name("parameters")
+                    .or_else(|| node.child_by_field_name("parameter"));
+                let mut stack: Vec<Node<'t>> = params.into_iter().collect();
+                while let Some(param) = stack.pop() {
+                    self.visited += 1;
+                    if self.visited > MAX_NODES {
+                        return None;
+                    }
+                    if matches!(
+                        param.kind(),
+                        "identifier" | "shorthand_property_identifier_pattern"
+                    ) && text(param, src) == name
+                    {
+                        return None;
+                    }
+                    let mut cursor = param.walk();
+                    stack.extend(param.named_children(&mut cursor));
+                }
+                continue;
+            }
+            if node.kind() != "statement_block" {
+                continue;
+            }
+            let mut cursor = node.walk();
+            for statement in node.named_children(&mut cursor) {
+                self.visited += 1;
+                if self.visited > MAX_NODES {
+                    return None;
+                }
+                if !matches!(
+                    statement.kind(),
+                    "lexical_declaration" | "variable_declaration"
+                ) {
+                    continue;
+                }
+                let mut inner = statement.walk();
+                for declarator in statement.named_children(&mut inner) {
+                    if let Some(id) = declarator.child_by_field_name("name")
+                        && id.kind() == "identifier"
+                        && text(id, src) == name
+                    {
+                        return Some((i, id));
+                    }
+                }
+            }
+        }
+        None
     }
 }
 
-fn scope_of<'t>(path: &[Node<'t>], at: usize) -> Node<'t> {
-    path[..at]
-        .iter()
+/// The index in `path` of the innermost function or block around `path[at]` (the root if none).
+fn scope_at(path: &[Node<'_>], at: usize) -> usize {
+    (0..at)
         .rev()
-        .find(|n| is_function(n.kind()) || n.kind() == "statement_block")
-        .copied()
-        .unwrap_or(path[0])
+        .find(|&i| is_function(path[i].kind()) || path[i].kind() == "statement_block")
+        .unwrap_or(0)
 }
 
 fn span_of(node: Node<'_>) -> Span {

@@ -325,11 +325,15 @@ impl Extractor<'_> {
                             }
                         }
                     }
-                    let Some(f) = cur.child_by_field_name("function") else { break };
+                    let Some(f) = cur.child_by_field_name("function") else {
+                        break;
+                    };
                     cur = f;
                 }
                 "member_expression" => {
-                    let Some(o) = cur.child_by_field_name("object") else { break };
+                    let Some(o) = cur.child_by_field_name("object") else {
+                        break;
+                    };
                     cur = o;
                 }
                 _ => break,

@@ -96,7 +96,12 @@ impl<'s> Extractor<'s> {
         let pending = std::mem::take(&mut self.forward_consts);
         let mut by_span: HashMap<Span, Vec<usize>> = HashMap::new();
         for (span, name) in pending {
-            if self.consts.get(&name).and_then(|sql| insert_table(sql)).is_some() {
+            if self
+                .consts
+                .get(&name)
+                .and_then(|sql| insert_table(sql))
+                .is_some()
+            {
                 by_span.entry(span).or_default();
             }
         }
@@ -120,7 +125,9 @@ impl<'s> Extractor<'s> {
             for i in ops {
                 let op = &mut self.facts.ops[i];
                 if op.sink.is_none() {
-                    op.sink = Some(auditlint_core::facts::SinkSyntax::SqlInsert { table: table.clone() });
+                    op.sink = Some(auditlint_core::facts::SinkSyntax::SqlInsert {
+                        table: table.clone(),
+                    });
                 }
             }
         }
@@ -522,7 +529,9 @@ impl Extractor<'_> {
             .find(|n| is_function(n.kind()))
             .and_then(|f| self.fn_ids.get(&f.id()).copied());
         if let Some(id) = function {
-            self.facts.functions[id as usize].returned_fields.extend(keys);
+            self.facts.functions[id as usize]
+                .returned_fields
+                .extend(keys);
         }
     }
 
@@ -535,10 +544,18 @@ impl Extractor<'_> {
             .child_by_field_name("body")
             .or_else(|| node.child_by_field_name("value"));
         let Some(body) = body else { return };
-        let (_, fields) = type_names_and_fields(body, self.src);
+        let (mut names, fields) = type_names_and_fields(body, self.src);
+        // `interface TierResult extends AuditOutcome { … }`: the fields of the types extended.
+        let mut cursor = node.walk();
+        for clause in node.named_children(&mut cursor) {
+            if clause.kind() == "extends_type_clause" {
+                names.extend(type_names_and_fields(clause, self.src).0);
+            }
+        }
         self.facts.types.push(auditlint_core::facts::TypeDecl {
             name: text(name, self.src).to_string(),
             fields,
+            names,
         });
     }
 }
@@ -572,8 +589,12 @@ fn object_keys(value: Node<'_>, src: &str) -> Vec<(String, Span)> {
                     }
                 }
             }
-            "ternary_expression" | "parenthesized_expression" | "await_expression"
-            | "as_expression" | "satisfies_expression" | "binary_expression" => {
+            "ternary_expression"
+            | "parenthesized_expression"
+            | "await_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "binary_expression" => {
                 let mut cursor = node.walk();
                 stack.extend(node.named_children(&mut cursor));
             }
@@ -592,7 +613,23 @@ fn parameter_count(function: Node<'_>) -> usize {
         .map_or(0, |p| p.named_child_count())
 }
 
-/// Type names and inline object-type fields in a type annotation.
+/// Generic types that do not have their argument's fields.
+const FIELD_DROPPING_GENERICS: &[&str] = &[
+    "Omit",
+    "Pick",
+    "Exclude",
+    "Extract",
+    "Record",
+    "Parameters",
+    "ConstructorParameters",
+    "ReturnType",
+    "InstanceType",
+    "ThisParameterType",
+    "OmitThisParameter",
+];
+
+/// Type names and inline object-type fields in a type annotation: the type's own, not those of
+/// its members' types (`{ results: TierResult[] }` has the field `results`, and no type name).
 fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String, Span)>) {
     let mut names = Vec::new();
     let mut fields = Vec::new();
@@ -610,6 +647,31 @@ fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String
                     let name = text(key, src).trim_matches(['"', '\'']).to_string();
                     fields.push((name, Span::new(key.start_byte(), key.end_byte())));
                 }
+                continue;
+            }
+            // Members that are not fields, and types that are not the object they name:
+            // `x is T` (a boolean), `keyof T`, `T["k"]`, `typeof v`, conditional types.
+            "method_signature"
+            | "index_signature"
+            | "call_signature"
+            | "construct_signature"
+            | "function_type"
+            | "constructor_type"
+            | "type_predicate_annotation"
+            | "asserts_annotation"
+            | "index_type_query"
+            | "lookup_type"
+            | "type_query"
+            | "conditional_type"
+            | "infer_type" => continue,
+            // `Omit<T, "k">`, `Pick<T, "k">`, `Record<K, T>`…: not `T`'s fields.
+            "generic_type"
+                if n.child_by_field_name("name").is_some_and(|name| {
+                    let name = text(name, src);
+                    FIELD_DROPPING_GENERICS.contains(&syntax::last_segment(name))
+                }) =>
+            {
+                continue;
             }
             _ => {}
         }

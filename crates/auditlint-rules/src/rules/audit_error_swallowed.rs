@@ -50,6 +50,7 @@ impl Rule for AuditErrorSwallowed {
                     .to_string(),
                 labels: ctx.write_labels(site),
                 subject: site.sink.name().to_string(),
+                function: ctx.enclosing_name(site.file, site.op),
             };
             ctx.report(diagnostic);
         }

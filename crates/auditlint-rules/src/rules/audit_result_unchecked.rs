@@ -44,6 +44,7 @@ impl Rule for AuditResultUnchecked {
                     .to_string(),
                 labels: ctx.write_labels(site),
                 subject: site.sink.name().to_string(),
+                function: ctx.enclosing_name(site.file, site.op),
             };
             ctx.report(diagnostic);
         }
