@@ -17,10 +17,12 @@ from pytest_lsp import LanguageClient, client_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
 
-def big_file(lines: int) -> str:
+def big_file(lines: int, swallow_every: int = 1) -> str:
+    """A file of route handlers; every `swallow_every`-th one swallows its audit insert."""
     out = []
     i = 0
     while len(out) < lines:
+        handler = "  } catch (err) {}" if i % swallow_every == 0 else "  } catch (err) {\n    console.warn(JSON.stringify({ event: \"audit_log_insert_failed\", err }));\n  }"
         out += [
             f"export async function handler{i}(db: D1Database, user: string, ids: string[]) {{",
             f"  const rows = await db.prepare(\"SELECT * FROM items WHERE id = ?\").bind(ids[{i % 7}]).all();",
@@ -29,7 +31,7 @@ def big_file(lines: int) -> str:
             "  }",
             "  try {",
             f"    await db.prepare(\"INSERT INTO staff_audit_logs (user_id, action) VALUES (?, 'h{i}')\").bind(user).run();",
-            "  } catch (err) {}",
+            handler,
             "  return new Response(JSON.stringify(rows.results));",
             "}",
             "",
@@ -42,13 +44,15 @@ async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=5000)
     parser.add_argument("--changes", type=int, default=30)
+    parser.add_argument("--swallow-every", type=int, default=50,
+                        help="one handler in N swallows (1: every handler, a stress test)")
     parser.add_argument("--bin", default=str(pathlib.Path(__file__).resolve().parents[1] / "target/release/auditlint"))
     args = parser.parse_args()
 
     root = pathlib.Path(tempfile.mkdtemp())
     (root / "auditlint.toml").write_text("")
     path = root / "big.ts"
-    text = big_file(args.lines)
+    text = big_file(args.lines, args.swallow_every)
     path.write_text(text)
     uri = path.as_uri()
 

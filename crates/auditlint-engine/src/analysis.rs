@@ -80,20 +80,24 @@ pub fn parse_rounds(
     while !candidates.is_empty() {
         let results: Vec<(usize, Result<Arc<FileFacts>, String>)> = {
             let cache_view = cache.as_deref();
-            candidates
-                .par_iter()
-                .map(|&i| {
-                    let source = &sources[i];
-                    let text = source.text.as_deref().unwrap_or_default();
-                    let hash = stable_hash(&[text]);
-                    if let Some((cached_hash, facts)) = cache_view.and_then(|c| c.get(&source.path))
-                        && *cached_hash == hash
-                    {
-                        return (i, facts.clone());
-                    }
-                    (i, parse_file(&source.path, text).map(Arc::new))
-                })
-                .collect()
+            let facts_of = |i: usize| {
+                let source = &sources[i];
+                let text = source.text.as_deref().unwrap_or_default();
+                let hash = stable_hash(&[text]);
+                if let Some((cached_hash, facts)) = cache_view.and_then(|c| c.get(&source.path))
+                    && *cached_hash == hash
+                {
+                    return (i, facts.clone());
+                }
+                (i, parse_file(&source.path, text).map(Arc::new))
+            };
+            // One file (an editor's change): parse on this thread, whose parser and allocator
+            // are warm, rather than hand it to the pool.
+            if candidates.len() == 1 {
+                candidates.iter().map(|&i| facts_of(i)).collect()
+            } else {
+                candidates.par_iter().map(|&i| facts_of(i)).collect()
+            }
         };
         for (i, result) in results {
             parsed[i] = true;

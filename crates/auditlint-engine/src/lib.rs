@@ -425,20 +425,20 @@ fn run(
 }
 
 /// Phase timings on stderr when `AUDITLINT_TRACE` is set: for benchmarking, not for users.
-struct Trace {
+pub(crate) struct Trace {
     on: bool,
     last: std::cell::Cell<Instant>,
 }
 
 impl Trace {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             on: std::env::var_os("AUDITLINT_TRACE").is_some(),
             last: std::cell::Cell::new(Instant::now()),
         }
     }
 
-    fn phase(&self, name: &str) {
+    pub(crate) fn phase(&self, name: &str) {
         if self.on {
             let now = Instant::now();
             eprintln!(

@@ -180,6 +180,7 @@ impl Workspace {
 
     /// The findings in one file, with the whole project's facts; paths are project-relative.
     pub fn check_file(&mut self, rel: &str) -> (Vec<Finding>, Vec<FileError>) {
+        let trace = crate::Trace::new();
         let mut errors = Vec::new();
         let round_one: Vec<usize> = (0..self.sources.len())
             .filter(|&i| self.matched[i])
@@ -193,8 +194,11 @@ impl Workspace {
             Some(&mut self.cache),
             &mut errors,
         );
+        trace.phase("parse rounds");
         let index = Index::build(&parsed.files, &self.config.vocab, &self.resolver);
+        trace.phase("index");
         let diagnostics = analysis::run_rules(&index, &self.config, &mut errors);
+        trace.phase("rules");
         let texts = crate::SourceTexts::new(
             parsed
                 .file_source
@@ -227,6 +231,7 @@ impl Workspace {
         );
         findings.retain(|f| f.suppressed.is_none());
         errors.retain(|e| e.path == rel);
+        trace.phase("findings");
         (findings, errors)
     }
 }

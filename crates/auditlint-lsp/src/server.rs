@@ -569,7 +569,9 @@ impl Server {
         if !auditlint_engine::is_source_path(&rel) {
             return Some(Vec::new());
         }
+        let started = std::time::Instant::now();
         let (findings, errors) = workspace.check_file(&rel);
+        let checked = started.elapsed();
         let root = workspace.root().to_path_buf();
         let mut lines = LineCache::new();
         let mut items: Vec<Diagnostic> = findings
@@ -584,6 +586,14 @@ impl Server {
             message: format!("auditlint could not fully check this file: {}", e.message),
             ..Diagnostic::default()
         }));
+        if std::env::var_os("AUDITLINT_TRACE").is_some() {
+            eprintln!(
+                "auditlint lsp: {rel}: check {:.1} ms, to LSP {:.1} ms, {} diagnostics",
+                checked.as_secs_f64() * 1e3,
+                (started.elapsed() - checked).as_secs_f64() * 1e3,
+                items.len()
+            );
+        }
         Some(items)
     }
 
