@@ -11,9 +11,7 @@ use auditlint_core::Span;
 use auditlint_core::facts::ResultUse;
 use tree_sitter::Node;
 
-use crate::syntax::{
-    callee_path, is_function, is_transparent, last_segment, nth_named, string_text, text,
-};
+use crate::syntax::{callee_path, is_function, is_transparent, nth_named, string_text, text};
 
 const MAX_FOLLOW: u32 = 8;
 const MAX_NODES: usize = 100_000;
@@ -475,17 +473,9 @@ impl Flow<'_> {
             self.out.escapes = true;
             return;
         };
-        let mut parent = function_at;
-        while parent > 0 && is_transparent(path[parent - 1].kind()) {
-            parent -= 1;
-        }
+        let parent = crate::syntax::skip_transparent_up(path, function_at);
         if parent >= 2 && path[parent - 1].kind() == "arguments" {
-            let call = path[parent - 2];
-            let method = call
-                .child_by_field_name("function")
-                .and_then(|f| callee_path(f, self.src))
-                .map(|c| last_segment(&c).to_string())
-                .unwrap_or_default();
+            let method = crate::syntax::method_name(path[parent - 2], self.src);
             match method.as_str() {
                 // `ids.map(id => f(id))`: a collection of results.
                 "map" | "flatMap" => {

@@ -150,27 +150,7 @@ impl Extractor<'_> {
     /// The sink named anywhere in the call chain, and whether the API is promise-only.
     fn chain_sink(&self, op: Node<'_>) -> (Option<SinkSyntax>, bool) {
         let src = self.src;
-        let mut calls = Vec::new();
-        let mut cur = op;
-        for _ in 0..256 {
-            match cur.kind() {
-                "call_expression" => {
-                    calls.push(cur);
-                    let Some(f) = cur.child_by_field_name("function") else {
-                        break;
-                    };
-                    cur = f;
-                }
-                "member_expression" => {
-                    let Some(o) = cur.child_by_field_name("object") else {
-                        break;
-                    };
-                    cur = o;
-                }
-                kind if is_transparent(kind) => cur = unwrap_expr(cur),
-                _ => break,
-            }
-        }
+        let calls = crate::syntax::chain_calls(op);
         let mut sink = None;
         let mut pending_table: Option<(String, &'static str)> = None;
         let mut tagged = false;
@@ -311,32 +291,17 @@ impl Extractor<'_> {
 
     /// Identifier arguments of `op`'s chain that name no constant seen so far.
     fn note_forward_consts(&mut self, op: Node<'_>) {
-        let mut cur = op;
-        for _ in 0..256 {
-            match cur.kind() {
-                "call_expression" => {
-                    if let Some(args) = cur.child_by_field_name("arguments") {
-                        let mut cursor = args.walk();
-                        for arg in args.named_children(&mut cursor) {
-                            let arg = unwrap_expr(arg);
-                            let name = text(arg, self.src);
-                            if arg.kind() == "identifier" && !self.consts.contains_key(name) {
-                                self.forward_consts.push((span_of(op), name.to_string()));
-                            }
-                        }
-                    }
-                    let Some(f) = cur.child_by_field_name("function") else {
-                        break;
-                    };
-                    cur = f;
+        for call in crate::syntax::chain_calls(op) {
+            let Some(args) = call.child_by_field_name("arguments") else {
+                continue;
+            };
+            let mut cursor = args.walk();
+            for arg in args.named_children(&mut cursor) {
+                let arg = unwrap_expr(arg);
+                let name = text(arg, self.src);
+                if arg.kind() == "identifier" && !self.consts.contains_key(name) {
+                    self.forward_consts.push((span_of(op), name.to_string()));
                 }
-                "member_expression" => {
-                    let Some(o) = cur.child_by_field_name("object") else {
-                        break;
-                    };
-                    cur = o;
-                }
-                _ => break,
             }
         }
     }
@@ -571,10 +536,7 @@ impl Extractor<'_> {
         let id = self.fn_ids.get(&function.id()).copied();
         let named = id.is_some_and(|id| self.facts.functions[id as usize].name.is_some());
         if !named {
-            let mut parent = at;
-            while parent > 0 && is_transparent(path[parent - 1].kind()) {
-                parent -= 1;
-            }
+            let parent = crate::syntax::skip_transparent_up(path, at);
             let Some(p) = parent.checked_sub(1) else {
                 steps.push(GuardStep::Exit(id));
                 return Next::Done;
@@ -583,11 +545,7 @@ impl Extractor<'_> {
             match path[p].kind() {
                 "arguments" if p >= 1 => {
                     let call = path[p - 1];
-                    let method = call
-                        .child_by_field_name("function")
-                        .and_then(|f| callee_path(f, self.src))
-                        .map(|c| last_segment(&c).to_string())
-                        .unwrap_or_default();
+                    let method = crate::syntax::method_name(call, self.src);
                     match method.as_str() {
                         "map" | "flatMap" => {
                             steps.push(GuardStep::Callback { is_async });
@@ -622,10 +580,7 @@ impl Extractor<'_> {
     /// Is the awaited result of a value-style API (`path[await_at]`) checked?
     fn value_check(&self, path: &[Node<'_>], await_at: usize, fields: &[&str]) -> ValueCheck {
         let awaited = path[await_at];
-        let mut parent = await_at;
-        while parent > 0 && is_transparent(path[parent - 1].kind()) {
-            parent -= 1;
-        }
+        let parent = crate::syntax::skip_transparent_up(path, await_at);
         let Some(p) = parent.checked_sub(1) else {
             return ValueCheck::Read;
         };

@@ -145,3 +145,47 @@ pub fn is_async(node: Node<'_>) -> bool {
     let mut cursor = node.walk();
     node.children(&mut cursor).any(|c| c.kind() == "async")
 }
+
+/// The called method's (or function's) name: `ids.map(…)` → `map`, `fetch(…)` → `fetch`.
+pub fn method_name(call: Node<'_>, src: &str) -> String {
+    call.child_by_field_name("function")
+        .and_then(|f| callee_path(f, src))
+        .map(|c| last_segment(&c).to_string())
+        .unwrap_or_default()
+}
+
+/// The index of the nearest ancestor of `path[at]` that is not a transparent wrapper, counted
+/// as the child position: `path[result - 1]` is that ancestor (`result` is 0 at the root).
+pub fn skip_transparent_up(path: &[Node<'_>], at: usize) -> usize {
+    let mut at = at;
+    while at > 0 && is_transparent(path[at - 1].kind()) {
+        at -= 1;
+    }
+    at
+}
+
+/// The calls of a chain, outermost first: `a.b(x).c(y)` → `[a.b(x).c(y), a.b(x)]`.
+pub fn chain_calls(op: Node<'_>) -> Vec<Node<'_>> {
+    let mut calls = Vec::new();
+    let mut cur = op;
+    for _ in 0..256 {
+        match cur.kind() {
+            "call_expression" => {
+                calls.push(cur);
+                let Some(f) = cur.child_by_field_name("function") else {
+                    break;
+                };
+                cur = f;
+            }
+            "member_expression" => {
+                let Some(o) = cur.child_by_field_name("object") else {
+                    break;
+                };
+                cur = o;
+            }
+            kind if is_transparent(kind) => cur = unwrap_expr(cur),
+            _ => break,
+        }
+    }
+    calls
+}
