@@ -283,3 +283,31 @@ fn config_turns_rules_off_and_extends_the_vocabulary() {
     let (_, json) = support::check_json(dir.path(), &["--config", "strict.toml"]);
     assert_eq!(json["summary"]["files_scanned"], 0);
 }
+
+#[test]
+fn a_path_in_another_project_is_reported_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    for project in ["one", "two"] {
+        std::fs::create_dir(dir.path().join(project)).unwrap();
+        std::fs::write(dir.path().join(project).join("auditlint.toml"), "").unwrap();
+        std::fs::write(
+            dir.path().join(project).join("a.ts"),
+            "export async function f(db: D1Database) {\n  try {\n    await db.prepare(\"INSERT INTO audit_log (a) VALUES (1)\").run();\n  } catch {}\n}\n",
+        )
+        .unwrap();
+    }
+    let (code, json) = support::check_json(dir.path(), &["one/a.ts", "two/a.ts"]);
+    assert_eq!(code, 2, "{json:#}");
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["path"], "one/a.ts");
+    let errors = json["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e["path"] == "two/a.ts"
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("outside the project at `one`")),
+        "{json:#}"
+    );
+}

@@ -130,10 +130,21 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
         .num_threads(options.threads.unwrap_or(0))
         .build()
         .map_err(|e| EngineError::Usage(format!("cannot start worker threads: {e}")))?;
-    let scopes: Vec<String> = targets
-        .iter()
-        .filter_map(|t| t.strip_prefix(&root).ok().map(paths::slash))
-        .collect();
+    // One project per run: a path outside the first path's project is reported, never
+    // skipped silently (run auditlint once per project for those).
+    let mut scopes: Vec<String> = Vec::new();
+    for target in &targets {
+        match target.strip_prefix(&root) {
+            Ok(rel) => scopes.push(paths::slash(rel)),
+            Err(_) => errors.push(FileError {
+                path: paths::display(target, &cwd),
+                message: format!(
+                    "not checked: it is outside the project at `{}` that this run checks (the project of the first path); run auditlint on it separately",
+                    paths::display(&root, &cwd)
+                ),
+            }),
+        }
+    }
     let extras = Extras {
         today: suppress::today().map_err(EngineError::Usage)?,
         inventory: options.inventory,
