@@ -30,6 +30,8 @@ pub struct Workspace {
     cache: FactsCache,
     /// Open documents: their text wins over the disk's.
     open: HashMap<String, Arc<str>>,
+    /// The last parsed text and tree of each open document, for incremental re-parsing.
+    trees: HashMap<String, (Arc<str>, auditlint_ts::SyntaxTree)>,
     /// Problems found while loading (unreadable files, bad manifests).
     pub load_errors: Vec<FileError>,
 }
@@ -54,6 +56,7 @@ impl Workspace {
             first_round,
             cache: FactsCache::new(),
             open: HashMap::new(),
+            trees: HashMap::new(),
             load_errors: Vec::new(),
         };
         workspace.rescan();
@@ -125,6 +128,7 @@ impl Workspace {
     /// An editor closed a document: the disk's text counts again.
     pub fn close_document(&mut self, rel: &str) {
         self.open.remove(rel);
+        self.trees.remove(rel);
         self.refresh_file(rel);
     }
 
@@ -182,6 +186,7 @@ impl Workspace {
     pub fn check_file(&mut self, rel: &str) -> (Vec<Finding>, Vec<FileError>) {
         let trace = crate::Trace::new();
         let mut errors = Vec::new();
+        self.reparse_open_document(rel);
         let round_one: Vec<usize> = (0..self.sources.len())
             .filter(|&i| self.matched[i])
             .collect();
@@ -233,5 +238,36 @@ impl Workspace {
         errors.retain(|e| e.path == rel);
         trace.phase("findings");
         (findings, errors)
+    }
+
+    /// An open document that changed is re-parsed incrementally from its previous tree, and
+    /// its facts go into the cache the analysis reads (which then does not parse it again).
+    fn reparse_open_document(&mut self, rel: &str) {
+        let Some(text) = self.open.get(rel).cloned() else {
+            return;
+        };
+        let Some(language) = auditlint_ts::language_of(rel) else {
+            return;
+        };
+        let hash = auditlint_core::diagnostic::stable_hash(&[&text]);
+        if self
+            .cache
+            .get(rel)
+            .is_some_and(|(cached, _)| *cached == hash)
+        {
+            return;
+        }
+        let previous = self.trees.remove(rel);
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let previous = previous.as_ref().map(|(old, tree)| (&**old, tree));
+            auditlint_ts::extract_incremental(&text, language, previous)
+        }));
+        // Anything unusual (the parser gave up, a panic): the regular path parses the file
+        // from scratch and reports what went wrong.
+        if let Ok(Some((facts, tree))) = parsed {
+            self.cache
+                .insert(rel.to_string(), (hash, Ok(Arc::new(facts))));
+            self.trees.insert(rel.to_string(), (text, tree));
+        }
     }
 }

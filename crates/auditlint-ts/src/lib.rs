@@ -24,6 +24,8 @@ use crate::syntax::{
 };
 
 pub use sql::insert_table;
+/// A parsed file, kept by long-lived callers for incremental re-parsing.
+pub use tree_sitter::Tree as SyntaxTree;
 
 /// Deeper nesting than this is cut off (and reported): real code stays far below it.
 pub const MAX_DEPTH: usize = 1_000;
@@ -46,7 +48,7 @@ thread_local! {
     static PARSERS: RefCell<(Option<Parser>, Option<Parser>)> = const { RefCell::new((None, None)) };
 }
 
-fn parse(source: &str, language: Language) -> Option<Tree> {
+fn parse(source: &str, language: Language, previous: Option<&Tree>) -> Option<Tree> {
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let (slot, grammar) = match language {
@@ -59,13 +61,28 @@ fn parse(source: &str, language: Language) -> Option<Tree> {
             parser.set_language(&grammar.into()).ok()?;
             *slot = Some(parser);
         }
-        slot.as_mut()?.parse(source, None)
+        slot.as_mut()?.parse(source, previous)
     })
 }
 
 /// Parses `source` and extracts its facts. `None` when the parser gave up entirely.
 pub fn extract(source: &str, language: Language) -> Option<FileFacts> {
-    let tree = parse(source, language)?;
+    extract_incremental(source, language, None).map(|(facts, _)| facts)
+}
+
+/// Like [`extract`], reusing the tree of a previous version of the same file (an editor's
+/// buffer): tree-sitter re-parses only what the edit touched. Returns the new tree too.
+pub fn extract_incremental(
+    source: &str,
+    language: Language,
+    previous: Option<(&str, &Tree)>,
+) -> Option<(FileFacts, Tree)> {
+    let edited = previous.map(|(old_source, old_tree)| {
+        let mut tree = old_tree.clone();
+        tree.edit(&edit_between(old_source, source));
+        tree
+    });
+    let tree = parse(source, language, edited.as_ref())?;
     let mut extractor = Extractor {
         src: source,
         facts: FileFacts::default(),
@@ -75,7 +92,39 @@ pub fn extract(source: &str, language: Language) -> Option<FileFacts> {
     };
     extractor.walk(tree.root_node());
     extractor.resolve_forward_consts();
-    Some(extractor.facts)
+    Some((extractor.facts, tree))
+}
+
+/// The single edit that turns `old` into `new`: their common prefix and suffix stay.
+fn edit_between(old: &str, new: &str) -> tree_sitter::InputEdit {
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let room = a.len().min(b.len()) - prefix;
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(room)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let point = |text: &[u8], offset: usize| {
+        let before = &text[..offset];
+        let row = before.iter().filter(|&&c| c == b'\n').count();
+        let column = offset
+            - before
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |i| i + 1);
+        tree_sitter::Point { row, column }
+    };
+    tree_sitter::InputEdit {
+        start_byte: prefix,
+        old_end_byte: a.len() - suffix,
+        new_end_byte: b.len() - suffix,
+        start_position: point(a, prefix),
+        old_end_position: point(a, a.len() - suffix),
+        new_end_position: point(b, b.len() - suffix),
+    }
 }
 
 pub(crate) struct Extractor<'s> {
@@ -789,5 +838,22 @@ mod tests {
         };
         assert_eq!(*kind, HandlerKind::RejectionCallback);
         assert!(effects.is_empty, "{effects:?}");
+    }
+}
+
+#[cfg(test)]
+mod incremental_tests {
+    use super::*;
+
+    #[test]
+    fn incremental_extraction_matches_a_fresh_one() {
+        let old = "export async function f(db: D1Database) {\n  try {\n    await db.prepare(\"INSERT INTO audit_log (a) VALUES (1)\").run();\n  } catch (e) {}\n}\n";
+        let new = old.replace("catch (e) {}", "catch (e) {\n    console.warn(e);\n  }");
+        let (_, tree) = extract_incremental(old, Language::TypeScript, None).unwrap();
+        let (incremental, _) =
+            extract_incremental(&new, Language::TypeScript, Some((old, &tree))).unwrap();
+        let fresh = extract(&new, Language::TypeScript).unwrap();
+        assert_eq!(format!("{:?}", incremental.ops), format!("{:?}", fresh.ops));
+        assert_eq!(incremental.ops.len(), fresh.ops.len());
     }
 }
