@@ -44,3 +44,14 @@ def project(tmp_path: pathlib.Path) -> pathlib.Path:
 async def client(lsp_client: LanguageClient):
     yield lsp_client
     await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=[BIN, "lsp"],
+        server_env={**os.environ, "AUDITLINT_INJECT_PANIC": "textDocument/codeAction"},
+    )
+)
+async def panicky_client(lsp_client: LanguageClient):
+    yield lsp_client
+    await lsp_client.shutdown_session()

@@ -3,7 +3,7 @@ import pathlib
 
 import pytest
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pytest_lsp import LanguageClient, client_capabilities
 
 from conftest import ROUTE, ROUTE_FIXED
@@ -183,3 +183,22 @@ async def test_utf16_columns(client: LanguageClient, project):
     (d,) = await next_diagnostics(client, route)
     # `/*😀*/ ` is 7 UTF-16 units (the emoji is a surrogate pair) after 2 spaces, then `} `.
     assert d.range.start.character == 2 + 7 + 2
+
+
+@pytest.mark.asyncio
+async def test_a_panicking_request_is_an_error_response_and_the_server_lives(panicky_client: LanguageClient, project):
+    client = panicky_client
+    await initialize(client, project)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    with pytest.raises(JsonRpcInternalError):
+        await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri(route)),
+                range=diagnostics[0].range,
+                context=types.CodeActionContext(diagnostics=list(diagnostics)),
+            )
+        )
+    change_doc(client, route, ROUTE_FIXED, version=2)
+    assert await next_diagnostics(client, route) == []
