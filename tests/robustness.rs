@@ -266,49 +266,34 @@ fn a_panic_while_analysing_one_file_is_contained() {
     still_found_the_good_file(&json);
 }
 
+/// Writes `config` as the project's `auditlint.toml`, runs `check`, expects exit 2 and
+/// returns stderr.
+fn config_error(dir: &std::path::Path, config: &str) -> String {
+    std::fs::write(dir.join("auditlint.toml"), config).unwrap();
+    let output = support::auditlint()
+        .current_dir(dir)
+        .args(["check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{config}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn malformed_config_is_an_error_with_file_line_and_column() {
     let dir = project();
-    std::fs::write(
-        dir.path().join("auditlint.toml"),
-        "[rules]\naudit-error-swallowed = \"loud\"\n",
-    )
-    .unwrap();
-    let output = support::auditlint()
-        .current_dir(dir.path())
-        .args(["check"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = config_error(dir.path(), "[rules]\naudit-error-swallowed = \"loud\"\n");
     assert!(stderr.contains("auditlint.toml:2:25:"), "{stderr}");
     assert!(stderr.contains("loud"), "{stderr}");
 
-    std::fs::write(
-        dir.path().join("auditlint.toml"),
-        "[sinks]\ntables = [\"audit_[\"]\n",
-    )
-    .unwrap();
-    let output = support::auditlint()
-        .current_dir(dir.path())
-        .args(["check"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = config_error(dir.path(), "[sinks]\ntables = [\"audit_[\"]\n");
     assert!(
         stderr.contains("auditlint.toml:2:11:") && stderr.contains("invalid pattern"),
         "{stderr}"
     );
 
-    std::fs::write(dir.path().join("auditlint.toml"), "[rules\n").unwrap();
-    let output = support::auditlint()
-        .current_dir(dir.path())
-        .args(["check"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("auditlint.toml:1:"));
+    let stderr = config_error(dir.path(), "[rules\n");
+    assert!(stderr.contains("auditlint.toml:1:"), "{stderr}");
 }
 
 #[test]
