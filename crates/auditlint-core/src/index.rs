@@ -100,6 +100,8 @@ pub struct Index<'a> {
     pub producers: HashMap<FnRef, crate::flags::Producer>,
     /// Every call of a producer, observed or not.
     pub flag_sites: Vec<crate::flags::FlagSite>,
+    /// Callee resolutions by file and dotted path: the fixpoints ask the same ones many times.
+    resolved_calls: std::cell::RefCell<HashMap<u32, HashMap<String, Option<FnRef>>>>,
 }
 
 /// Re-export chains longer than this are treated as unresolved (and cycles end here).
@@ -119,6 +121,7 @@ impl<'a> Index<'a> {
             sites: Vec::new(),
             producers: HashMap::new(),
             flag_sites: Vec::new(),
+            resolved_calls: std::cell::RefCell::new(HashMap::new()),
         };
         for (file_id, file) in files.iter().enumerate() {
             let file_id = file_id as u32;
@@ -601,6 +604,24 @@ impl<'a> Index<'a> {
         if callee.contains("()") || callee.contains('[') {
             return None;
         }
+        if let Some(known) = self
+            .resolved_calls
+            .borrow()
+            .get(&file)
+            .and_then(|calls| calls.get(callee))
+        {
+            return *known;
+        }
+        let resolved = self.resolve_call_uncached(file, callee);
+        self.resolved_calls
+            .borrow_mut()
+            .entry(file)
+            .or_default()
+            .insert(callee.to_string(), resolved);
+        resolved
+    }
+
+    fn resolve_call_uncached(&self, file: u32, callee: &str) -> Option<FnRef> {
         let segments: Vec<&str> = callee.split(['.']).collect();
         let callee_name = *segments.last()?;
         match segments.as_slice() {

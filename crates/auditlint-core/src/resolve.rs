@@ -29,11 +29,13 @@ pub struct TsConfig {
     pub paths: Vec<(String, Vec<String>)>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Resolver {
     files: HashSet<String>,
     packages: Vec<Package>,
     tsconfigs: Vec<TsConfig>,
+    /// Resolutions by (importing directory, specifier): every file of a directory shares them.
+    memo: std::sync::Mutex<std::collections::HashMap<(String, String), Option<String>>>,
 }
 
 impl Resolver {
@@ -48,6 +50,7 @@ impl Resolver {
             files: files.into_iter().collect(),
             packages,
             tsconfigs,
+            memo: std::sync::Mutex::default(),
         }
     }
 
@@ -57,6 +60,20 @@ impl Resolver {
 
     /// The file `specifier` names when imported from `from`, if it is in the project.
     pub fn resolve(&self, from: &str, specifier: &str) -> Option<String> {
+        let key = (parent(from).to_string(), specifier.to_string());
+        if let Ok(memo) = self.memo.lock()
+            && let Some(known) = memo.get(&key)
+        {
+            return known.clone();
+        }
+        let resolved = self.resolve_uncached(from, specifier);
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(key, resolved.clone());
+        }
+        resolved
+    }
+
+    fn resolve_uncached(&self, from: &str, specifier: &str) -> Option<String> {
         if specifier.starts_with("./") || specifier.starts_with("../") || specifier == "." {
             return self.try_module(&join(parent(from), specifier));
         }
