@@ -100,6 +100,17 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
     for path in &requested {
         let absolute = cwd.join(path);
         match absolute.canonicalize() {
+            // A file named explicitly that auditlint cannot read is said so, never skipped.
+            Ok(canonical)
+                if canonical.is_file() && !discover::is_source(&paths::slash(&canonical)) =>
+            {
+                errors.push(FileError {
+                    path: paths::slash(path),
+                    message: "not checked: auditlint reads TypeScript and JavaScript files \
+                              (.ts .tsx .mts .cts .js .jsx .mjs .cjs); Rust support is not built yet"
+                        .into(),
+                });
+            }
             Ok(canonical) => targets.push(canonical),
             Err(err) => errors.push(FileError {
                 path: paths::slash(path),
