@@ -284,30 +284,56 @@ fn config_turns_rules_off_and_extends_the_vocabulary() {
     assert_eq!(json["summary"]["files_scanned"], 0);
 }
 
-#[test]
-fn a_path_in_another_project_is_reported_not_skipped() {
+/// Two projects side by side, each with its own `auditlint.toml` (the second makes
+/// `compliance_*` an audit table), each with one swallowed insert.
+fn two_projects() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for project in ["one", "two"] {
+    for (project, config, table) in [
+        ("one", "", "audit_log"),
+        (
+            "two",
+            "[sinks]\nextend-tables = [\"compliance_*\"]\n",
+            "compliance_rows",
+        ),
+    ] {
         std::fs::create_dir(dir.path().join(project)).unwrap();
-        std::fs::write(dir.path().join(project).join("auditlint.toml"), "").unwrap();
+        std::fs::write(dir.path().join(project).join("auditlint.toml"), config).unwrap();
         std::fs::write(
             dir.path().join(project).join("a.ts"),
-            "export async function f(db: D1Database) {\n  try {\n    await db.prepare(\"INSERT INTO audit_log (a) VALUES (1)\").run();\n  } catch {}\n}\n",
+            format!("export async function f(db: D1Database) {{\n  try {{\n    await db.prepare(\"INSERT INTO {table} (a) VALUES (1)\").run();\n  }} catch {{}}\n}}\n"),
         )
         .unwrap();
     }
+    dir
+}
+
+#[test]
+fn paths_in_several_projects_are_each_checked_with_their_own_configuration() {
+    let dir = two_projects();
     let (code, json) = support::check_json(dir.path(), &["one/a.ts", "two/a.ts"]);
-    assert_eq!(code, 2, "{json:#}");
-    let findings = json["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1);
-    assert_eq!(findings[0]["path"], "one/a.ts");
-    let errors = json["errors"].as_array().unwrap();
-    assert!(
-        errors.iter().any(|e| e["path"] == "two/a.ts"
-            && e["message"]
-                .as_str()
-                .unwrap()
-                .contains("outside the project at `one`")),
-        "{json:#}"
-    );
+    assert_eq!(code, 0, "{json:#}");
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["one/a.ts", "two/a.ts"], "{json:#}");
+    assert_eq!(json["summary"]["findings"], 2);
+    assert_eq!(json["summary"]["files_scanned"], 2);
+    assert_eq!(json["errors"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_baseline_across_several_projects_is_refused() {
+    let dir = two_projects();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .args(["baseline", "base.json", "one/a.ts", "two/a.ts"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("several projects"), "{stderr}");
+    assert!(!dir.path().join("base.json").exists());
 }

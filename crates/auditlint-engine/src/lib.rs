@@ -129,6 +129,14 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             ..Report::default()
         });
     };
+    // Paths in several projects (a monorepo with an `auditlint.toml` per app, staged together):
+    // one run per project, each with its own configuration and index, reports merged.
+    if options.config.is_none() {
+        let groups = group_by_project(&targets)?;
+        if groups.len() > 1 {
+            return check_projects(options, &cwd, groups, errors, started);
+        }
+    }
     let project = find_project(&project_start(first), options.config.as_deref())?;
     let root = paths::canonical(&project.root);
     // Before the analysis, so a bad REV fails fast.
@@ -208,6 +216,61 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
 }
 
 /// Where the search for the project begins: the first checked directory, or a file's directory.
+/// Targets grouped by the root of the project around each, in first-seen order.
+fn group_by_project(targets: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>, EngineError> {
+    let mut groups: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+    for target in targets {
+        let root = paths::canonical(&find_project(&project_start(target), None)?.root);
+        match groups.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, members)) => members.push(target.clone()),
+            None => groups.push((root, vec![target.clone()])),
+        }
+    }
+    Ok(groups.into_iter().map(|(_, members)| members).collect())
+}
+
+/// Checks each project's paths on its own and merges the reports.
+fn check_projects(
+    options: &CheckOptions,
+    cwd: &Path,
+    groups: Vec<Vec<PathBuf>>,
+    mut errors: Vec<FileError>,
+    started: Instant,
+) -> Result<Report, EngineError> {
+    if !matches!(options.baseline, BaselineMode::Off) || options.inventory {
+        return Err(EngineError::Usage(
+            "the paths belong to several projects (each with its own auditlint.toml); a baseline \
+             or an inventory covers one project: run auditlint once per project"
+                .into(),
+        ));
+    }
+    let mut merged = Report::default();
+    for group in groups {
+        let report = check(&CheckOptions {
+            paths: group,
+            cwd: Some(cwd.to_path_buf()),
+            ..options.clone()
+        })?;
+        merged.findings.extend(report.findings);
+        errors.extend(report.errors);
+        merged.sources.extend(report.sources);
+        merged.suppressions.extend(report.suppressions);
+        merged.summary.files_scanned += report.summary.files_scanned;
+        merged.summary.files_parsed += report.summary.files_parsed;
+        merged.summary.findings += report.summary.findings;
+        merged.summary.suppressed += report.summary.suppressed;
+    }
+    merged
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    errors.sort();
+    errors.dedup();
+    merged.summary.errors = errors.len();
+    merged.errors = errors;
+    merged.summary.elapsed_ms = elapsed_ms(started);
+    Ok(merged)
+}
+
 fn project_start(first: &Path) -> PathBuf {
     if first.is_dir() {
         first.to_path_buf()
