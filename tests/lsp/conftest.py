@@ -55,3 +55,14 @@ async def client(lsp_client: LanguageClient):
 async def panicky_client(lsp_client: LanguageClient):
     yield lsp_client
     await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=[BIN, "lsp"],
+        server_env={**os.environ, "AUDITLINT_TODAY": "not-a-date"},
+    )
+)
+async def bad_today_client(lsp_client: LanguageClient):
+    yield lsp_client
+    await lsp_client.shutdown_session()

@@ -202,3 +202,20 @@ async def test_a_panicking_request_is_an_error_response_and_the_server_lives(pan
         )
     change_doc(client, route, ROUTE_FIXED, version=2)
     assert await next_diagnostics(client, route) == []
+
+
+@pytest.mark.asyncio
+async def test_problems_outside_findings_are_said_not_swallowed(bad_today_client: LanguageClient, project):
+    client = bad_today_client
+    # An invalid manifest: the project loads, and the log says what could not be read.
+    (project / "package.json").write_text("{ not json")
+    await initialize(client, project)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    # The finding is there, and so is the invalid date, on the document itself.
+    assert [d.code for d in diagnostics if d.code] == ["audit-error-swallowed"]
+    assert any("AUDITLINT_TODAY" in d.message for d in diagnostics), diagnostics
+    assert any("package.json" in m.message and "invalid JSON" in m.message for m in client.log_messages), [
+        m.message for m in client.log_messages
+    ]

@@ -220,12 +220,24 @@ impl Workspace {
         findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
         // Inline suppressions as in a one-shot run; an editor shows no silenced finding.
         let extras = crate::Extras {
-            today: crate::suppress::today().unwrap_or_default(),
+            today: match crate::suppress::today() {
+                Ok(today) => today,
+                // Said on the document itself: with no date, no `until=` expires.
+                Err(message) => {
+                    errors.push(FileError {
+                        path: rel.to_string(),
+                        message,
+                    });
+                    String::new()
+                }
+            },
             inventory: false,
             root: &self.root,
         };
         let scopes = [rel.to_string()];
-        let _ = crate::finish_findings(
+        // It also returns the suppression records and the inventory: evidence exports, which an
+        // editor does not show.
+        let (_records, _inventory) = crate::finish_findings(
             &index,
             &texts,
             &self.config,

@@ -226,17 +226,37 @@ impl Server {
     }
 
     fn workspace_loaded(&mut self, loaded: Result<Workspace, String>) {
+        if let Some(root) = self.workspace_arrived(loaded) {
+            self.republish(&root);
+        }
+    }
+
+    /// A background load finished: keep the workspace (unless one with that root is there)
+    /// and return its root; a failure is logged.
+    fn workspace_arrived(&mut self, loaded: Result<Workspace, String>) -> Option<PathBuf> {
         self.pending_loads = self.pending_loads.saturating_sub(1);
         match loaded {
             Ok(workspace) => {
                 let root = workspace.root().to_path_buf();
                 if !self.workspaces.iter().any(|w| w.root() == root) {
-                    self.workspaces.push(workspace);
+                    self.adopt(workspace);
                 }
-                self.republish(&root);
+                Some(root)
             }
-            Err(message) => self.log(&message),
+            Err(message) => {
+                self.log(&message);
+                None
+            }
         }
+    }
+
+    /// Keeps a loaded workspace, telling the user what could not be read in it (unreadable
+    /// files, invalid manifests): an editor has no `errors` list, so the log carries them.
+    fn adopt(&mut self, workspace: Workspace) {
+        for error in &workspace.load_errors {
+            self.log(&format!("{}: {}", error.path, error.message));
+        }
+        self.workspaces.push(workspace);
     }
 
     fn request(&mut self, request: Request) {
@@ -418,7 +438,7 @@ impl Server {
             self.workspaces
                 .retain(|w| !dir.starts_with(w.root()) && !w.root().starts_with(&dir));
             match Workspace::load(&dir) {
-                Ok(workspace) => self.workspaces.push(workspace),
+                Ok(workspace) => self.adopt(workspace),
                 Err(err) => self.log(&format!("cannot load {}: {err}", path.display())),
             }
             self.reopen_documents();
@@ -454,7 +474,9 @@ impl Server {
     /// The workspace containing `path`, loading one around it if none does.
     fn workspace_for(&mut self, path: &Path) -> Option<(&mut Workspace, String)> {
         while let Ok(loaded) = self.loading.try_recv() {
-            self.workspace_loaded_quietly(loaded);
+            {
+                self.workspace_arrived(loaded);
+            };
         }
         let position = |workspaces: &[Workspace]| {
             workspaces
@@ -467,7 +489,9 @@ impl Server {
         // A folder still being indexed: wait for it rather than index it twice.
         while found.is_none() && self.pending_loads > 0 {
             match self.loading.recv() {
-                Ok(loaded) => self.workspace_loaded_quietly(loaded),
+                Ok(loaded) => {
+                    self.workspace_arrived(loaded);
+                }
                 Err(_) => break,
             }
             found = position(&self.workspaces);
@@ -475,7 +499,7 @@ impl Server {
         if found.is_none() {
             let dir = path.parent()?.to_path_buf();
             match Workspace::load(&dir) {
-                Ok(workspace) => self.workspaces.push(workspace),
+                Ok(workspace) => self.adopt(workspace),
                 Err(err) => {
                     self.log(&format!(
                         "cannot load the project around {}: {err}",
@@ -488,18 +512,6 @@ impl Server {
         }
         let (i, rel) = found?;
         Some((&mut self.workspaces[i], rel))
-    }
-
-    fn workspace_loaded_quietly(&mut self, loaded: Result<Workspace, String>) {
-        self.pending_loads = self.pending_loads.saturating_sub(1);
-        match loaded {
-            Ok(workspace) => {
-                if !self.workspaces.iter().any(|w| w.root() == workspace.root()) {
-                    self.workspaces.push(workspace);
-                }
-            }
-            Err(message) => self.log(&message),
-        }
     }
 
     /// Pushes fresh diagnostics for one document (push mode only).
