@@ -4,9 +4,13 @@
 #   bench/run.sh TREE [RUNS]
 #
 # Env:
+#   BENCH_LANG     ts | rust | auto (default auto: rust when TREE has more .rs
+#                  files than ts/js files). ts: auditlint, rg, oxlint.
+#                  rust: auditlint, rg, ast-grep (oxlint does not lint Rust).
 #   AUDITLINT_BIN  use this binary instead of `cargo build --release -p auditlint-cli`
 #   RG             ripgrep binary (default: rg on PATH)
 #   OXLINT         oxlint binary (default: PATH, then $BENCH_TOOLS/node_modules/.bin)
+#   AST_GREP       ast-grep binary (default: PATH, then $BENCH_TOOLS/node_modules/.bin)
 #   BENCH_TOOLS    where peer npm tools are installed (default /work/bench-tools)
 #   WARMUP         untimed runs of each tool before timing (default 1; warms the page cache)
 #
@@ -30,6 +34,38 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/auditlint-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 RESULTS=$WORK/results.tsv   # tool <TAB> wall_ms <TAB> rss_kib <TAB> exit
 
+# ------------------------------------------------------------- language ---
+RG=${RG:-$(command -v rg || true)}
+TS_EXTS=(ts tsx mts cts js jsx mjs cjs)
+RS_EXTS=(rs)
+
+# count_files EXT... : files with these extensions under TREE, as rg sees them
+# (.gitignore honoured). Without rg, a plain find (ignores nothing).
+count_files() {
+  if [[ -n $RG && -x $RG ]]; then
+    local glob
+    if [[ $# -eq 1 ]]; then glob="*.$1"; else glob="*.{$(IFS=,; echo "$*")}"; fi
+    (cd "$TREE" && { "$RG" --files -g "$glob" 2>/dev/null || true; }) | wc -l
+  else
+    local args=() ext
+    for ext in "$@"; do args+=(-o -name "*.$ext"); done
+    { find "$TREE" -type f \( "${args[@]:1}" \) 2>/dev/null || true; } | wc -l
+  fi
+}
+
+BENCH_LANG=${BENCH_LANG:-auto}
+case $BENCH_LANG in
+  auto)
+    if (($(count_files "${RS_EXTS[@]}") > $(count_files "${TS_EXTS[@]}"))); then BENCH_LANG=rust; else BENCH_LANG=ts; fi ;;
+  ts | rust) ;;
+  *) echo "error: BENCH_LANG must be ts, rust or auto (got: $BENCH_LANG)" >&2; exit 2 ;;
+esac
+if [[ $BENCH_LANG == rust ]]; then
+  EXTS=("${RS_EXTS[@]}"); GLOB='*.rs'; LANG_NAME=.rs
+else
+  EXTS=("${TS_EXTS[@]}"); GLOB='*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}'; LANG_NAME=ts/js
+fi
+
 # ---------------------------------------------------------------- tools ---
 # Each tool is a function `cmd_NAME` that prints nothing and fills the array
 # CMD with the command line, plus an entry in TOOLS. `ok_NAME EXIT` decides
@@ -51,39 +87,49 @@ ok_auditlint() { [[ $1 -eq 0 ]]; }
 TOOLS+=(auditlint)
 
 # ripgrep: the floor — read every candidate file once, one regex, no parsing.
-RG=${RG:-$(command -v rg || true)}
 if [[ -n $RG && -x $RG ]]; then
-  cmd_rg() { CMD=("$RG" -c 'INSERT INTO|audit' -g '*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' "$TREE"); }
+  cmd_rg() { CMD=("$RG" -c 'INSERT INTO|audit' -g "$GLOB" "$TREE"); }
   ok_rg() { [[ $1 -eq 0 || $1 -eq 1 ]]; }   # 1 = no match
   TOOLS+=(rg)
 else
   echo "warning: ripgrep not found (apt-get install -y ripgrep); skipping rg" >&2
 fi
 
-# oxlint: a Rust linter that parses every file; one cheap rule enabled.
+# oxlint (ts mode only): a Rust linter that parses every file; one cheap rule.
 # --ignore-path=/dev/null: oxlint otherwise honours TREE's own .eslintignore
 # (medusa's leaves only 2,195 of ~7,400 files), so it would lint a different,
 # smaller set than rg and auditlint. .gitignore is still honoured.
-OXLINT=${OXLINT:-$(command -v oxlint || true)}
-[[ -z $OXLINT && -x $BENCH_TOOLS/node_modules/.bin/oxlint ]] && OXLINT=$BENCH_TOOLS/node_modules/.bin/oxlint
-if [[ -n $OXLINT && -x $OXLINT ]]; then
-  cmd_oxlint() { CMD=("$OXLINT" -A all -D no-empty --ignore-path=/dev/null "$TREE"); }
-  ok_oxlint() { true; }                      # findings give a non-zero exit
-  TOOLS+=(oxlint)
-else
-  echo "warning: oxlint not found; to include it run:" >&2
-  echo "  npm install --prefix \"$BENCH_TOOLS\" oxlint @ast-grep/cli" >&2
+if [[ $BENCH_LANG == ts ]]; then
+  OXLINT=${OXLINT:-$(command -v oxlint || true)}
+  [[ -z $OXLINT && -x $BENCH_TOOLS/node_modules/.bin/oxlint ]] && OXLINT=$BENCH_TOOLS/node_modules/.bin/oxlint
+  if [[ -n $OXLINT && -x $OXLINT ]]; then
+    cmd_oxlint() { CMD=("$OXLINT" -A all -D no-empty --ignore-path=/dev/null "$TREE"); }
+    ok_oxlint() { true; }                      # findings give a non-zero exit
+    TOOLS+=(oxlint)
+  else
+    echo "warning: oxlint not found; to include it run:" >&2
+    echo "  npm install --prefix \"$BENCH_TOOLS\" oxlint @ast-grep/cli" >&2
+  fi
 fi
 
-# ast-grep: reserved for a later benchmark of Rust-on-Rust rules. Not run yet.
-# To enable it: give it a real rule (a sgconfig.yml/rule file, then use
-# `scan`), and append `TOOLS+=(astgrep)` under the matching guard below.
-cmd_astgrep() {
-  local sg=${AST_GREP:-$BENCH_TOOLS/node_modules/.bin/ast-grep}
-  CMD=("$sg" run --lang ts -p 'console.log($$$A)' "$TREE")
-}
-ok_astgrep() { true; }
-# if [[ -x ${AST_GREP:-$BENCH_TOOLS/node_modules/.bin/ast-grep} ]]; then TOOLS+=(astgrep); fi
+# ast-grep (rust mode only): parses every .rs file with tree-sitter and runs one
+# structural rule, `let _ = $E;`. `scan` takes the rule inline (no sgconfig.yml);
+# inside $'...' the `$E` is literal. --json=stream prints one match per line, so
+# the report can count them. It exits 0 unless a rule of severity error matches;
+# this rule has the default severity (hint), so anything else is a failure.
+AST_GREP_RULE=$'id: let-underscore\nlanguage: Rust\nrule:\n  pattern: let _ = $E;'
+if [[ $BENCH_LANG == rust ]]; then
+  AST_GREP=${AST_GREP:-$(command -v ast-grep || true)}
+  [[ -z $AST_GREP && -x $BENCH_TOOLS/node_modules/.bin/ast-grep ]] && AST_GREP=$BENCH_TOOLS/node_modules/.bin/ast-grep
+  if [[ -n $AST_GREP && -x $AST_GREP ]]; then
+    cmd_astgrep() { CMD=("$AST_GREP" scan --inline-rules "$AST_GREP_RULE" --json=stream "$TREE"); }
+    ok_astgrep() { [[ $1 -eq 0 ]]; }
+    TOOLS+=(astgrep)
+  else
+    echo "warning: ast-grep not found; to include it run:" >&2
+    echo "  npm install --prefix \"$BENCH_TOOLS\" @ast-grep/cli" >&2
+  fi
+fi
 
 # ------------------------------------------------------------- running ---
 # Output goes to a file, never /dev/null: ripgrep (like GNU grep) stops at the
@@ -105,8 +151,9 @@ run_one() {  # run_one TOOL RECORD(0|1)
   fi
 }
 
-nfiles=$(cd "$TREE" && { "${RG:-rg}" --files -g '*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}' 2>/dev/null || true; } | wc -l)
-echo "tree: $TREE  ($nfiles ts/js files visible to rg)  runs: $RUNS paired, warmup: $WARMUP"
+nfiles=$(count_files "${EXTS[@]}")
+counter="find"; [[ -n $RG && -x $RG ]] && counter="rg"
+echo "tree: $TREE  ($nfiles $LANG_NAME files visible to $counter)  lang: $BENCH_LANG  runs: $RUNS paired, warmup: $WARMUP"
 echo "tools: ${TOOLS[*]}"
 for tool in "${TOOLS[@]}"; do
   "cmd_$tool"; printf '  %-10s %s\n' "$tool" "$("${CMD[0]}" --version 2>/dev/null | head -n 1 || true)"
@@ -121,9 +168,10 @@ done
 echo >&2
 
 # ---------------------------------------------------------------- report ---
-python3 - "$RESULTS" "$WORK/auditlint.out" "${TOOLS[@]}" <<'PY'
-import json, statistics, sys
-results, al_out, tools = sys.argv[1], sys.argv[2], sys.argv[3:]
+python3 - "$RESULTS" "$WORK" "$BENCH_LANG" "$nfiles" "${TOOLS[@]}" <<'PY'
+import json, os, statistics, sys
+results, work, lang, nfiles, tools = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
+al_out = os.path.join(work, "auditlint.out")
 wall, rss = {t: [] for t in tools}, {t: [] for t in tools}
 for line in open(results):
     tool, t0, t1, kib, _rc = line.rstrip("\n").split("\t")
@@ -139,8 +187,15 @@ try:
     s = json.load(open(al_out))["summary"]
     print(f"auditlint: files_scanned={s.get('files_scanned')} files_parsed={s.get('files_parsed')} "
           f"findings={s.get('findings')} elapsed_ms={s.get('elapsed_ms')} (self-reported, last run)")
+    if lang == "rust" and (s.get("files_scanned") or 0) < nfiles:
+        print(f"warning: auditlint scanned {s.get('files_scanned')} files but rg sees {nfiles} .rs files; "
+              f"the ratios below do not measure Rust checking")
 except Exception as e:  # keep the timings even if the JSON is off
     print(f"auditlint: could not read summary from JSON output: {e}")
+
+if "astgrep" in tools:
+    with open(os.path.join(work, "astgrep.out")) as f:
+        print(f"ast-grep: {sum(1 for line in f if line.strip())} matches of `let _ = $E;` (last run)")
 
 targets = {"rg": 3.0, "oxlint": 1.0}
 for peer, limit in targets.items():
@@ -150,4 +205,7 @@ for peer, limit in targets.items():
         print(f"auditlint/{peer}: {r:.2f}x  (target <= {limit:g}x: {verdict})")
 peak = max(rss["auditlint"])
 print(f"auditlint peak RSS: {peak:.1f} MiB  (target < 100 MiB: {'ok' if peak < 100 else 'OVER'})")
+if "astgrep" in med and med["astgrep"] > 0:
+    r = med["auditlint"] / med["astgrep"]
+    print(f"auditlint/astgrep: {r:.2f}x  (target <= 0.25x: {'ok' if r <= 0.25 else 'OVER'})")
 PY

@@ -168,6 +168,11 @@ pub enum GuardStep {
     Exit(Option<FnId>),
     /// The error leaves a callback handed to other code (a route handler, an event listener).
     PassedOn,
+    /// Code that sees the error on its way and passes it on (Rust `.map_err(|e| ..)`,
+    /// `.inspect_err(..)`): the error is handled if that code surfaces or records it.
+    Observed(Handler),
+    /// The error becomes a panic (`.unwrap()`, `.expect(..)`): loud, never silent.
+    Panics,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -176,6 +181,8 @@ pub enum DropKind {
     Void,
     WaitUntil,
     ForEach,
+    /// A spawned task's `JoinHandle` is dropped: the task's `Err` goes nowhere.
+    Spawn,
 }
 
 /// What receives an error: a catch clause, a rejection callback, a Rust `let _`.
@@ -205,6 +212,9 @@ pub enum HandlerBody {
     Reference(String),
     /// Nothing looks at the error (`let _ = …`, `.ok();`).
     Discard,
+    /// A Rust statement drops the value (`conn.execute(..);`): its error with it, if the value
+    /// is a `Result` (the index decides whether it is).
+    DroppedValue,
 }
 
 /// What a handler's body does, as far as error handling goes.

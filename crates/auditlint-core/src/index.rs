@@ -2,6 +2,8 @@
 //! transitive audit writers to a fixpoint, and evaluates what happens to each audit write's
 //! error. Rules read its [`AuditSite`]s.
 
+mod rust;
+
 use std::collections::{HashMap, HashSet};
 
 use crate::facts::{
@@ -64,6 +66,8 @@ pub enum Handling {
     ReturnsError,
     /// A handler we cannot see into (a function from a library).
     Unknown(String),
+    /// Turned into a panic (`.unwrap()`, `.expect(..)`).
+    Panics,
 }
 
 /// How a handler deals with the error it receives.
@@ -222,7 +226,7 @@ impl<'a> Index<'a> {
         let calls: Vec<&str> = match body {
             HandlerBody::Reference(path) => vec![path.as_str()],
             HandlerBody::Inline(effects) => effects.calls.iter().map(String::as_str).collect(),
-            HandlerBody::Discard => Vec::new(),
+            HandlerBody::Discard | HandlerBody::DroppedValue => Vec::new(),
         };
         let facts = &self.files[file as usize].facts;
         for call in calls {
@@ -277,6 +281,12 @@ impl<'a> Index<'a> {
                             by_name.push((file_id, op_id, sink, target));
                             continue;
                         }
+                        // A Rust call we cannot see into, dropped by a statement: whether it
+                        // returns a `Result` at all is unknown (rustc's `unused_must_use` warns
+                        // when it does).
+                        if drops_value(op) {
+                            continue;
+                        }
                         sink
                     }
                 };
@@ -328,6 +338,16 @@ impl<'a> Index<'a> {
                 let op = self.op(file, op_id);
                 let function =
                     &self.files[target.file as usize].facts.functions[target.func as usize];
+                // A statement dropping what a Rust function returns drops an error only if it
+                // returns one.
+                if drops_value(op)
+                    && !function
+                        .return_type_names
+                        .iter()
+                        .any(|t| t == "Result" || t.ends_with("Result"))
+                {
+                    continue;
+                }
                 let outcome = self.evaluate(file, op, op.is_promise || function.is_async);
                 let site = AuditSite {
                     file,
@@ -524,6 +544,18 @@ impl<'a> Index<'a> {
                     };
                 }
                 GuardStep::PassedOn => return Outcome::OutOfScope,
+                GuardStep::Observed(handler) => {
+                    if state != State::Escaping
+                        && let HandlerClass::Handles(
+                            how @ (Handling::Surfaces(_) | Handling::Records(_)),
+                        ) = self.classify(file, &handler.body)
+                    {
+                        return Outcome::Handled(how);
+                    }
+                }
+                GuardStep::Panics => {
+                    return Outcome::Handled(Handling::Panics);
+                }
             }
         }
         Outcome::OutOfScope
@@ -533,6 +565,9 @@ impl<'a> Index<'a> {
     pub fn classify(&self, file: u32, body: &HandlerBody) -> HandlerClass {
         match body {
             HandlerBody::Discard => HandlerClass::Swallows("the error is discarded".into()),
+            HandlerBody::DroppedValue => {
+                HandlerClass::Swallows("the statement drops the `Result` and its error".into())
+            }
             HandlerBody::Reference(path) => self.classify_reference(file, path),
             HandlerBody::Inline(effects) => self.classify_effects(file, effects, true),
         }
@@ -622,6 +657,9 @@ impl<'a> Index<'a> {
     }
 
     fn resolve_call_uncached(&self, file: u32, callee: &str) -> Option<FnRef> {
+        if rust::is_rust(&self.files[file as usize].path) {
+            return self.resolve_rust(file, callee);
+        }
         let segments: Vec<&str> = callee.split(['.']).collect();
         let callee_name = *segments.last()?;
         match segments.as_slice() {
@@ -720,9 +758,10 @@ impl<'a> Index<'a> {
     fn unique_exported(&self, name: &str) -> Option<FnRef> {
         let candidates = self.functions_by_name.get(name)?;
         let mut top_level = candidates.iter().filter(|c| {
-            self.files[c.file as usize].facts.functions[c.func as usize]
-                .class
-                .is_none()
+            !rust::is_rust(&self.files[c.file as usize].path)
+                && self.files[c.file as usize].facts.functions[c.func as usize]
+                    .class
+                    .is_none()
         });
         let first = top_level.next()?;
         top_level.next().is_none().then_some(*first)
@@ -745,7 +784,11 @@ impl<'a> Index<'a> {
             match (file, receiver) {
                 (Some(file), _) => c.file == file,
                 (None, Some(receiver)) => {
-                    let receiver = receiver.trim_start_matches('_').to_lowercase();
+                    // `audit_service` names an `AuditService` too.
+                    let receiver = receiver
+                        .trim_start_matches('_')
+                        .replace('_', "")
+                        .to_lowercase();
                     let class = class.to_lowercase();
                     receiver == class || receiver.ends_with(&class) || class.ends_with(&receiver)
                 }
@@ -755,6 +798,16 @@ impl<'a> Index<'a> {
         let first = matching.next()?;
         matching.next().is_none().then_some(*first)
     }
+}
+
+/// Is the first thing that happens to this call's value a Rust statement dropping it?
+fn drops_value(op: &Operation) -> bool {
+    op.guard
+        .iter()
+        .find(|step| !matches!(step, GuardStep::Await))
+        .is_some_and(|step| {
+            matches!(step, GuardStep::Handler(h) if matches!(h.body, HandlerBody::DroppedValue))
+        })
 }
 
 fn last_segment(path: &str) -> &str {
@@ -797,10 +850,11 @@ fn swallow_reason(effects: &Effects) -> String {
 fn module_stem(path: &str) -> Option<&str> {
     let file = path.rsplit('/').next()?;
     let stem = file.split('.').next()?;
-    if stem == "index" || stem == "mod" || stem == "lib" {
+    if stem == "index" || stem == "mod" || stem == "lib" || stem == "main" {
         let mut parts = path.rsplit('/');
         parts.next();
-        return parts.next();
+        // `src/lib.rs`: the crate has no module name worth looking for.
+        return parts.next().filter(|dir| *dir != "src");
     }
     (stem.len() >= 3).then_some(stem)
 }

@@ -10,6 +10,7 @@ pub mod index;
 pub mod inventory;
 pub mod resolve;
 pub mod span;
+pub mod sql;
 pub mod suppression;
 pub mod vocab;
 

@@ -193,21 +193,29 @@ pub fn run_phase(
 }
 
 pub fn parse_file(path: &str, text: &str) -> Result<auditlint_core::FileFacts, String> {
-    let Some(language) = auditlint_ts::language_of(path) else {
-        return Err("not a TypeScript or JavaScript file".into());
-    };
-    let analyse = || {
+    let language = auditlint_ts::language_of(path);
+    let is_rust = path.ends_with(".rs");
+    if language.is_none() && !is_rust {
+        return Err("not a TypeScript, JavaScript or Rust file".into());
+    }
+    let analyse = || -> Result<Option<auditlint_core::FileFacts>, String> {
         // A test hook: proves that a panic while analysing one file is contained.
         if std::env::var_os("AUDITLINT_INJECT_PANIC")
             .is_some_and(|p| path.ends_with(&*p.to_string_lossy()))
         {
             panic!("injected panic for {path}");
         }
-        auditlint_ts::extract(text, language)
+        match language {
+            Some(language) => Ok(auditlint_ts::extract(text, language)),
+            None => auditlint_rust::extract(text)
+                .map(Some)
+                .map_err(|e| e.message),
+        }
     };
     match catch_unwind(AssertUnwindSafe(analyse)) {
-        Ok(Some(facts)) => Ok(facts),
-        Ok(None) => Err("the parser gave up on this file; it was not checked".into()),
+        Ok(Ok(Some(facts))) => Ok(facts),
+        Ok(Ok(None)) => Err("the parser gave up on this file; it was not checked".into()),
+        Ok(Err(message)) => Err(message),
         Err(panic) => Err(format!(
             "internal error while analysing this file ({}); it was not checked",
             panic_message(&panic)

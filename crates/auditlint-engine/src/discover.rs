@@ -25,7 +25,7 @@ pub struct Discovered {
     pub manifests: Vec<String>,
 }
 
-const SOURCE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
+const SOURCE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs"];
 
 pub fn is_source(path: &str) -> bool {
     path.rsplit_once('.')

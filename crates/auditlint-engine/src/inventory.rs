@@ -199,6 +199,11 @@ fn classify(
         Outcome::Handled(IndexHandling::Unknown(by)) => {
             (Handling::Delegated, format!("handed to `{by}`"), None)
         }
+        Outcome::Handled(IndexHandling::Panics) => (
+            Handling::Propagated,
+            "the error becomes a panic (`.unwrap()`/`.expect()`)".into(),
+            None,
+        ),
         Outcome::Swallowed { .. } if value_style => {
             (Handling::Checked, "its failure value is read".into(), None)
         }
@@ -207,9 +212,13 @@ fn classify(
             reason.clone(),
             Some(("audit-error-swallowed", *handler)),
         ),
-        Outcome::Floating { span, .. } => (
+        Outcome::Floating { span, how } => (
             Handling::Floating,
-            "nobody awaits the promise or handles its rejection".into(),
+            if *how == auditlint_core::facts::DropKind::Spawn {
+                "the spawned task's `JoinHandle` is dropped with its error".into()
+            } else {
+                "nobody awaits the promise or handles its rejection".into()
+            },
             Some(("audit-write-floating", *span)),
         ),
         Outcome::OutOfScope if value_style => {

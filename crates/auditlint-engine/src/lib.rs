@@ -106,8 +106,8 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             {
                 errors.push(FileError {
                     path: paths::slash(path),
-                    message: "not checked: auditlint reads TypeScript and JavaScript files \
-                              (.ts .tsx .mts .cts .js .jsx .mjs .cjs); Rust support is not built yet"
+                    message: "not checked: auditlint reads TypeScript, JavaScript and Rust files \
+                              (.ts .tsx .mts .cts .js .jsx .mjs .cjs .rs)"
                         .into(),
                 });
             }

@@ -192,7 +192,9 @@ impl Extractor<'_> {
             }
             let first_literal = first_arg.and_then(|a| self.literal_or_const(a));
             if sink.is_none()
-                && let Some(table) = literals.iter().find_map(|l| crate::sql::insert_table(l))
+                && let Some(table) = literals
+                    .iter()
+                    .find_map(|l| auditlint_core::sql::insert_table(l))
             {
                 sink = Some(SinkSyntax::SqlInsert { table });
             }

@@ -7,7 +7,7 @@
 mod effects;
 mod flow;
 mod guard;
-mod sql;
+
 mod syntax;
 
 use std::cell::RefCell;
@@ -23,7 +23,7 @@ use crate::syntax::{
     callee_path, is_async, is_function, literal_text, string_text, text, unwrap_expr,
 };
 
-pub use sql::insert_table;
+pub use auditlint_core::sql::insert_table;
 /// A parsed file, kept by long-lived callers for incremental re-parsing.
 pub use tree_sitter::Tree as SyntaxTree;
 

@@ -35,6 +35,9 @@ impl Rule for AuditWriteFloating {
                     "`waitUntil` keeps it running, but nothing sees its rejection"
                 }
                 DropKind::ForEach => "`forEach` discards the promises its callback returns",
+                DropKind::Spawn => {
+                    "the spawned task's `JoinHandle` is dropped, so the task's `Err` goes nowhere"
+                }
             };
             let diagnostic = Diagnostic {
                 rule: self.id(),

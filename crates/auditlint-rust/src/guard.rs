@@ -1,0 +1,552 @@
+//! What happens to a call's error: the climb from the call up its ancestors, as
+//! [`GuardStep`]s for the index to evaluate.
+//!
+//! Rust errors are values: a call's `Result` is propagated (`?`, returned), taken apart (a
+//! `match`, `if let`), converted (`.ok()`, `.unwrap_or(..)`), panicked on (`.unwrap()`), or
+//! dropped (`let _ =`, a statement). A spawned task's `Result` goes into its `JoinHandle`:
+//! dropping the handle drops the error ([`DropKind::Spawn`]).
+
+use auditlint_core::Span;
+use auditlint_core::facts::{DropKind, GuardStep, Handler, HandlerBody, HandlerKind};
+use syn::{Expr, Pat};
+
+use crate::effects::{self, BodyFacts};
+use crate::walk::{Node, Walker};
+
+/// A `let` binds the result to this name (at this `let`): its fate continues at the name's
+/// first use.
+pub(crate) type Binding = Option<(String, Span)>;
+
+fn is_expr(node: Node<'_>, expr: &Expr) -> bool {
+    matches!(node, Node::Expr(e) if std::ptr::eq(e, expr))
+}
+
+/// `spawn(fut)`, `tokio::spawn`, `std::thread::spawn`, `task::spawn_blocking`.
+pub(crate) fn is_spawn(path: &str) -> bool {
+    matches!(
+        crate::sinks::last_segment(path),
+        "spawn" | "spawn_blocking" | "spawn_local"
+    )
+}
+
+/// `Err(..)` (or `Some(..)`, `Ok(..)`): the variant a pattern matches.
+pub(crate) fn variant(pat: &Pat) -> Option<String> {
+    let path = match pat {
+        Pat::TupleStruct(t) => &t.path,
+        Pat::Path(p) => &p.path,
+        Pat::Struct(s) => &s.path,
+        Pat::Reference(r) => return variant(&r.pat),
+        Pat::Guard(g) => return variant(&g.pat),
+        _ => return None,
+    };
+    path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// The name an `Err(e)` pattern gives the error.
+pub(crate) fn bound_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::TupleStruct(t) => t.elems.first().and_then(bound_name),
+        Pat::Ident(i) => Some(i.ident.to_string()),
+        Pat::Reference(r) => bound_name(&r.pat),
+        Pat::Type(t) => bound_name(&t.pat),
+        Pat::Guard(g) => bound_name(&g.pat),
+        _ => None,
+    }
+}
+
+impl<'a> Walker<'a> {
+    /// Climbs from `stack[start]` (a call, or a use of a name its result was bound to).
+    pub(crate) fn guard(
+        &self,
+        start: usize,
+        steps: &mut Vec<GuardStep>,
+        spawned: &mut bool,
+    ) -> Binding {
+        let mut cur = start;
+        loop {
+            if cur == 0 {
+                return None;
+            }
+            let child = self.stack[cur];
+            let parent = self.stack[cur - 1];
+            match parent {
+                Node::Expr(p) => match p {
+                    Expr::Paren(_) | Expr::Group(_) | Expr::Reference(_) => cur -= 1,
+                    Expr::Await(_) => {
+                        steps.push(GuardStep::Await);
+                        cur -= 1;
+                    }
+                    Expr::Try(_) => return self.exit(cur - 1, steps, spawned),
+                    Expr::MethodCall(m) if is_expr(child, &m.receiver) => {
+                        let method = m.method.to_string();
+                        let span = Span {
+                            start: self.span_of(&m.method).start,
+                            end: self.span_of(m).end,
+                        };
+                        match method.as_str() {
+                            "map" | "map_ok" | "and_then" | "context" | "with_context"
+                            | "wrap_err" | "wrap_err_with" | "err_into" | "instrument"
+                            | "in_current_span" | "boxed" | "fuse" => cur -= 1,
+                            "map_err" | "inspect_err" | "or_else" => {
+                                if let Some(body) =
+                                    m.args.first().and_then(|a| self.handler_body(a))
+                                {
+                                    steps.push(GuardStep::Observed(Handler {
+                                        span,
+                                        kind: HandlerKind::ErrValue,
+                                        body: body.0,
+                                    }));
+                                }
+                                cur -= 1;
+                            }
+                            "join" if *spawned => {
+                                steps.push(GuardStep::Await);
+                                cur -= 1;
+                            }
+                            "ok" => {
+                                return match self.stack.get(cur.wrapping_sub(2)) {
+                                    Some(Node::Stmt(syn::Stmt::Expr(_, Some(_)))) => {
+                                        steps.push(discard(span));
+                                        None
+                                    }
+                                    Some(Node::Local(l)) if matches!(l.pat, Pat::Wild(_)) => {
+                                        steps.push(discard(span));
+                                        None
+                                    }
+                                    Some(Node::Expr(Expr::Try(_))) => {
+                                        self.exit(cur - 2, steps, spawned)
+                                    }
+                                    _ => {
+                                        steps.push(GuardStep::Stored);
+                                        None
+                                    }
+                                };
+                            }
+                            "unwrap" | "expect" | "unwrap_unchecked" => {
+                                steps.push(GuardStep::Panics);
+                                return None;
+                            }
+                            "unwrap_or" | "unwrap_or_default" => {
+                                steps.push(discard(span));
+                                return None;
+                            }
+                            "unwrap_or_else" => {
+                                let body = m
+                                    .args
+                                    .first()
+                                    .and_then(|a| self.handler_body(a))
+                                    .map_or(HandlerBody::Discard, |b| b.0);
+                                steps.push(GuardStep::Handler(Handler {
+                                    span,
+                                    kind: HandlerKind::ErrValue,
+                                    body,
+                                }));
+                                return None;
+                            }
+                            "is_ok" | "is_err" | "is_ok_and" | "is_err_and" => {
+                                return self.tested(
+                                    cur - 1,
+                                    method.starts_with("is_err"),
+                                    steps,
+                                    spawned,
+                                );
+                            }
+                            _ => {
+                                steps.push(GuardStep::Stored);
+                                return None;
+                            }
+                        }
+                    }
+                    Expr::Call(c) if !is_expr(child, &c.func) => {
+                        let path = match &*c.func {
+                            Expr::Path(p) => crate::sinks::path_text(&p.path),
+                            _ => String::new(),
+                        };
+                        if is_spawn(&path) {
+                            steps.push(GuardStep::Callback { is_async: true });
+                            *spawned = true;
+                            cur -= 1;
+                        } else if path == "drop" || path == "std::mem::drop" {
+                            steps.push(discard(self.span_of(c)));
+                            return None;
+                        } else if matches!(crate::sinks::last_segment(&path), "pin" | "timeout") {
+                            cur -= 1;
+                        } else {
+                            steps.push(GuardStep::Stored);
+                            return None;
+                        }
+                    }
+                    Expr::Closure(cl) => {
+                        steps.push(GuardStep::Callback {
+                            is_async: cl.asyncness.is_some(),
+                        });
+                        // A closure handed to anything but a spawn: the callee decides.
+                        let spawn_next = matches!(
+                            self.stack.get(cur.wrapping_sub(2)),
+                            Some(Node::Expr(Expr::Call(c))) if matches!(&*c.func, Expr::Path(p) if is_spawn(&crate::sinks::path_text(&p.path)))
+                        );
+                        if !spawn_next {
+                            steps.push(GuardStep::PassedOn);
+                            return None;
+                        }
+                        cur -= 1;
+                    }
+                    Expr::Let(l) if is_expr(child, &l.expr) => {
+                        return self.if_let(cur - 1, &l.pat, steps, spawned);
+                    }
+                    Expr::Match(m) if is_expr(child, &m.expr) => {
+                        return self.match_arms(cur - 1, m, steps, spawned);
+                    }
+                    Expr::Return(_) => return self.exit(cur - 1, steps, spawned),
+                    Expr::Assign(a) if is_expr(child, &a.right) => {
+                        if matches!(&*a.left, Expr::Infer(_)) {
+                            steps.push(self.dropped(self.span_of(a), *spawned));
+                        } else {
+                            steps.push(GuardStep::Stored);
+                        }
+                        return None;
+                    }
+                    Expr::If(i) if !is_expr(child, &i.cond) => cur -= 1,
+                    Expr::Block(_) | Expr::Unsafe(_) => cur -= 1,
+                    _ => {
+                        steps.push(GuardStep::Stored);
+                        return None;
+                    }
+                },
+                Node::Stmt(stmt) => match stmt {
+                    syn::Stmt::Expr(_, Some(_)) => {
+                        let span = self.span_of(stmt);
+                        steps.push(if *spawned {
+                            self.dropped(span, true)
+                        } else {
+                            GuardStep::Handler(Handler {
+                                span,
+                                kind: HandlerKind::ErrValue,
+                                body: HandlerBody::DroppedValue,
+                            })
+                        });
+                        return None;
+                    }
+                    syn::Stmt::Expr(_, None) => cur -= 1,
+                    _ => return None,
+                },
+                Node::Block => {
+                    // `child` is the block's tail statement: the block's value goes where its
+                    // owner's does.
+                    match self.stack.get(cur.wrapping_sub(2)) {
+                        Some(Node::Fn(id)) => {
+                            steps.push(GuardStep::Exit(Some(*id)));
+                            return None;
+                        }
+                        Some(Node::Expr(Expr::Async(_))) => {
+                            steps.push(GuardStep::Callback { is_async: true });
+                            cur -= 2;
+                        }
+                        Some(Node::Expr(
+                            Expr::Block(_) | Expr::Unsafe(_) | Expr::If(_) | Expr::Const(_),
+                        )) => cur -= 2,
+                        _ => {
+                            steps.push(GuardStep::Stored);
+                            return None;
+                        }
+                    }
+                }
+                Node::Local(l) => {
+                    let Some(init) = &l.init else {
+                        return None;
+                    };
+                    if !is_expr(child, &init.expr) {
+                        steps.push(GuardStep::Stored);
+                        return None;
+                    }
+                    let span = self.span_of(l);
+                    return self.let_pattern(
+                        cur - 1,
+                        &l.pat,
+                        init.diverge.as_ref().map(|d| &*d.1),
+                        span,
+                        steps,
+                        spawned,
+                    );
+                }
+                Node::Arm(arm) => {
+                    if !is_expr(child, &arm.body) {
+                        steps.push(GuardStep::Stored);
+                        return None;
+                    }
+                    cur -= 2;
+                }
+                Node::Fn(id) => {
+                    steps.push(GuardStep::Exit(Some(id)));
+                    return None;
+                }
+                Node::Item => {
+                    steps.push(GuardStep::Stored);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// A dropped `Result` (or `JoinHandle`, once spawned).
+    fn dropped(&self, span: Span, spawned: bool) -> GuardStep {
+        if spawned {
+            GuardStep::Dropped {
+                span,
+                how: DropKind::Spawn,
+            }
+        } else {
+            discard(span)
+        }
+    }
+
+    /// The error leaves through `?` or `return`: out of the innermost function, closure or
+    /// async block.
+    fn exit(&self, from: usize, steps: &mut Vec<GuardStep>, spawned: &mut bool) -> Binding {
+        for i in (0..from.min(self.stack.len())).rev() {
+            match self.stack[i] {
+                Node::Expr(Expr::Closure(cl)) => {
+                    steps.push(GuardStep::Callback {
+                        is_async: cl.asyncness.is_some(),
+                    });
+                    let spawn_next = matches!(
+                        self.stack.get(i.wrapping_sub(1)),
+                        Some(Node::Expr(Expr::Call(c))) if matches!(&*c.func, Expr::Path(p) if is_spawn(&crate::sinks::path_text(&p.path)))
+                    );
+                    if !spawn_next {
+                        steps.push(GuardStep::PassedOn);
+                        return None;
+                    }
+                    return self.guard(i, steps, spawned);
+                }
+                Node::Expr(Expr::Async(_)) => {
+                    steps.push(GuardStep::Callback { is_async: true });
+                    return self.guard(i, steps, spawned);
+                }
+                Node::Fn(id) => {
+                    steps.push(GuardStep::Exit(Some(id)));
+                    return None;
+                }
+                Node::Item => {
+                    steps.push(GuardStep::Stored);
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        steps.push(GuardStep::Stored);
+        None
+    }
+
+    /// `let PAT = <result>;` (with `else { .. }` for a let-else).
+    fn let_pattern(
+        &self,
+        at: usize,
+        pat: &Pat,
+        diverge: Option<&Expr>,
+        span: Span,
+        steps: &mut Vec<GuardStep>,
+        spawned: &mut bool,
+    ) -> Binding {
+        match pat {
+            Pat::Wild(_) => {
+                steps.push(self.dropped(span, *spawned));
+                None
+            }
+            Pat::Ident(i) if i.subpat.is_none() => Some((i.ident.to_string(), span)),
+            Pat::Type(t) => self.let_pattern(at, &t.pat, diverge, span, steps, spawned),
+            _ => {
+                if variant(pat).as_deref() == Some("Ok")
+                    && let Some(otherwise) = diverge
+                {
+                    let facts = effects::of_expr(self, otherwise, None);
+                    return self.handled_by(at, span, facts, steps, spawned);
+                }
+                steps.push(GuardStep::Stored);
+                None
+            }
+        }
+    }
+
+    /// A handler with its own code: the index judges what it does; if it passes the error on
+    /// (`return Err(..)`, `?`), the error goes on out of the function.
+    fn handled_by(
+        &self,
+        at: usize,
+        span: Span,
+        facts: BodyFacts,
+        steps: &mut Vec<GuardStep>,
+        spawned: &mut bool,
+    ) -> Binding {
+        let propagates = facts.propagates;
+        let err_tail = facts.err_tail;
+        steps.push(GuardStep::Handler(Handler {
+            span,
+            kind: HandlerKind::ErrValue,
+            body: HandlerBody::Inline(facts.effects),
+        }));
+        if propagates {
+            return self.exit(at, steps, spawned);
+        }
+        if err_tail {
+            // `Err(e) => Err(e.into())`: the error is the construct's value.
+            return self.guard(at, steps, spawned);
+        }
+        None
+    }
+
+    /// `if let Err(e) = <result> { .. }` / `if let Ok(v) = <result> { .. } [else { .. }]`.
+    fn if_let(
+        &self,
+        let_at: usize,
+        pat: &Pat,
+        steps: &mut Vec<GuardStep>,
+        spawned: &mut bool,
+    ) -> Binding {
+        let Some(Node::Expr(Expr::If(if_expr))) = self.stack.get(let_at.wrapping_sub(1)) else {
+            steps.push(GuardStep::Stored);
+            return None;
+        };
+        let Node::Expr(let_expr) = self.stack[let_at] else {
+            return None;
+        };
+        let span = self.join(&if_expr.if_token, let_expr);
+        let if_at = let_at - 1;
+        match variant(pat).as_deref() {
+            Some("Err") => {
+                let facts =
+                    effects::of_block(self, &if_expr.then_branch, bound_name(pat).as_deref());
+                self.handled_by(if_at, span, facts, steps, spawned)
+            }
+            Some("Ok") => match &if_expr.else_branch {
+                Some((_, otherwise)) => {
+                    let facts = effects::of_expr(self, otherwise, None);
+                    self.handled_by(if_at, span, facts, steps, spawned)
+                }
+                None => {
+                    steps.push(discard(span));
+                    None
+                }
+            },
+            _ => {
+                steps.push(GuardStep::Stored);
+                None
+            }
+        }
+    }
+
+    /// `if r.is_err() { .. }` / `if r.is_ok() { .. } else { .. }` (and `!r.is_ok()`).
+    fn tested(
+        &self,
+        call_at: usize,
+        mut is_err: bool,
+        steps: &mut Vec<GuardStep>,
+        spawned: &mut bool,
+    ) -> Binding {
+        let mut at = call_at;
+        while let Some(Node::Expr(Expr::Unary(u))) = self.stack.get(at.wrapping_sub(1)) {
+            if matches!(u.op, syn::UnOp::Not(_)) {
+                is_err = !is_err;
+            }
+            at -= 1;
+        }
+        let Some(Node::Expr(Expr::If(if_expr))) = self.stack.get(at.wrapping_sub(1)) else {
+            steps.push(GuardStep::Stored);
+            return None;
+        };
+        if !is_expr(self.stack[at], &if_expr.cond) {
+            steps.push(GuardStep::Stored);
+            return None;
+        }
+        let span = self.join(&if_expr.if_token, &*if_expr.cond);
+        if is_err {
+            let facts = effects::of_block(self, &if_expr.then_branch, None);
+            return self.handled_by(at - 1, span, facts, steps, spawned);
+        }
+        match &if_expr.else_branch {
+            Some((_, otherwise)) => {
+                let facts = effects::of_expr(self, otherwise, None);
+                self.handled_by(at - 1, span, facts, steps, spawned)
+            }
+            None => {
+                steps.push(discard(span));
+                None
+            }
+        }
+    }
+
+    /// `match <result> { Ok(..) => .., Err(e) => .. }`: the `Err` arms (or the catch-all).
+    fn match_arms(
+        &self,
+        match_at: usize,
+        m: &syn::ExprMatch,
+        steps: &mut Vec<GuardStep>,
+        spawned: &mut bool,
+    ) -> Binding {
+        let err_arms: Vec<&syn::Arm> = m
+            .arms
+            .iter()
+            .filter(|a| variant(&a.pat).as_deref() == Some("Err"))
+            .collect();
+        let arms = if err_arms.is_empty() {
+            m.arms
+                .iter()
+                .filter(|a| matches!(a.pat, Pat::Wild(_) | Pat::Ident(_)))
+                .take(1)
+                .collect()
+        } else {
+            err_arms
+        };
+        if arms.is_empty() {
+            steps.push(GuardStep::Stored);
+            return None;
+        }
+        let mut binding = None;
+        for arm in arms {
+            let span = self.join(&arm.pat, &*arm.body);
+            let facts = effects::of_expr(self, &arm.body, bound_name(&arm.pat).as_deref());
+            let propagates = facts.propagates;
+            let err_tail = facts.err_tail;
+            steps.push(GuardStep::Handler(Handler {
+                span,
+                kind: HandlerKind::ErrValue,
+                body: HandlerBody::Inline(facts.effects),
+            }));
+            if propagates || err_tail {
+                // The first arm that passes the error on decides where it goes next.
+                binding = if propagates {
+                    self.exit(match_at, steps, spawned)
+                } else {
+                    self.guard(match_at, steps, spawned)
+                };
+                break;
+            }
+        }
+        binding
+    }
+
+    /// A handler given as an argument: a closure's code, or a function by path.
+    fn handler_body(&self, arg: &Expr) -> Option<(HandlerBody, bool)> {
+        match arg {
+            Expr::Closure(cl) => {
+                let param = cl.inputs.first().and_then(bound_name);
+                let facts = effects::of_expr(self, &cl.body, param.as_deref());
+                let propagates = facts.propagates;
+                Some((HandlerBody::Inline(facts.effects), propagates))
+            }
+            Expr::Path(p) => Some((
+                HandlerBody::Reference(crate::sinks::path_text(&p.path)),
+                false,
+            )),
+            _ => None,
+        }
+    }
+}
+
+fn discard(span: Span) -> GuardStep {
+    GuardStep::Handler(Handler {
+        span,
+        kind: HandlerKind::ErrValue,
+        body: HandlerBody::Discard,
+    })
+}

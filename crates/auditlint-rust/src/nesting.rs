@@ -1,0 +1,209 @@
+//! How deeply a file nests, measured without parsing (and without recursion).
+
+/// Operators and keywords that syn (or a visit of its tree) may recurse on once each (`!!x`,
+/// `|a| |b| x`, `x as u8 as u16`, `a = b = c`, `return return x`, `Vec<Vec<T>>`, `else if`,
+/// `a.b().c()`, `x??`, `1 + 1 + 1`), counted within
+/// one statement or list item at each bracket level, summed over the open brackets: a bound
+/// on syn's recursion that no real code comes near. 10,000 levels of the costliest shape parse
+/// on the parser thread's stack in a debug build.
+pub const MAX_PREFIX_CHAIN: usize = 4_000;
+
+const RECURSIVE_KEYWORDS: &[&str] = &[
+    "as", "return", "break", "move", "else", "if", "dyn", "fn", "impl", "mut", "let", "match",
+    "while", "for", "loop", "async", "unsafe", "const", "static", "yield", "become", "box",
+];
+
+/// The 1-based line where nesting first exceeds `limit` brackets, or the recursion estimate
+/// exceeds [`MAX_PREFIX_CHAIN`]. Strings, characters and comments are skipped.
+pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    // Recursion-prone tokens in the current statement, per open bracket, and their sum.
+    let mut counters: Vec<usize> = vec![0];
+    let mut total = 0usize;
+    let mut line = 1usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\n' => {
+                line += 1;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut level = 0usize;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        level += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        level -= 1;
+                        i += 2;
+                        if level == 0 {
+                            break;
+                        }
+                    } else {
+                        if bytes[i] == b'\n' {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                i = skip_string(bytes, i + 1, 0, &mut line);
+                continue;
+            }
+            b'\'' => {
+                // A character literal ('a', '\n', '\u{1F600}') or a lifetime ('a).
+                if bytes.get(i + 1) == Some(&b'\\') {
+                    let mut j = i + 2;
+                    while j < bytes.len() && bytes[j] != b'\'' && bytes[j] != b'\n' {
+                        j += 1;
+                    }
+                    i = j + 1;
+                } else {
+                    let width = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+                    if bytes.get(i + 1 + width) == Some(&b'\'') {
+                        i += 2 + width;
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(line);
+                }
+                counters.push(0);
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if counters.len() > 1 {
+                    total -= counters.pop().unwrap_or(0);
+                }
+            }
+            b';' | b',' => {
+                if let Some(top) = counters.last_mut() {
+                    total -= *top;
+                    *top = 0;
+                }
+            }
+            b'!' | b'-' | b'*' | b'&' | b'|' | b'<' | b'=' | b'.' | b'?' | b'+' | b'/' | b'%'
+            | b'^' | b'>' => {
+                if let Some(top) = counters.last_mut() {
+                    *top += 1;
+                    total += 1;
+                }
+                if total > MAX_PREFIX_CHAIN {
+                    return Some(line);
+                }
+            }
+            b if b.is_ascii_alphabetic() || b == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                if matches!(word, "r" | "br" | "cr") && is_raw_start(bytes, i) {
+                    let mut hashes = 0;
+                    while bytes.get(i) == Some(&b'#') {
+                        hashes += 1;
+                        i += 1;
+                    }
+                    i = skip_string(bytes, i + 1, hashes, &mut line);
+                    continue;
+                }
+                if RECURSIVE_KEYWORDS.contains(&word) {
+                    if let Some(top) = counters.last_mut() {
+                        *top += 1;
+                        total += 1;
+                    }
+                    if total > MAX_PREFIX_CHAIN {
+                        return Some(line);
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// At `i`, after an `r`/`br`/`cr` prefix: `#`s then a quote.
+fn is_raw_start(bytes: &[u8], i: usize) -> bool {
+    let mut j = i;
+    while bytes.get(j) == Some(&b'#') {
+        j += 1;
+    }
+    bytes.get(j) == Some(&b'"')
+}
+
+/// Skips a string body starting at `i` (after the opening quote); returns the index after it.
+fn skip_string(bytes: &[u8], mut i: usize, hashes: usize, line: &mut usize) -> usize {
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if hashes == 0 => i += 2,
+            b'"' => {
+                let closes = (0..hashes).all(|k| bytes.get(i + 1 + k) == Some(&b'#'));
+                if closes {
+                    return i + 1 + hashes;
+                }
+                i += 1;
+            }
+            b'\n' => {
+                *line += 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::too_deep;
+
+    #[test]
+    fn counts_brackets_and_operator_chains_but_not_strings() {
+        let deep = format!("fn f() {{ {}1{} }}", "(".repeat(300), ")".repeat(300));
+        assert_eq!(too_deep(&deep, 256), Some(1));
+        let fine = format!("fn f() {{ {}1{} }}", "(".repeat(100), ")".repeat(100));
+        assert_eq!(too_deep(&fine, 256), None);
+        let nots = format!("fn f() {{\n let x = {}true; }}", "!".repeat(5000));
+        assert_eq!(too_deep(&nots, 256), Some(2));
+        let lists = format!("fn f() {{\n let x = [{}]; }}", "-1, ".repeat(50_000));
+        assert_eq!(too_deep(&lists, 256), None);
+        let in_string = format!(
+            "fn f() {{ let s = \"{}\"; let r = r#\"{}\"#; }}",
+            "(".repeat(300),
+            "[".repeat(300)
+        );
+        assert_eq!(too_deep(&in_string, 256), None);
+        let in_comment = format!(
+            "// {}\n/* {} /* */ */ fn f() {{}}",
+            "{".repeat(300),
+            "(".repeat(300)
+        );
+        assert_eq!(too_deep(&in_comment, 256), None);
+        assert_eq!(too_deep("fn f<'a>(x: &'a str) -> char { '(' }", 0), Some(1));
+        assert_eq!(too_deep("const C: char = '(';", 0), None);
+    }
+}

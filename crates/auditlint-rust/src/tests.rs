@@ -1,0 +1,100 @@
+use super::*;
+
+#[test]
+fn a_let_underscore_on_an_audit_insert_is_one_discarding_handler() {
+    let facts = extract(
+        "async fn f(pool: &PgPool) {\n    let _ = sqlx::query!(\"INSERT INTO audit_log (a) VALUES ($1)\", 1).execute(pool).await;\n}\n",
+    )
+    .expect("parses");
+    let op = facts
+        .ops
+        .iter()
+        .find(|o| o.sink.is_some())
+        .expect("an audit op");
+    assert_eq!(op.callee, "sqlx::query!().execute");
+    assert!(
+        matches!(
+            op.guard.as_slice(),
+            [auditlint_core::facts::GuardStep::Await, auditlint_core::facts::GuardStep::Handler(h)]
+                if matches!(h.body, auditlint_core::facts::HandlerBody::Discard)
+        ),
+        "{:?}",
+        op.guard
+    );
+}
+
+#[test]
+fn syntax_errors_name_the_line() {
+    let err = extract("fn f() {\n    let x = ;\n}\n").expect_err("rejects");
+    assert!(err.message.contains("line 2"), "{}", err.message);
+}
+
+#[test]
+fn deep_nesting_is_refused_not_overflowed() {
+    let deep = format!(
+        "fn f() {{ {}1{} }}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let err = extract(&deep).expect_err("refuses");
+    assert!(err.message.contains("nesting deeper"), "{}", err.message);
+    let chain = format!("fn f() {{ let x = {}true; }}", "!".repeat(100_000));
+    assert!(extract(&chain).is_err());
+    let near = format!(
+        "fn f() {{ let x = {}1{}; }}",
+        "(".repeat(250),
+        ")".repeat(250)
+    );
+    assert!(extract(&near).is_ok());
+    let nots = format!("fn f() {{ let x = {}true; }}", "!".repeat(250));
+    assert!(extract(&nots).is_ok());
+}
+
+#[test]
+fn spans_are_byte_offsets_after_a_bom_and_multibyte_text() {
+    let text = "\u{feff}// é ü\nfn f(c: &Connection) { let _ = c.execute(\"INSERT INTO audit_log VALUES (1)\", []); }\n";
+    let facts = extract(text).expect("parses");
+    let op = facts.ops.iter().find(|o| o.sink.is_some()).expect("op");
+    assert!(
+        text[op.span.range()].starts_with("c.execute("),
+        "{:?}",
+        &text[op.span.range()]
+    );
+}
+
+/// Every shape syn parses recursively, 100,000 deep: refused or parsed, never a stack overflow.
+#[test]
+fn no_recursive_shape_overflows_the_stack() {
+    // 100,000 deep is refused; just under the limits parses (on the parser thread's stack).
+    for shape in recursive_shapes(100_000) {
+        let err = extract(&shape).expect_err("refused");
+        assert!(err.message.contains("nesting deeper"), "{}", err.message);
+    }
+    for n in [1_990, 3_990] {
+        for shape in recursive_shapes(n) {
+            // Parsed, or refused by a limit: reaching the next line at all is the test.
+            if let Err(err) = extract(&shape) {
+                assert!(!err.message.is_empty());
+            }
+        }
+    }
+}
+
+use crate::tests_shapes::recursive_shapes;
+
+#[test]
+fn a_write_macro_statement_drops_its_result() {
+    let text = "fn f(audit_log: &mut File) {\n    writeln!(audit_log, \"x\");\n}\n";
+    let facts = extract(text).expect("parses");
+    let op = &facts.ops[0];
+    assert_eq!(op.callee, "audit_log.write!");
+    assert!(
+        matches!(
+            op.guard.as_slice(),
+            [auditlint_core::facts::GuardStep::Handler(h)]
+                if matches!(h.body, auditlint_core::facts::HandlerBody::DroppedValue)
+        ),
+        "{:?}",
+        op.guard
+    );
+}

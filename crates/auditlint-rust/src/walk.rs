@@ -1,0 +1,540 @@
+//! One walk over a parsed file: functions, types, imports, and every call chain with what
+//! happens to its error (guard steps) and to its value (result use).
+//!
+//! The walk keeps the path from the file's root to the current node on an explicit stack of
+//! [`Node`]s; a call's fate is read by climbing that stack ([`crate::walk::Walker::guard`] and
+//! [`crate::flow`]). Nothing recurses deeper than syn's own tree (bounded by the nesting check
+//! in [`crate::extract`]).
+
+use std::collections::HashMap;
+
+use auditlint_core::Span;
+use auditlint_core::facts::{
+    FileFacts, FnId, Function, GuardStep, Handler, HandlerBody, HandlerKind, Operation, ResultUse,
+    TypeDecl,
+};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Arm, Block, Expr, Local, Pat, Stmt};
+
+use crate::flow::{NameInfo, UseEnd};
+
+/// Ancestors of the node being visited.
+#[derive(Clone, Copy)]
+pub(crate) enum Node<'a> {
+    Expr(&'a Expr),
+    Stmt(&'a Stmt),
+    Local(&'a Local),
+    Block,
+    Arm(&'a Arm),
+    /// A function item's body.
+    Fn(FnId),
+    /// Any other item: a `const`, a `static`, a module.
+    Item,
+}
+
+/// The names of one function body, and the calls whose fate depends on them.
+#[derive(Default)]
+pub(crate) struct Scope {
+    pub names: HashMap<String, NameInfo>,
+    /// Calls whose result ends in a binding: their result use is read at the end of the scope.
+    pub result_bindings: Vec<(usize, UseEnd, Option<Span>)>,
+    /// `let r = write();`: the error's fate continues where `r` is first used.
+    pub guard_bindings: Vec<GuardBinding>,
+}
+
+pub(crate) struct GuardBinding {
+    pub name: String,
+    pub op: usize,
+    pub spawned: bool,
+    pub let_span: Span,
+    pub used: bool,
+}
+
+pub struct Walker<'a> {
+    pub(crate) text: &'a str,
+    base: usize,
+    pub(crate) facts: FileFacts,
+    pub(crate) stack: Vec<Node<'a>>,
+    /// `const NAME: &str = "…"`: SQL kept in constants.
+    pub(crate) consts: HashMap<String, String>,
+    /// The self type of the `impl` (or the trait) being walked.
+    impl_types: Vec<Option<String>>,
+    pub(crate) scopes: Vec<Scope>,
+}
+
+impl<'a> Walker<'a> {
+    pub fn run(file: &'a syn::File, text: &'a str, base: usize) -> FileFacts {
+        let mut walker = Walker {
+            text,
+            base,
+            facts: FileFacts::default(),
+            stack: Vec::with_capacity(64),
+            consts: HashMap::new(),
+            impl_types: Vec::new(),
+            scopes: Vec::new(),
+        };
+        crate::sinks::collect_consts(file, &mut walker.consts);
+        walker.visit_file(file);
+        // Top-level code outside functions (consts, statics) has no scope to finish.
+        walker.facts
+    }
+
+    /// A syn span as a byte span of the original text.
+    pub(crate) fn span(&self, span: proc_macro2::Span) -> Span {
+        let range = span.byte_range();
+        Span::new(range.start + self.base, range.end + self.base)
+    }
+
+    pub(crate) fn span_of(&self, node: &impl Spanned) -> Span {
+        self.span(node.span())
+    }
+
+    /// From the start of `a` to the end of `b`.
+    pub(crate) fn join(&self, a: &impl Spanned, b: &impl Spanned) -> Span {
+        let (a, b) = (self.span_of(a), self.span_of(b));
+        Span {
+            start: a.start.min(b.start),
+            end: a.end.max(b.end),
+        }
+    }
+
+    pub(crate) fn source(&self, span: Span) -> &str {
+        let start = (span.start as usize).saturating_sub(self.base);
+        let end = (span.end as usize).saturating_sub(self.base);
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// The innermost function item around the current node.
+    pub(crate) fn enclosing_fn(&self) -> Option<FnId> {
+        self.stack.iter().rev().find_map(|n| match n {
+            Node::Fn(id) => Some(*id),
+            _ => None,
+        })
+    }
+
+    fn function(&mut self, sig: &'a syn::Signature, body: Option<&'a Block>) {
+        let id = self.facts.functions.len() as FnId;
+        let mut return_type_names = Vec::new();
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            crate::names::type_names(ty, &mut return_type_names);
+        }
+        let effects = body
+            .filter(|b| b.stmts.len() <= 20)
+            .map(|b| crate::effects::of_block(self, b, first_param(sig).as_deref()).effects);
+        self.facts.functions.push(Function {
+            name: Some(sig.ident.to_string()),
+            class: self.impl_types.last().cloned().flatten(),
+            span: self.span_of(&sig.ident),
+            // Rust futures are values and errors travel in `Result`s: a call's error is
+            // judged like a synchronous one (a dropped future never runs at all).
+            is_async: false,
+            returned_fields: Vec::new(),
+            return_type_names,
+            return_type_fields: Vec::new(),
+            effects,
+        });
+        let Some(body) = body else {
+            return;
+        };
+        self.stack.push(Node::Fn(id));
+        self.scopes.push(Scope::default());
+        self.visit_block(body);
+        self.finish_scope();
+        self.stack.pop();
+    }
+
+    /// The end of a function body: results bound to names get their use, bindings never read
+    /// swallow their error.
+    fn finish_scope(&mut self) {
+        let Some(scope) = self.scopes.pop() else {
+            return;
+        };
+        for (op, end, aggregate) in scope.result_bindings {
+            let mut result = crate::flow::result_of(&end, &scope.names);
+            result.span = aggregate.unwrap_or(self.facts.ops[op].span);
+            self.facts.ops[op].result = result;
+            self.finish_value_check(op);
+        }
+        for binding in scope.guard_bindings {
+            if binding.used {
+                continue;
+            }
+            let reason_span = binding.let_span;
+            let guard = &mut self.facts.ops[binding.op].guard;
+            if binding.spawned {
+                guard.push(GuardStep::Dropped {
+                    span: reason_span,
+                    how: auditlint_core::facts::DropKind::Spawn,
+                });
+            } else {
+                guard.push(GuardStep::Handler(Handler {
+                    span: reason_span,
+                    kind: HandlerKind::ErrValue,
+                    body: HandlerBody::Discard,
+                }));
+            }
+        }
+    }
+
+    /// A macro statement that starts a chain (`writeln!(audit_log, ..);`): its `Result` is
+    /// dropped by the statement, or is the block's value.
+    fn macro_statement(&mut self, stmt: &'a syn::StmtMacro) {
+        let chain = vec![crate::sinks::Link::Macro(&stmt.mac)];
+        let span = self.span_of(stmt);
+        let at = self.stack.len() - 1;
+        let op = self.push_op(&chain, span);
+        if stmt.semi_token.is_some() {
+            self.facts.ops[op].guard = vec![GuardStep::Handler(Handler {
+                span,
+                kind: HandlerKind::ErrValue,
+                body: HandlerBody::DroppedValue,
+            })];
+            self.facts.ops[op].result.dropped = true;
+        } else {
+            let mut steps = Vec::new();
+            let mut spawned = false;
+            // The statement is its block's tail: climb from it.
+            let _ = self.guard(at, &mut steps, &mut spawned);
+            self.facts.ops[op].guard = steps;
+        }
+    }
+
+    fn push_op(&mut self, chain: &[crate::sinks::Link<'_>], span: Span) -> usize {
+        let op = self.facts.ops.len();
+        self.facts.ops.push(Operation {
+            span,
+            callee: crate::sinks::callee(chain),
+            sink: crate::sinks::sink(chain, &self.consts),
+            is_promise: false,
+            enclosing: self.enclosing_fn(),
+            guard: Vec::new(),
+            value_check: None,
+            result: ResultUse {
+                span,
+                ..ResultUse::default()
+            },
+        });
+        op
+    }
+
+    /// A call chain whose error and value we follow.
+    fn operation(&mut self, expr: &'a Expr) {
+        let chain = crate::sinks::chain(expr);
+        let callee = crate::sinks::callee(&chain);
+        let sink = crate::sinks::sink(&chain, &self.consts);
+        let span = self.span_of(expr);
+        let op = self.facts.ops.len();
+        self.facts.ops.push(Operation {
+            span,
+            callee,
+            sink,
+            is_promise: false,
+            enclosing: self.enclosing_fn(),
+            guard: Vec::new(),
+            value_check: None,
+            result: ResultUse {
+                span,
+                ..ResultUse::default()
+            },
+        });
+        let at = self.stack.len() - 1;
+        let mut steps = Vec::new();
+        let mut spawned = false;
+        if let Some((name, let_span)) = self.guard(at, &mut steps, &mut spawned)
+            && let Some(scope) = self.scopes.last_mut()
+        {
+            scope.guard_bindings.push(GuardBinding {
+                name,
+                op,
+                spawned,
+                let_span,
+                used: false,
+            });
+        }
+        self.facts.ops[op].guard = steps;
+        let (end, aggregate) = self.value_use(at);
+        match self.scopes.last_mut() {
+            Some(scope) => scope.result_bindings.push((op, end, aggregate)),
+            None => {
+                let mut result = crate::flow::result_of(&end, &HashMap::new());
+                result.span = aggregate.unwrap_or(span);
+                self.facts.ops[op].result = result;
+                self.finish_value_check(op);
+            }
+        }
+    }
+
+    /// A value-style request (an HTTP call to an audit URL) is checked when its status is read.
+    fn finish_value_check(&mut self, op: usize) {
+        let op = &mut self.facts.ops[op];
+        if !op.sink.as_ref().is_some_and(|s| s.is_value_style()) {
+            return;
+        }
+        let read = op.result.escapes
+            || op.result.tested
+            || op.result.fields.iter().any(|f| {
+                matches!(
+                    f.as_str(),
+                    "status" | "error_for_status" | "error_for_status_ref" | "is_success"
+                )
+            });
+        op.value_check = Some(if read {
+            auditlint_core::facts::ValueCheck::Read
+        } else {
+            auditlint_core::facts::ValueCheck::Unread {
+                span: op.result.span,
+            }
+        });
+    }
+
+    /// A use of a plain name: part of a result's flow, and maybe where a bound error goes on.
+    fn name_use(&mut self, name: &str) {
+        let Some(scope) = self.scopes.last() else {
+            return;
+        };
+        let at = self.stack.len() - 1;
+        if let Some(index) = scope
+            .guard_bindings
+            .iter()
+            .rposition(|b| b.name == name && !b.used)
+        {
+            let mut steps = Vec::new();
+            let mut spawned = scope.guard_bindings[index].spawned;
+            let op = scope.guard_bindings[index].op;
+            let rebound = self.guard(at, &mut steps, &mut spawned);
+            if let Some(scope) = self.scopes.last_mut() {
+                scope.guard_bindings[index].used = true;
+                if let Some((name, let_span)) = rebound {
+                    scope.guard_bindings.push(GuardBinding {
+                        name,
+                        op,
+                        spawned,
+                        let_span,
+                        used: false,
+                    });
+                }
+            }
+            self.facts.ops[op].guard.extend(steps);
+        }
+        let (end, _) = self.value_use(at);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.names.entry(name.to_string()).or_default().add(&end);
+        }
+    }
+
+    /// Tokens of a macro body: `IDENT . field` reads, credited to every name the macro mentions
+    /// (`matches!(r, Ok(o) if o.upgraded)`, `info!("{}", o.upgraded)`).
+    fn macro_reads(&mut self, tokens: &proc_macro2::TokenStream) {
+        if self.scopes.is_empty() {
+            return;
+        }
+        let mut idents: Vec<String> = Vec::new();
+        let mut fields: Vec<String> = Vec::new();
+        let mut stack = vec![tokens.clone().into_iter()];
+        let mut after_dot = false;
+        while let Some(top) = stack.last_mut() {
+            let Some(token) = top.next() else {
+                stack.pop();
+                continue;
+            };
+            match token {
+                proc_macro2::TokenTree::Group(group) => {
+                    after_dot = false;
+                    stack.push(group.stream().into_iter());
+                }
+                proc_macro2::TokenTree::Punct(p) => after_dot = p.as_char() == '.',
+                proc_macro2::TokenTree::Ident(ident) => {
+                    let name = ident.to_string();
+                    if after_dot {
+                        fields.push(name);
+                    } else {
+                        idents.push(name);
+                    }
+                    after_dot = false;
+                }
+                proc_macro2::TokenTree::Literal(_) => after_dot = false,
+            }
+        }
+        if fields.is_empty() {
+            return;
+        }
+        if let Some(scope) = self.scopes.last_mut() {
+            for ident in idents {
+                if let Some(info) = scope.names.get_mut(&ident) {
+                    info.fields.extend(fields.iter().cloned());
+                } else {
+                    scope
+                        .names
+                        .entry(ident)
+                        .or_default()
+                        .fields
+                        .extend(fields.iter().cloned());
+                }
+            }
+        }
+    }
+}
+
+fn first_param(sig: &syn::Signature) -> Option<String> {
+    sig.inputs.iter().find_map(|input| match input {
+        syn::FnArg::Typed(t) => match &*t.pat {
+            Pat::Ident(i) => Some(i.ident.to_string()),
+            _ => None,
+        },
+        syn::FnArg::Receiver(_) => None,
+    })
+}
+
+/// Is this expression where a call chain ends (not the receiver of another link)?
+fn is_chain_top(stack: &[Node<'_>], expr: &Expr) -> bool {
+    let Some(Node::Expr(parent)) = stack.iter().rev().nth(1) else {
+        return true;
+    };
+    match parent {
+        Expr::MethodCall(m) => {
+            !std::ptr::eq(&*m.receiver, expr) || crate::sinks::is_adapter(&m.method.to_string())
+        }
+        Expr::Call(c) => !std::ptr::eq(&*c.func, expr),
+        _ => true,
+    }
+}
+
+impl<'a> Visit<'a> for Walker<'a> {
+    fn visit_item_fn(&mut self, item: &'a syn::ItemFn) {
+        self.impl_types.push(None);
+        self.function(&item.sig, Some(&item.block));
+        self.impl_types.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'a syn::ImplItemFn) {
+        self.function(&item.sig, Some(&item.block));
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'a syn::TraitItemFn) {
+        self.function(&item.sig, item.default.as_ref());
+    }
+
+    fn visit_item_impl(&mut self, item: &'a syn::ItemImpl) {
+        self.impl_types
+            .push(crate::names::last_type_name(&item.self_ty));
+        self.stack.push(Node::Item);
+        syn::visit::visit_item_impl(self, item);
+        self.stack.pop();
+        self.impl_types.pop();
+    }
+
+    fn visit_item_trait(&mut self, item: &'a syn::ItemTrait) {
+        self.impl_types.push(Some(item.ident.to_string()));
+        self.stack.push(Node::Item);
+        syn::visit::visit_item_trait(self, item);
+        self.stack.pop();
+        self.impl_types.pop();
+    }
+
+    fn visit_item_struct(&mut self, item: &'a syn::ItemStruct) {
+        let fields = match &item.fields {
+            syn::Fields::Named(named) => named
+                .named
+                .iter()
+                .filter_map(|f| {
+                    let ident = f.ident.as_ref()?;
+                    Some((ident.to_string(), self.span_of(ident)))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.facts.types.push(TypeDecl {
+            name: item.ident.to_string(),
+            fields,
+            names: Vec::new(),
+        });
+    }
+
+    fn visit_item_use(&mut self, item: &'a syn::ItemUse) {
+        crate::names::imports(&item.tree, &mut self.facts.imports);
+    }
+
+    fn visit_item_const(&mut self, item: &'a syn::ItemConst) {
+        self.stack.push(Node::Item);
+        syn::visit::visit_item_const(self, item);
+        self.stack.pop();
+    }
+
+    fn visit_item_static(&mut self, item: &'a syn::ItemStatic) {
+        self.stack.push(Node::Item);
+        syn::visit::visit_item_static(self, item);
+        self.stack.pop();
+    }
+
+    fn visit_item_mod(&mut self, item: &'a syn::ItemMod) {
+        self.stack.push(Node::Item);
+        self.impl_types.push(None);
+        syn::visit::visit_item_mod(self, item);
+        self.impl_types.pop();
+        self.stack.pop();
+    }
+
+    fn visit_block(&mut self, block: &'a Block) {
+        self.stack.push(Node::Block);
+        syn::visit::visit_block(self, block);
+        self.stack.pop();
+    }
+
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        self.stack.push(Node::Stmt(stmt));
+        if let Stmt::Macro(m) = stmt
+            && crate::sinks::is_op_macro(&m.mac)
+        {
+            self.macro_statement(m);
+        }
+        syn::visit::visit_stmt(self, stmt);
+        self.stack.pop();
+    }
+
+    fn visit_local(&mut self, local: &'a Local) {
+        self.stack.push(Node::Local(local));
+        syn::visit::visit_local(self, local);
+        self.stack.pop();
+    }
+
+    fn visit_arm(&mut self, arm: &'a Arm) {
+        self.stack.push(Node::Arm(arm));
+        syn::visit::visit_arm(self, arm);
+        self.stack.pop();
+    }
+
+    fn visit_macro(&mut self, mac: &'a syn::Macro) {
+        self.macro_reads(&mac.tokens);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        self.stack.push(Node::Expr(expr));
+        match expr {
+            Expr::Call(_) | Expr::MethodCall(_) => {
+                let adapter = matches!(expr, Expr::MethodCall(m) if crate::sinks::is_adapter(&m.method.to_string()));
+                if !adapter && is_chain_top(&self.stack, expr) {
+                    self.operation(expr);
+                }
+            }
+            Expr::Macro(m)
+                if crate::sinks::is_op_macro(&m.mac) && is_chain_top(&self.stack, expr) =>
+            {
+                self.operation(expr);
+            }
+            Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+                let is_callee = matches!(
+                    self.stack.iter().rev().nth(1),
+                    Some(Node::Expr(Expr::Call(c))) if std::ptr::eq(&*c.func, expr)
+                );
+                if !is_callee {
+                    let name = p.path.segments[0].ident.to_string();
+                    self.name_use(&name);
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, expr);
+        self.stack.pop();
+    }
+}
