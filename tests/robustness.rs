@@ -323,3 +323,98 @@ fn a_named_file_auditlint_cannot_read_is_reported_not_skipped() {
     );
     still_found_the_good_file(&json);
 }
+
+/// A Rust project beside the TypeScript one: the good `.rs` file's finding proves the run went
+/// on after each bad Rust file.
+fn rust_good_file(dir: &std::path::Path) {
+    std::fs::write(
+        dir.join("good.rs"),
+        "pub async fn f(pool: &PgPool) {\n    let _ = sqlx::query!(\"INSERT INTO audit_log (a) VALUES (1)\").execute(pool).await;\n}\n",
+    )
+    .unwrap();
+}
+
+fn still_found_the_good_rust_file(json: &Value) {
+    let findings = json["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["path"] == "good.rs"
+            && f["line"] == 2
+            && f["rule"] == "audit-error-swallowed"),
+        "the rest of the run must go on: {json:#}"
+    );
+}
+
+#[test]
+fn rust_files_syn_rejects_are_errors_with_their_line() {
+    let dir = project();
+    rust_good_file(dir.path());
+    // Nightly-only syntax syn does not accept, and a plain syntax error.
+    std::fs::write(
+        dir.path().join("nightly.rs"),
+        "// audit\nimpl<A, F: ?Sized> const Fn<A> for &F where F: ~const Fn<A> {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken.rs"),
+        "// audit\nfn f() {\n    let x = ;\n}\n",
+    )
+    .unwrap();
+    let (code, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(code, 2, "{json:#}");
+    let broken = errors_for(&json, "broken.rs");
+    assert!(
+        broken
+            .iter()
+            .any(|e| e.contains("cannot parse this file as Rust (line 3,")),
+        "{broken:?}"
+    );
+    let nightly = errors_for(&json, "nightly.rs");
+    assert!(
+        nightly
+            .iter()
+            .any(|e| e.contains("cannot parse this file as Rust (line 2,")),
+        "{nightly:?}"
+    );
+    still_found_the_good_rust_file(&json);
+    still_found_the_good_file(&json);
+}
+
+#[test]
+fn rust_nesting_100000_deep_is_refused_without_overflowing() {
+    let dir = project();
+    rust_good_file(dir.path());
+    let deep = format!(
+        "// audit\nfn f() {{\n    let x = {}1{};\n}}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    std::fs::write(dir.path().join("deep.rs"), deep).unwrap();
+    let closures = format!(
+        "// audit\nfn f() {{\n    let g = {}x;\n}}\n",
+        "|a| ".repeat(100_000)
+    );
+    std::fs::write(dir.path().join("closures.rs"), closures).unwrap();
+    let (code, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(code, 2, "{json:#}");
+    for (file, line) in [("deep.rs", 3), ("closures.rs", 3)] {
+        let errors = errors_for(&json, file);
+        assert!(
+            errors.iter().any(|e| e.starts_with(&format!(
+                "nesting too deep to analyse safely at line {line}"
+            ))),
+            "{file}: {errors:?}"
+        );
+    }
+    still_found_the_good_rust_file(&json);
+}
+
+#[test]
+fn non_utf8_rust_files_are_reported() {
+    let dir = project();
+    rust_good_file(dir.path());
+    std::fs::write(dir.path().join("latin1.rs"), b"// audit\nfn caf\xe9() {}\n").unwrap();
+    let (code, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(code, 2, "{json:#}");
+    assert!(!errors_for(&json, "latin1.rs").is_empty(), "{json:#}");
+    still_found_the_good_rust_file(&json);
+}

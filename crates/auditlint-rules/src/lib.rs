@@ -109,6 +109,14 @@ impl<'i, 'a> RuleContext<'i, 'a> {
         &self.index.sites
     }
 
+    /// Is this file Rust (its findings get Rust advice)?
+    pub fn is_rust(&self, file: u32) -> bool {
+        self.index
+            .files
+            .get(file as usize)
+            .is_some_and(|f| f.path.ends_with(".rs"))
+    }
+
     pub fn op(&self, site: &AuditSite) -> &'a Operation {
         &self.index.files[site.file as usize].facts.ops[site.op as usize]
     }

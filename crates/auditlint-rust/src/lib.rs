@@ -50,11 +50,17 @@ pub fn extract(source: &str) -> Result<FileFacts, RustError> {
         None => (source, 0),
     };
     let text = blank_shebang(text);
-    if let Some(line) = nesting::too_deep(&text, MAX_NESTING) {
+    if let Some((line, limit)) = nesting::too_deep(&text, MAX_NESTING) {
+        let what = match limit {
+            nesting::Limit::Brackets => format!("brackets nested deeper than {MAX_NESTING} levels"),
+            nesting::Limit::Chain => format!(
+                "one expression chains more than {} operators and keywords",
+                nesting::MAX_PREFIX_CHAIN
+            ),
+        };
         return Err(RustError {
             message: format!(
-                "nesting deeper than {MAX_NESTING} levels at line {}: the file was not analysed",
-                line
+                "nesting too deep to analyse safely at line {line} ({what}); the file was not checked"
             ),
         });
     }

@@ -15,7 +15,7 @@ const RECURSIVE_KEYWORDS: &[&str] = &[
 
 /// The 1-based line where nesting first exceeds `limit` brackets, or the recursion estimate
 /// exceeds [`MAX_PREFIX_CHAIN`]. Strings, characters and comments are skipped.
-pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
+pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     // Recursion-prone tokens in the current statement, per open bracket, and their sum.
@@ -87,7 +87,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
-                    return Some(line);
+                    return Some((line, Limit::Brackets));
                 }
                 counters.push(0);
             }
@@ -95,6 +95,13 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                 depth = depth.saturating_sub(1);
                 if counters.len() > 1 {
                     total -= counters.pop().unwrap_or(0);
+                }
+                // A closed block ends an item or statement (`fn f() { .. }`, `if c { .. }`).
+                if b == b'}'
+                    && let Some(top) = counters.last_mut()
+                {
+                    total -= *top;
+                    *top = 0;
                 }
             }
             b';' | b',' => {
@@ -110,7 +117,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                     total += 1;
                 }
                 if total > MAX_PREFIX_CHAIN {
-                    return Some(line);
+                    return Some((line, Limit::Chain));
                 }
             }
             b if b.is_ascii_alphabetic() || b == b'_' => {
@@ -134,7 +141,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                         total += 1;
                     }
                     if total > MAX_PREFIX_CHAIN {
-                        return Some(line);
+                        return Some((line, Limit::Chain));
                     }
                 }
                 continue;
@@ -144,6 +151,13 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Which limit a file exceeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Brackets,
+    Chain,
 }
 
 /// At `i`, after an `r`/`br`/`cr` prefix: `#`s then a quote.
@@ -179,16 +193,16 @@ fn skip_string(bytes: &[u8], mut i: usize, hashes: usize, line: &mut usize) -> u
 
 #[cfg(test)]
 mod tests {
-    use super::too_deep;
+    use super::{Limit, too_deep};
 
     #[test]
     fn counts_brackets_and_operator_chains_but_not_strings() {
         let deep = format!("fn f() {{ {}1{} }}", "(".repeat(300), ")".repeat(300));
-        assert_eq!(too_deep(&deep, 256), Some(1));
+        assert_eq!(too_deep(&deep, 256), Some((1, Limit::Brackets)));
         let fine = format!("fn f() {{ {}1{} }}", "(".repeat(100), ")".repeat(100));
         assert_eq!(too_deep(&fine, 256), None);
         let nots = format!("fn f() {{\n let x = {}true; }}", "!".repeat(5000));
-        assert_eq!(too_deep(&nots, 256), Some(2));
+        assert_eq!(too_deep(&nots, 256), Some((2, Limit::Chain)));
         let lists = format!("fn f() {{\n let x = [{}]; }}", "-1, ".repeat(50_000));
         assert_eq!(too_deep(&lists, 256), None);
         let in_string = format!(
@@ -203,7 +217,14 @@ mod tests {
             "(".repeat(300)
         );
         assert_eq!(too_deep(&in_comment, 256), None);
-        assert_eq!(too_deep("fn f<'a>(x: &'a str) -> char { '(' }", 0), Some(1));
+        assert_eq!(
+            too_deep("fn f<'a>(x: &'a str) -> char { '(' }", 0),
+            Some((1, Limit::Brackets))
+        );
+        // Items end at their closing brace: a long file of impls is not one long statement.
+        let items =
+            "impl std::fmt::Display for X { fn fmt(&self) -> &'a u8 { &&*x } }\n".repeat(5_000);
+        assert_eq!(too_deep(&items, 256), None);
         assert_eq!(too_deep("const C: char = '(';", 0), None);
     }
 }

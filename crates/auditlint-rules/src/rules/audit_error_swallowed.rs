@@ -44,10 +44,17 @@ impl Rule for AuditErrorSwallowed {
                     "the error of an audit write to {} is swallowed: {reason}",
                     sink_phrase(ctx, site)
                 ),
-                help: "rethrow it, or keep the request fail-open but surface the failure: \
+                help: if ctx.is_rust(site.file) {
+                    "propagate it with `?`, or keep the request fail-open but surface the failure: \
+                     `if let Err(e) = … { tracing::warn!(event = \"audit_log_insert_failed\", error = %e); }` \
+                     and return `audit_logged: false` so callers can count the gap"
+                        .to_string()
+                } else {
+                    "rethrow it, or keep the request fail-open but surface the failure: \
                        `logger.warn({ event: \"audit_log_insert_failed\", route, operation, ids, error })` \
                        and return `audit_logged: false` so callers can count the gap"
-                    .to_string(),
+                    .to_string()
+                },
                 labels: ctx.write_labels(site),
                 subject: site.sink.name().to_string(),
                 function: ctx.enclosing_name(site.file, site.op),

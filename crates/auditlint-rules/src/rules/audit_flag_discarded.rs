@@ -62,11 +62,19 @@ impl Rule for AuditFlagDiscarded {
                 file: site.file,
                 span: op.result.span,
                 message,
-                help: "read the flag and count the failures: \
+                help: if ctx.is_rust(site.file) {
+                    "read the flag and count the failures: \
+                     `let audit_failed: Vec<_> = outcomes.iter().filter(|o| o.upgraded && !o.audit_logged).collect();` \
+                     return the count and the ids (capped, e.g. the first 100) and log a structured beacon \
+                     (`tracing::error!(event = \"audit_failed_bulk\", count, ?ids)`)"
+                        .to_string()
+                } else {
+                    "read the flag and count the failures: \
                        `const auditFails = results.filter((r) => r.upgraded && !r.audit_logged)`; \
                        return the count and the ids (capped, e.g. the first 100) and log a structured beacon \
                        (`console.warn(JSON.stringify({ event: \"audit_failed_bulk\", count, ids }))`)"
-                    .to_string(),
+                    .to_string()
+                },
                 labels: vec![Label {
                     file: producer.at.0,
                     span: producer.at.1,

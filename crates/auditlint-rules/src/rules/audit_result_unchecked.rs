@@ -38,10 +38,16 @@ impl Rule for AuditResultUnchecked {
                     "audit write to {} reports failure as a value, and nothing reads {what}",
                     sink_phrase(ctx, site)
                 ),
-                help: "destructure and check it: `const { error } = await …; if (error) { \
+                help: if ctx.is_rust(site.file) {
+                    "check the status: `resp.error_for_status()?` (or `if !resp.status().is_success() { tracing::warn!(..) }`) \
+                     and return `audit_logged: false`; `?` on `send()` alone only sees transport errors"
+                        .to_string()
+                } else {
+                    "destructure and check it: `const { error } = await …; if (error) { \
                        logger.warn({ event: \"audit_log_insert_failed\", route, operation, ids, error }); }` \
                        and return `audit_logged: false`; a `try`/`catch` around the call does not see it"
-                    .to_string(),
+                    .to_string()
+                },
                 labels: ctx.write_labels(site),
                 subject: site.sink.name().to_string(),
                 function: ctx.enclosing_name(site.file, site.op),

@@ -43,14 +43,17 @@ impl Rule for AuditWriteFloating {
                 rule: self.id(),
                 file: site.file,
                 span: *span,
-                message: format!(
-                    "audit write to {} floats: {why}",
-                    sink_phrase(ctx, site)
-                ),
-                help: "`await` it (inside a `try` whose `catch` reports the failure), or chain \
+                message: format!("audit write to {} floats: {why}", sink_phrase(ctx, site)),
+                help: if ctx.is_rust(site.file) {
+                    "await the `JoinHandle` (`handle.await??`), or handle the error inside the task: \
+                     `if let Err(e) = … { tracing::error!(event = \"audit_log_insert_failed\", error = %e); }`"
+                        .to_string()
+                } else {
+                    "`await` it (inside a `try` whose `catch` reports the failure), or chain \
                        `.catch(err => logger.warn({ event: \"audit_log_insert_failed\", error: err }))`; \
                        over many items use `for … of` with `await` or `Promise.all`"
-                    .to_string(),
+                    .to_string()
+                },
                 labels: ctx.write_labels(site),
                 subject: site.sink.name().to_string(),
                 function: ctx.enclosing_name(site.file, site.op),
