@@ -63,20 +63,21 @@ fn every_rule_has_a_document_with_the_required_headings() {
     }
 }
 
-/// The fenced `ts` blocks of one section.
-fn code_blocks(doc: &str, heading: &str) -> Vec<String> {
+/// The fenced `ts` and `rust` blocks of one section, with the file name each is checked as.
+fn code_blocks(doc: &str, heading: &str) -> Vec<(&'static str, String)> {
     let Some(start) = doc.find(heading) else {
         return Vec::new();
     };
     let rest = &doc[start + heading.len()..];
     let section = rest.find("\n## ").map_or(rest, |end| &rest[..end]);
     let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
+    let mut current: Option<(&'static str, String)> = None;
     for line in section.lines() {
         match (&mut current, line.trim_start()) {
-            (None, l) if l.starts_with("```ts") => current = Some(String::new()),
+            (None, l) if l.starts_with("```ts") => current = Some(("example.ts", String::new())),
+            (None, l) if l.starts_with("```rust") => current = Some(("example.rs", String::new())),
             (Some(_), l) if l.starts_with("```") => blocks.push(current.take().unwrap()),
-            (Some(block), _) => {
+            (Some((_, block)), _) => {
                 block.push_str(line);
                 block.push('\n');
             }
@@ -86,10 +87,10 @@ fn code_blocks(doc: &str, heading: &str) -> Vec<String> {
     blocks
 }
 
-fn check_snippet(code: &str) -> Value {
+fn check_snippet((file, code): &(&str, String)) -> Value {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
-    std::fs::write(dir.path().join("example.ts"), code).unwrap();
+    std::fs::write(dir.path().join(file), code).unwrap();
     let (_, json) = support::check_json(dir.path(), &[]);
     json
 }
@@ -104,8 +105,17 @@ fn every_documented_example_does_what_it_says() {
             !bad.is_empty() && !good.is_empty(),
             "rules/{rule}.md has runnable examples"
         );
-        for block in bad {
-            let json = check_snippet(&block);
+        // The four audit rules show their Rust form too.
+        if rule.starts_with("audit-") {
+            for blocks in [&bad, &good] {
+                assert!(
+                    blocks.iter().any(|(file, _)| file.ends_with(".rs")),
+                    "rules/{rule}.md shows a Rust example in both sections"
+                );
+            }
+        }
+        for block in &bad {
+            let json = check_snippet(block);
             let fires = json["findings"]
                 .as_array()
                 .unwrap()
@@ -113,16 +123,18 @@ fn every_documented_example_does_what_it_says() {
                 .any(|f| f["rule"] == rule.as_str());
             assert!(
                 fires,
-                "rules/{rule}.md example does not fire:\n{block}\n{json:#}"
+                "rules/{rule}.md example does not fire:\n{}\n{json:#}",
+                block.1
             );
             assert_eq!(
                 json["errors"].as_array().unwrap().len(),
                 0,
-                "{block}\n{json:#}"
+                "{}\n{json:#}",
+                block.1
             );
         }
-        for block in good {
-            let json = check_snippet(&block);
+        for block in &good {
+            let json = check_snippet(block);
             // Clean means nothing left to fix: a finding silenced by a valid inline suppression
             // (the point of `suppression-invalid`'s example) is not one.
             let unsuppressed = json["findings"]
@@ -133,13 +145,15 @@ fn every_documented_example_does_what_it_says() {
                 .count();
             assert_eq!(
                 unsuppressed, 0,
-                "rules/{rule}.md `Use instead` is not clean:\n{block}\n{json:#}"
+                "rules/{rule}.md `Use instead` is not clean:\n{}\n{json:#}",
+                block.1
             );
-            assert_eq!(json["summary"]["findings"], 0, "{block}\n{json:#}");
+            assert_eq!(json["summary"]["findings"], 0, "{}\n{json:#}", block.1);
             assert_eq!(
                 json["errors"].as_array().unwrap().len(),
                 0,
-                "{block}\n{json:#}"
+                "{}\n{json:#}",
+                block.1
             );
         }
     }

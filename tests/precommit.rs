@@ -20,6 +20,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Git with a fixed identity and none of the variables a surrounding git hook may have set.
+const RUST_WRAPPER: &str =
+    "pub async fn write_audit(pool: &PgPool, user: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(\"INSERT INTO staff_audit_logs (user_id) VALUES ($1)\", user).execute(pool).await?;
+    Ok(())
+}
+";
+
+const RUST_CALLER: &str = "use crate::audit::write_audit;
+
+pub async fn purge(pool: &PgPool, user: &str) {
+    let _ = write_audit(pool, user).await;
+}
+";
+
 fn git(dir: &Path) -> Command {
     let mut command = Command::new("git");
     command
@@ -215,6 +229,27 @@ fn the_pre_commit_hook_checks_staged_files_with_the_project_indexed() {
     let output = hook.run(&clean);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("Passed"));
+
+    // Staged Rust files are checked too (the hook's `files` pattern takes `.rs`): a wrapper
+    // committed earlier, its staged caller dropping the error with `let _`.
+    let rust = scratch.path().join("rust");
+    project(
+        &rust,
+        &[
+            ("src/lib.rs", "mod audit;\nmod purge;\n"),
+            ("src/audit.rs", RUST_WRAPPER),
+        ],
+        &[("src/purge.rs", RUST_CALLER)],
+        &[],
+    );
+    let output = hook.run(&rust);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        stdout.contains("audit-error-swallowed") && stdout.contains("src/purge.rs:4:5"),
+        "{}",
+        describe(&output)
+    );
 
     // The wrapper is in a file that is not staged (committed earlier, or not yet added): only
     // the caller is passed to the hook, and the finding still needs the wrapper's facts.

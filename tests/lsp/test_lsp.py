@@ -219,3 +219,50 @@ async def test_problems_outside_findings_are_said_not_swallowed(bad_today_client
     assert any("package.json" in m.message and "invalid JSON" in m.message for m in client.log_messages), [
         m.message for m in client.log_messages
     ]
+
+
+RUST_AUDIT = """\
+pub async fn write_audit(pool: &PgPool, user: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("INSERT INTO staff_audit_logs (user_id) VALUES ($1)", user).execute(pool).await?;
+    Ok(())
+}
+"""
+
+RUST_ROUTE = """\
+use crate::audit::write_audit;
+
+pub async fn purge(pool: &PgPool, user: &str) -> StatusCode {
+    let _ = write_audit(pool, user).await;
+    StatusCode::OK
+}
+"""
+
+
+@pytest.mark.asyncio
+async def test_rust_documents_are_checked_across_files_and_edits(client: LanguageClient, project):
+    src = project / "src"
+    src.mkdir()
+    (src / "lib.rs").write_text("mod audit;\nmod route;\n")
+    (src / "audit.rs").write_text(RUST_AUDIT)
+    route = src / "route.rs"
+    route.write_text(RUST_ROUTE)
+    await initialize(client, project)
+    open_doc(client, route, RUST_ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in diagnostics] == [
+        ("audit-error-swallowed", 3, 4)
+    ], diagnostics
+    assert "`staff_audit_logs`" in diagnostics[0].message
+    assert uri(src / "audit.rs") in {r.location.uri for r in diagnostics[0].related_information}
+    # Every edit is parsed afresh on its own thread: many in a row stay correct.
+    fixed = RUST_ROUTE.replace("let _ = write_audit(pool, user).await;", "write_audit(pool, user).await.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;")
+    for version in range(2, 12, 2):
+        change_doc(client, route, fixed, version=version)
+        assert await next_diagnostics(client, route) == []
+        change_doc(client, route, RUST_ROUTE, version=version + 1)
+        assert len(await next_diagnostics(client, route)) == 1
+    # A syntax error mid-edit is said, not a crash; the server lives on.
+    change_doc(client, route, RUST_ROUTE.replace("StatusCode::OK", "StatusCode::OK +"), version=20)
+    await next_diagnostics(client, route)
+    change_doc(client, route, RUST_ROUTE, version=21)
+    assert len(await next_diagnostics(client, route)) == 1
