@@ -88,14 +88,15 @@ fn json_follows_the_contract() {
     ] {
         assert!(summary[key].is_u64(), "summary.{key}");
     }
-    assert_eq!(summary["files_scanned"], 8);
+    assert_eq!(summary["files_scanned"], 12);
     let finding = json["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "audit-error-swallowed")
+        .find(|f| {
+            f["rule"] == "audit-error-swallowed" && f["path"] == "workers/src/routes/cache-purge.ts"
+        })
         .expect("the incident");
-    assert_eq!(finding["path"], "workers/src/routes/cache-purge.ts");
     assert_eq!(
         (finding["line"].as_u64(), finding["column"].as_u64()),
         (Some(9), Some(5))
@@ -118,6 +119,27 @@ fn json_follows_the_contract() {
         .find(|f| f["rule"] == "audit-write-floating")
         .unwrap();
     assert_eq!(floating["severity"], "warning");
+    // The Rust service's two incidents, with their wrapper and producer in other files.
+    let rust: Vec<(&str, u64, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().ends_with(".rs"))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rust,
+        [
+            ("services/tiers/src/purge.rs", 8, "audit-error-swallowed"),
+            ("services/tiers/src/tiers.rs", 26, "audit-flag-discarded"),
+        ]
+    );
 }
 
 #[test]

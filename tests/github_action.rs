@@ -185,7 +185,10 @@ fn the_action_writes_sarif_sets_outputs_and_fails_on_findings() {
     );
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert!(own.is_file());
-    assert!(run.outputs.contains(&format!("findings={findings}\n")));
+    let (_, only) = support::check_json(&example, &["workers", "apps"]);
+    let only = only["findings"].as_array().unwrap().len();
+    assert!(only < findings, "the paths input narrows the check");
+    assert!(run.outputs.contains(&format!("findings={only}\n")));
 
     // A configuration error stops the step with exit code 2 and an error annotation.
     let run = run_check_step(
