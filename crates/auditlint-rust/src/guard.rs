@@ -305,20 +305,8 @@ impl<'a> Walker<'a> {
     fn exit(&self, from: usize, steps: &mut Vec<GuardStep>, spawned: &mut bool) -> Binding {
         for i in (0..from.min(self.stack.len())).rev() {
             match self.stack[i] {
-                Node::Expr(Expr::Closure(cl)) => {
-                    steps.push(GuardStep::Callback {
-                        is_async: cl.asyncness.is_some(),
-                    });
-                    let spawn_next = matches!(
-                        self.stack.get(i.wrapping_sub(1)),
-                        Some(Node::Expr(Expr::Call(c))) if matches!(&*c.func, Expr::Path(p) if is_spawn(&crate::sinks::path_text(&p.path)))
-                    );
-                    if !spawn_next {
-                        steps.push(GuardStep::PassedOn);
-                        return None;
-                    }
-                    return self.guard(i, steps, spawned);
-                }
+                // Leaving a closure: climb on from its body, as when the body's value leaves.
+                Node::Expr(Expr::Closure(_)) => return self.guard(i + 1, steps, spawned),
                 Node::Expr(Expr::Async(_)) => {
                     steps.push(GuardStep::Callback { is_async: true });
                     return self.guard(i, steps, spawned);

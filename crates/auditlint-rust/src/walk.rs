@@ -194,8 +194,9 @@ impl<'a> Walker<'a> {
         } else {
             let mut steps = Vec::new();
             let mut spawned = false;
-            // The statement is its block's tail: climb from it.
-            let _ = self.guard(at, &mut steps, &mut spawned);
+            // The statement is its block's tail, never bound by a `let`: climb from it.
+            let binding = self.guard(at, &mut steps, &mut spawned);
+            debug_assert!(binding.is_none());
             self.facts.ops[op].guard = steps;
         }
     }
