@@ -94,7 +94,7 @@ impl<'a> Walker<'a> {
                                     steps.push(GuardStep::Observed(Handler {
                                         span,
                                         kind: HandlerKind::ErrValue,
-                                        body: body.0,
+                                        body,
                                     }));
                                 }
                                 cur -= 1;
@@ -135,7 +135,7 @@ impl<'a> Walker<'a> {
                                     .args
                                     .first()
                                     .and_then(|a| self.handler_body(a))
-                                    .map_or(HandlerBody::Discard, |b| b.0);
+                                    .unwrap_or(HandlerBody::Discard);
                                 steps.push(GuardStep::Handler(Handler {
                                     span,
                                     kind: HandlerKind::ErrValue,
@@ -514,18 +514,14 @@ impl<'a> Walker<'a> {
     }
 
     /// A handler given as an argument: a closure's code, or a function by path.
-    fn handler_body(&self, arg: &Expr) -> Option<(HandlerBody, bool)> {
+    fn handler_body(&self, arg: &Expr) -> Option<HandlerBody> {
         match arg {
             Expr::Closure(cl) => {
                 let param = cl.inputs.first().and_then(bound_name);
                 let facts = effects::of_expr(self, &cl.body, param.as_deref());
-                let propagates = facts.propagates;
-                Some((HandlerBody::Inline(facts.effects), propagates))
+                Some(HandlerBody::Inline(facts.effects))
             }
-            Expr::Path(p) => Some((
-                HandlerBody::Reference(crate::sinks::path_text(&p.path)),
-                false,
-            )),
+            Expr::Path(p) => Some(HandlerBody::Reference(crate::sinks::path_text(&p.path))),
             _ => None,
         }
     }

@@ -221,24 +221,8 @@ impl<'a> Walker<'a> {
 
     /// A call chain whose error and value we follow.
     fn operation(&mut self, expr: &'a Expr) {
-        let chain = crate::sinks::chain(expr);
-        let callee = crate::sinks::callee(&chain);
-        let sink = crate::sinks::sink(&chain, &self.consts);
         let span = self.span_of(expr);
-        let op = self.facts.ops.len();
-        self.facts.ops.push(Operation {
-            span,
-            callee,
-            sink,
-            is_promise: false,
-            enclosing: self.enclosing_fn(),
-            guard: Vec::new(),
-            value_check: None,
-            result: ResultUse {
-                span,
-                ..ResultUse::default()
-            },
-        });
+        let op = self.push_op(&crate::sinks::chain(expr), span);
         let at = self.stack.len() - 1;
         let mut steps = Vec::new();
         let mut spawned = false;
@@ -362,16 +346,12 @@ impl<'a> Walker<'a> {
         }
         if let Some(scope) = self.scopes.last_mut() {
             for ident in idents {
-                if let Some(info) = scope.names.get_mut(&ident) {
-                    info.fields.extend(fields.iter().cloned());
-                } else {
-                    scope
-                        .names
-                        .entry(ident)
-                        .or_default()
-                        .fields
-                        .extend(fields.iter().cloned());
-                }
+                scope
+                    .names
+                    .entry(ident)
+                    .or_default()
+                    .fields
+                    .extend(fields.iter().cloned());
             }
         }
     }

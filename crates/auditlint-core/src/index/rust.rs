@@ -66,7 +66,7 @@ impl Index<'_> {
             let segments: Vec<&str> = callee.split('.').collect();
             let method = *segments.last()?;
             return match segments.as_slice() {
-                ["self", _] => self.rust_method_in(file, method, None),
+                ["self", _] => self.unique_method(Some(file), method, None),
                 [.., receiver, _] => self.unique_method(None, method, Some(receiver)),
                 _ => None,
             };
@@ -77,7 +77,7 @@ impl Index<'_> {
             return self.rust_name(file, name, 0);
         }
         if segments[0] == "Self" && segments.len() == 2 {
-            return self.rust_method_in(file, name, None);
+            return self.unique_method(Some(file), name, None);
         }
         let path = &self.files[file as usize].path;
         for full in self.rust_expand(file, &segments) {
@@ -93,11 +93,6 @@ impl Index<'_> {
         // `audit::write_audit(..)` with `audit` declared somewhere we did not follow: the
         // unique function of that name in a module of that name.
         self.rust_unique_in_module(name, owner)
-    }
-
-    /// A method of the file's own types (`self.m()`, `Self::m()`), else the unique one.
-    fn rust_method_in(&self, file: u32, method: &str, _class: Option<&str>) -> Option<FnRef> {
-        self.unique_method(Some(file), method, None)
     }
 
     fn rust_name(&self, file: u32, name: &str, depth: u32) -> Option<FnRef> {
