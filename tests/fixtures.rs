@@ -9,6 +9,8 @@
 //!   are not suppressed, so a suppression that stops working (or starts) fails the case.
 //! - `//@ expect: none` marks a file that must have no findings; a source file with neither a
 //!   marker nor this line fails the harness, so no fixture is vacuous by accident.
+//! - `//@ config: LINE` adds LINE to the case's `auditlint.toml` (a project's own vocabulary,
+//!   e.g. `//@ config: [sinks]` then `//@ config: extend-tables = ["tier_events"]`).
 //! - `//@ error: text` expects an `errors` entry for the file containing `text`; any other
 //!   error fails the case.
 //!
@@ -146,6 +148,27 @@ fn run_case(case: &Path) -> Vec<String> {
     support::copy_into(case, temp.path());
     let root = temp.path();
     let files = source_files(root);
+    // `//@ config: LINE` lines make up the case's `auditlint.toml` (after any the case ships).
+    let config: Vec<String> = files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|l| {
+                    l.split_once("//@ config:")
+                        .map(|(_, c)| c.trim().to_string())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !config.is_empty() {
+        let path = root.join("auditlint.toml");
+        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.push('\n');
+        text.push_str(&config.join("\n"));
+        text.push('\n');
+        std::fs::write(&path, text).expect("write config");
+    }
     let expectations = parse_expectations(root, &files);
     let mut failures: Vec<String> = expectations.problems.clone();
     let (code, json) = support::check_json(root, &[]);

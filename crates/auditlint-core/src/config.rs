@@ -97,7 +97,6 @@ raw_section!(RawSinks {
     functions, extend_functions, "functions", "extend-functions";
     function_words, extend_function_words, "function-words", "extend-function-words";
     write_verbs, extend_write_verbs, "write-verbs", "extend-write-verbs";
-    read_verbs, extend_read_verbs, "read-verbs", "extend-read-verbs";
     urls, extend_urls, "urls", "extend-urls";
 });
 raw_section!(RawReporters {
@@ -290,7 +289,6 @@ impl Merged {
             functions: self.globs("sinks.functions")?,
             function_words: lowercase(self.words("sinks.function-words")),
             write_verbs: lowercase(self.words("sinks.write-verbs")),
-            read_verbs: lowercase(self.words("sinks.read-verbs")),
             urls: self.globs("sinks.urls")?,
             reporter_methods: self.words("reporters.methods"),
             reporter_receivers: self.globs("reporters.receivers")?,

@@ -251,23 +251,16 @@ impl<'a> Index<'a> {
         &self.files[file as usize].facts.ops[op as usize]
     }
 
-    /// The innermost function containing an operation.
-    fn enclosing_fn(&self, file: u32, op: u32) -> Option<FnRef> {
-        let func = self.op(file, op).enclosing?;
-        Some(FnRef { file, func })
-    }
-
     /// Finds direct audit writes, then wrappers of them, to a fixpoint.
     ///
-    /// A call that is an audit write only by its name (`logAudit(..)`) and resolves to a project
-    /// function is judged by that function's body instead: a wrapper whose write's error escapes
-    /// makes it an audit write (with the wrapper's asyncness); a helper that handles (or
-    /// swallows) its audit writes itself keeps the error from its callers, so the call is not
-    /// one. Only a project function with no audit write in sight falls back to the name.
+    /// Evidence, not names: a call that resolves to a project function is an audit write only
+    /// when that function's body (transitively) holds an audit write whose error escapes it —
+    /// found by [`Self::find_wrapper_calls`]. A mapper named `transformAuditLog`, a getter
+    /// `audit_tags()` or a helper that handles its own write's failure is no audit write to its
+    /// callers. Names decide only for callees that do not resolve into the project (libraries,
+    /// injected services whose class is not in the tree).
     fn find_writers(&mut self) {
         let mut site_of: HashMap<(u32, u32), usize> = HashMap::new();
-        // Name-only audit writes that resolve to a project function: (file, op, sink, target).
-        let mut by_name: Vec<(u32, u32, SinkName, FnRef)> = Vec::new();
         for (file_id, file) in self.files.iter().enumerate() {
             for (op_id, op) in file.facts.ops.iter().enumerate() {
                 let (file_id, op_id) = (file_id as u32, op_id as u32);
@@ -277,8 +270,7 @@ impl<'a> Index<'a> {
                         let Some(sink) = self.name_sink(op) else {
                             continue;
                         };
-                        if let Some(target) = self.resolve_call(file_id, &op.callee) {
-                            by_name.push((file_id, op_id, sink, target));
+                        if self.resolve_call(file_id, &op.callee).is_some() {
                             continue;
                         }
                         // A Rust call we cannot see into, dropped by a statement: whether it
@@ -305,62 +297,7 @@ impl<'a> Index<'a> {
             let site = self.sites[i].clone();
             self.note_writer(&site);
         }
-        loop {
-            self.find_wrapper_calls(&mut site_of);
-            // A target with audit writes of its own decides for itself: its writes' errors
-            // escape (then the call was just found as a wrapper call) or they do not.
-            let writing: HashSet<FnRef> = self
-                .sites
-                .iter()
-                .filter_map(|s| self.enclosing_fn(s.file, s.op))
-                .collect();
-            by_name.retain(|(file, op, _, target)| {
-                !site_of.contains_key(&(*file, *op)) && !writing.contains(target)
-            });
-            if by_name.is_empty() {
-                break;
-            }
-            // The rest are audit writes by their name. Decide first those whose target has no
-            // undecided call inside (they may still make it a writer); cycles all at once.
-            let undecided: HashSet<FnRef> = by_name
-                .iter()
-                .filter_map(|(file, op, ..)| self.enclosing_fn(*file, *op))
-                .collect();
-            let (mut ready, rest): (Vec<_>, Vec<_>) = by_name
-                .drain(..)
-                .partition(|(.., target)| !undecided.contains(target));
-            if ready.is_empty() {
-                ready = rest;
-            } else {
-                by_name = rest;
-            }
-            for (file, op_id, sink, target) in ready {
-                let op = self.op(file, op_id);
-                let function =
-                    &self.files[target.file as usize].facts.functions[target.func as usize];
-                // A statement dropping what a Rust function returns drops an error only if it
-                // returns one.
-                if drops_value(op)
-                    && !function
-                        .return_type_names
-                        .iter()
-                        .any(|t| t == "Result" || t.ends_with("Result"))
-                {
-                    continue;
-                }
-                let outcome = self.evaluate(file, op, op.is_promise || function.is_async);
-                let site = AuditSite {
-                    file,
-                    op: op_id,
-                    sink,
-                    via: None,
-                    outcome,
-                };
-                self.note_writer(&site);
-                site_of.insert((file, op_id), self.sites.len());
-                self.sites.push(site);
-            }
-        }
+        self.find_wrapper_calls(&mut site_of);
         self.sites.sort_by_key(|s| (s.file, s.op));
     }
 
@@ -423,12 +360,16 @@ impl<'a> Index<'a> {
         if self.writers.contains_key(&key) {
             return false;
         }
-        let op = self.op(site.file, site.op);
+        // The syntactic write at the end of a wrapper chain, never a wrapper call on the way.
+        let write = site
+            .via
+            .and_then(|via| self.writers.get(&via))
+            .map_or((site.file, self.op(site.file, site.op).span), |w| w.write);
         self.writers.insert(
             key,
             Writer {
                 sink: site.sink.clone(),
-                write: (site.file, op.span),
+                write,
                 is_async: is_async || function.is_async,
             },
         );

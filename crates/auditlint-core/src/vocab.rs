@@ -10,7 +10,6 @@ pub struct Vocabulary {
     pub functions: GlobMatcher,
     pub function_words: Vec<String>,
     pub write_verbs: Vec<String>,
-    pub read_verbs: Vec<String>,
     pub urls: GlobMatcher,
     pub reporter_methods: Vec<String>,
     pub reporter_receivers: GlobMatcher,
@@ -62,21 +61,33 @@ impl Vocabulary {
 
     /// Does a call chain's path name an audit-writing function? `auditLog.create()`,
     /// `this.auditService.record`, `logAudit`, `audit::log`.
+    ///
+    /// Names are weak evidence: the index asks this only of callees that do not resolve into
+    /// the project (a project function is judged by its body). So the bar is high: a sink word
+    /// in the receiver or the method, and a method that *starts* with a write verb —
+    /// `transformAuditLog`, `audit_tags`, `verify_audit_chain` and `downloadAuditLogs` are not
+    /// writes.
     pub fn is_audit_function(&self, callee: &str) -> bool {
         // Try every call in the chain: `AuditLog.create().save` names `AuditLog.create`.
         let normalized = callee.replace("::", ".");
-        let mut prefixes: Vec<&str> = normalized.split("().").collect();
-        // `a().b` → ["a", "b"]: rebuild cumulative callee paths for each call.
-        let mut paths = Vec::with_capacity(prefixes.len());
+        let parts: Vec<&str> = normalized.split("().").collect();
         let mut acc = String::new();
-        for part in prefixes.drain(..) {
+        for (i, part) in parts.iter().enumerate() {
             if !acc.is_empty() {
                 acc.push_str("().");
             }
             acc.push_str(part);
-            paths.push(acc.clone());
+            // `audit_sink.write().await.push(..)`, `AUDIT.lock().insert(..)`: an earlier call
+            // whose result is used as a receiver and that takes a lock is not a write.
+            let inner = i + 1 < parts.len();
+            if inner && matches!(last_of(part), "write" | "read" | "lock" | "borrow_mut") {
+                continue;
+            }
+            if self.path_is_audit_function(&acc) {
+                return true;
+            }
         }
-        paths.iter().any(|path| self.path_is_audit_function(path))
+        false
     }
 
     fn path_is_audit_function(&self, path: &str) -> bool {
@@ -89,16 +100,8 @@ impl Vocabulary {
         if !has_word(&receiver_and_last) {
             return false;
         }
-        let last = path
-            .rsplit('.')
-            .next()
-            .unwrap_or(path)
-            .trim_end_matches('!');
-        let last = to_snake(last);
-        if starts_with_verb(&last, &self.write_verbs) {
-            return true;
-        }
-        has_word(&last) && !starts_with_verb(&last, &self.read_verbs)
+        let last = to_snake(last_of(path).trim_end_matches('!'));
+        starts_with_verb(&last, &self.write_verbs)
     }
 
     /// Is a Prisma-style model (`auditLog`, `AdminActionLog`) an audit table?
@@ -140,10 +143,13 @@ impl Vocabulary {
         let Some((receiver, method)) = callee.rsplit_once('.') else {
             return false;
         };
-        let receiver_last = receiver.rsplit('.').next().unwrap_or(receiver);
-        let receiver_last = receiver_last.trim_end_matches("()");
+        // Any part of the receiver: `logger.child({..}).warn`, `logger.withContext(..).error`,
+        // `this.log.error` — a logger-like receiver, then any chain of calls.
         self.reporter_methods.iter().any(|m| m == method)
-            && self.reporter_receivers.is_match(receiver_last)
+            && receiver.split('.').any(|part| {
+                self.reporter_receivers
+                    .is_match(part.trim_end_matches("()"))
+            })
     }
 
     /// Does calling this path pass the error on (`reject`, `next`, `Promise.reject`)?
@@ -188,6 +194,11 @@ impl Vocabulary {
         out.dedup();
         out
     }
+}
+
+/// The last segment of a dotted path.
+fn last_of(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
 }
 
 /// The longest run of literal characters in a glob, lowercased; `None` when shorter than 3.
@@ -256,6 +267,18 @@ mod tests {
         for no in [
             "getAuditLogs",
             "auditLog.findMany",
+            "transformAuditLogTB",
+            "auditMeta",
+            "auditDetailsUpdate",
+            "collect_audit_metrics",
+            "audit_tags",
+            "AuditSystem::start",
+            "self.audit_sink.write().await.push",
+            "audit_log_list",
+            "replay_audit",
+            "verify_audit_chain",
+            "downloadAuditLogs",
+            "transformedAuditsForExport.push",
             "login",
             "console.log",
             "getAudit().push",
@@ -269,11 +292,13 @@ mod tests {
     fn tables_and_models() {
         let v = vocab();
         assert!(v.is_audit_table("public.\"staff_audit_logs\""));
-        assert!(v.is_audit_table("TIER_EVENTS"));
+        assert!(!v.is_audit_table("tier_events"));
+        assert!(!v.is_audit_table("order_progress_events"));
+        assert!(v.is_audit_table("security_events"));
         assert!(!v.is_audit_table("menu_items"));
         assert!(v.is_audit_model("auditLog"));
         assert!(v.is_audit_model("activityLog"));
-        assert!(v.is_audit_model("tierEvent"));
+        assert!(!v.is_audit_model("tierEvent"));
         assert!(!v.is_audit_model("user"));
     }
 
@@ -292,6 +317,10 @@ mod tests {
             "tracing::warn!",
             "eprintln!",
             "span.recordException",
+            "logger.child().warn",
+            "this.logger.withContext().error",
+            "logger.warning",
+            "req.log.child().fatal",
         ] {
             assert!(v.is_reporter(yes), "{yes}");
         }
@@ -302,6 +331,8 @@ mod tests {
             "println!",
             "debug!",
             "res.json",
+            "logger.child().info",
+            "res.status().json",
         ] {
             assert!(!v.is_reporter(no), "{no}");
         }

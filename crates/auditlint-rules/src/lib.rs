@@ -155,6 +155,61 @@ impl<'i, 'a> RuleContext<'i, 'a> {
     }
 }
 
+/// Sites grouped by the span a finding points at (one catch swallowing three writes is one
+/// finding), in the order of their first site.
+pub fn group_by_span<'s>(
+    sites: impl IntoIterator<Item = (&'s AuditSite, auditlint_core::Span)>,
+) -> Vec<(auditlint_core::Span, Vec<&'s AuditSite>)> {
+    let mut groups: Vec<(auditlint_core::Span, Vec<&'s AuditSite>)> = Vec::new();
+    let mut at: std::collections::HashMap<(u32, auditlint_core::Span), usize> =
+        std::collections::HashMap::new();
+    for (site, span) in sites {
+        match at.get(&(site.file, span)) {
+            Some(&i) => groups[i].1.push(site),
+            None => {
+                at.insert((site.file, span), groups.len());
+                groups.push((span, vec![site]));
+            }
+        }
+    }
+    groups
+}
+
+impl RuleContext<'_, '_> {
+    /// The labels of every write in a group, each place once.
+    pub fn group_labels(&self, sites: &[&AuditSite]) -> Vec<Label> {
+        let mut labels: Vec<Label> = Vec::new();
+        for site in sites {
+            for label in self.write_labels(site) {
+                if !labels
+                    .iter()
+                    .any(|l| l.file == label.file && l.span == label.span)
+                {
+                    labels.push(label);
+                }
+            }
+        }
+        labels
+    }
+
+    /// The sinks of a group, for a message: `` `a` `` or `` `a` (and 2 more audit writes) ``.
+    pub fn group_phrase(&self, sites: &[&AuditSite]) -> String {
+        let first = sink_phrase(self, sites[0]);
+        let mut others: Vec<&str> = sites[1..]
+            .iter()
+            .filter(|s| s.op != sites[0].op)
+            .map(|s| s.sink.name())
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        match others.len() {
+            0 => first,
+            1 => format!("{first} and `{}`", others[0]),
+            n => format!("{first} and {n} more audit writes"),
+        }
+    }
+}
+
 /// `` `staff_audit_logs` `` or `` `logPurge` → `staff_audit_logs` ``, for messages.
 pub fn sink_phrase(ctx: &RuleContext<'_, '_>, site: &AuditSite) -> String {
     let sink = match &site.sink {

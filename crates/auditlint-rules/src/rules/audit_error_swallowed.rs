@@ -4,7 +4,7 @@ use auditlint_core::Diagnostic;
 use auditlint_core::facts::SinkSyntax;
 use auditlint_core::index::Outcome;
 
-use crate::{Rule, RuleContext, sink_phrase};
+use crate::{Rule, RuleContext, group_by_span};
 
 pub struct AuditErrorSwallowed;
 
@@ -22,27 +22,30 @@ impl Rule for AuditErrorSwallowed {
     }
 
     fn check(&self, ctx: &mut RuleContext<'_, '_>) {
-        for site in ctx.sites() {
-            let Outcome::Swallowed { handler, reason } = &site.outcome else {
+        // Supabase-style clients report failure as a value, not a rejection: a handler
+        // around them sees nothing (`audit-result-unchecked` covers the value).
+        let swallowed = ctx.sites().iter().filter_map(|site| {
+            let Outcome::Swallowed { handler, .. } = &site.outcome else {
+                return None;
+            };
+            let value_style = ctx.op(site).sink.as_ref().is_some_and(|s| {
+                s.is_value_style() && !matches!(s, SinkSyntax::HttpRequest { .. })
+            });
+            (!value_style).then_some((site, *handler))
+        });
+        // One finding per handler, however many writes it swallows.
+        for (handler, sites) in group_by_span(swallowed) {
+            let site = sites[0];
+            let Outcome::Swallowed { reason, .. } = &site.outcome else {
                 continue;
             };
-            // Supabase-style clients report failure as a value, not a rejection: a handler
-            // around them sees nothing (`audit-result-unchecked` covers the value).
-            let op = ctx.op(site);
-            if op
-                .sink
-                .as_ref()
-                .is_some_and(|s| s.is_value_style() && !matches!(s, SinkSyntax::HttpRequest { .. }))
-            {
-                continue;
-            }
             let diagnostic = Diagnostic {
                 rule: self.id(),
                 file: site.file,
-                span: *handler,
+                span: handler,
                 message: format!(
                     "the error of an audit write to {} is swallowed: {reason}",
-                    sink_phrase(ctx, site)
+                    ctx.group_phrase(&sites)
                 ),
                 help: if ctx.is_rust(site.file) {
                     "propagate it with `?`, or keep the request fail-open but surface the failure: \
@@ -55,7 +58,7 @@ impl Rule for AuditErrorSwallowed {
                        and return `audit_logged: false` so callers can count the gap"
                     .to_string()
                 },
-                labels: ctx.write_labels(site),
+                labels: ctx.group_labels(&sites),
                 subject: site.sink.name().to_string(),
                 function: ctx.enclosing_name(site.file, site.op),
             };

@@ -4,7 +4,7 @@ use auditlint_core::Diagnostic;
 use auditlint_core::facts::DropKind;
 use auditlint_core::index::Outcome;
 
-use crate::{Rule, RuleContext, sink_phrase};
+use crate::{Rule, RuleContext, group_by_span};
 
 pub struct AuditWriteFloating;
 
@@ -22,8 +22,14 @@ impl Rule for AuditWriteFloating {
     }
 
     fn check(&self, ctx: &mut RuleContext<'_, '_>) {
-        for site in ctx.sites() {
-            let Outcome::Floating { span, how } = &site.outcome else {
+        let floating = ctx.sites().iter().filter_map(|site| match &site.outcome {
+            Outcome::Floating { span, .. } => Some((site, *span)),
+            _ => None,
+        });
+        // One finding per dropped promise or task, however many writes it carries.
+        for (span, sites) in group_by_span(floating) {
+            let site = sites[0];
+            let Outcome::Floating { how, .. } = &site.outcome else {
                 continue;
             };
             let why = match how {
@@ -42,8 +48,8 @@ impl Rule for AuditWriteFloating {
             let diagnostic = Diagnostic {
                 rule: self.id(),
                 file: site.file,
-                span: *span,
-                message: format!("audit write to {} floats: {why}", sink_phrase(ctx, site)),
+                span,
+                message: format!("audit write to {} floats: {why}", ctx.group_phrase(&sites)),
                 help: if ctx.is_rust(site.file) {
                     "await the `JoinHandle` (`handle.await??`), or handle the error inside the task: \
                      `if let Err(e) = … { tracing::error!(event = \"audit_log_insert_failed\", error = %e); }`"
@@ -54,7 +60,7 @@ impl Rule for AuditWriteFloating {
                        over many items use `for … of` with `await` or `Promise.all`"
                     .to_string()
                 },
-                labels: ctx.write_labels(site),
+                labels: ctx.group_labels(&sites),
                 subject: site.sink.name().to_string(),
                 function: ctx.enclosing_name(site.file, site.op),
             };
