@@ -36,6 +36,31 @@ pub struct FileFacts {
     pub truncated_at_depth: Option<u32>,
     /// Declared object types: interfaces, type aliases, structs.
     pub types: Vec<TypeDecl>,
+    /// Names bound to values at the module's top level (not functions, imports or classes):
+    /// a call of such a name is never resolved by the unique-name fallback.
+    pub module_locals: Vec<String>,
+    /// `const audit = createModelAuditLogger(..)`, `let db: DbConn`: what a local name holds,
+    /// for resolving method calls on it (`audit.logUpdate(..)`).
+    pub bindings: Vec<Binding>,
+}
+
+/// A name bound to the result of a call, or declared with a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub name: String,
+    /// The function it is bound in (`None`: the module's top level).
+    pub scope: Option<FnId>,
+    /// The callee path of its initialiser (`createModelAuditLogger`, `new AuditService`), or
+    /// its declared type's name.
+    pub source: BindingSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingSource {
+    /// The result of calling this dotted path (`new X(..)` is `X`).
+    Call(String),
+    /// A value of this declared type (`db: &DbConn` → `DbConn`).
+    Type(String),
 }
 
 /// An interface, object type alias or struct, with its fields.
@@ -85,6 +110,12 @@ pub struct Function {
     /// What its body does, for functions small enough to serve as an error handler by reference
     /// (`.catch(noop)`, `.catch(reportError)`).
     pub effects: Option<Effects>,
+    /// The function it is nested in.
+    pub parent: Option<FnId>,
+    /// Names its parameters and body bind to values (destructuring included, nested functions'
+    /// own bindings not): a call of such a name calls that value, never a project function
+    /// found by the unique-name fallback (`const [createUser] = useMutation(..)`).
+    pub locals: Vec<String>,
 }
 
 /// A call (or a chain of calls, `db.prepare(sql).bind(x).run()`) whose error we follow.
@@ -234,6 +265,12 @@ pub struct Effects {
     pub has_comments: bool,
     /// The only statement is `return null/undefined` or a bare `return`.
     pub returns_nothing: bool,
+    /// An HTTP error response (status 400–599) it sends: `res.status(500)`, `{ status: 502 }`,
+    /// `StatusCode::INTERNAL_SERVER_ERROR` — the failure reaches the client.
+    pub error_response: Option<String>,
+    /// Where it stores the error (or a value built from it) in an object or collection from
+    /// outside the handler: `resource.error = msg`, `failures.push(e)`.
+    pub stores_error: Option<String>,
 }
 
 /// `import { imported as local } from "source"`.

@@ -68,6 +68,10 @@ pub enum Handling {
     Unknown(String),
     /// Turned into a panic (`.unwrap()`, `.expect(..)`).
     Panics,
+    /// An HTTP error response carries the failure to the client.
+    Responds(String),
+    /// The error is stored where it outlives the handler (`resource.error = msg`).
+    Stores(String),
 }
 
 /// How a handler deals with the error it receives.
@@ -98,6 +102,8 @@ pub struct Index<'a> {
     /// Declared types by name: (file, index in its `types`).
     pub(crate) types_by_name: HashMap<&'a str, Vec<(u32, u32)>>,
     table_objects: HashMap<&'a str, &'a str>,
+    /// Names of the project's classes, structs and impl types (those that have methods).
+    classes: HashSet<&'a str>,
     pub writers: HashMap<FnRef, Writer>,
     pub sites: Vec<AuditSite>,
     /// Functions whose results carry an audit flag or a failure value.
@@ -121,6 +127,7 @@ impl<'a> Index<'a> {
             functions_by_name: HashMap::new(),
             types_by_name: HashMap::new(),
             table_objects: HashMap::new(),
+            classes: HashSet::new(),
             writers: HashMap::new(),
             sites: Vec::new(),
             producers: HashMap::new(),
@@ -131,6 +138,9 @@ impl<'a> Index<'a> {
             let file_id = file_id as u32;
             index.by_path.insert(file.path.as_str(), file_id);
             for (func, f) in file.facts.functions.iter().enumerate() {
+                if let Some(class) = &f.class {
+                    index.classes.insert(class.as_str());
+                }
                 if let Some(name) = &f.name {
                     index
                         .functions_by_name
@@ -270,7 +280,9 @@ impl<'a> Index<'a> {
                         let Some(sink) = self.name_sink(op) else {
                             continue;
                         };
-                        if self.resolve_call(file_id, &op.callee).is_some() {
+                        if self.resolve_op(file_id, op).is_some()
+                            || self.names_project_value(file_id, &op.callee)
+                        {
                             continue;
                         }
                         // A Rust call we cannot see into, dropped by a statement: whether it
@@ -313,7 +325,7 @@ impl<'a> Index<'a> {
                     if site_of.contains_key(&(file_id, op_id)) {
                         continue;
                     }
-                    let Some(target) = self.resolve_call(file_id, &op.callee) else {
+                    let Some(target) = self.resolve_op(file_id, op) else {
                         continue;
                     };
                     let Some(writer) = self.writers.get(&target) else {
@@ -556,6 +568,12 @@ impl<'a> Index<'a> {
         if effects.returns_error {
             return HandlerClass::Handles(Handling::ReturnsError);
         }
+        if let Some(response) = &effects.error_response {
+            return HandlerClass::Handles(Handling::Responds(response.clone()));
+        }
+        if let Some(place) = &effects.stores_error {
+            return HandlerClass::Handles(Handling::Stores(place.clone()));
+        }
         if follow_calls {
             // A project helper that reports (`reportAuditFailure(err)`) surfaces too.
             for call in &effects.calls {
@@ -565,14 +583,61 @@ impl<'a> Index<'a> {
                 let function =
                     &self.files[target.file as usize].facts.functions[target.func as usize];
                 if let Some(inner) = &function.effects
-                    && let HandlerClass::Handles(_) | HandlerClass::Propagates =
-                        self.classify_effects(target.file, inner, false)
+                    && let HandlerClass::Propagates
+                    | HandlerClass::Handles(
+                        Handling::Surfaces(_)
+                        | Handling::Records(_)
+                        | Handling::Responds(_)
+                        | Handling::Stores(_),
+                    ) = self.classify_effects(target.file, inner, false)
                 {
                     return HandlerClass::Handles(Handling::Surfaces(call.clone()));
                 }
             }
         }
         HandlerClass::Swallows(swallow_reason(effects))
+    }
+
+    /// Resolves an operation's callee to a project function, respecting its scope: a name the
+    /// calling function (or the module) binds to a value — a parameter, a local, a name
+    /// destructured from a hook (`const { mutateAsync: save } = useMutation(..)`) — calls that
+    /// value, never a same-named project function elsewhere.
+    pub fn resolve_op(&self, file: u32, op: &Operation) -> Option<FnRef> {
+        if !op.callee.contains(['.', ':', '(']) && self.bound_locally(file, op, &op.callee) {
+            return None;
+        }
+        self.resolve_call(file, &op.callee)
+    }
+
+    /// `audit.logUpdate` where `audit` holds a project value that has no such method: a call
+    /// into the project we cannot follow, not a library call whose name could decide.
+    fn names_project_value(&self, file: u32, callee: &str) -> bool {
+        let segments: Vec<&str> = callee.split('.').collect();
+        matches!(segments.as_slice(), [receiver, method]
+            if *receiver != "self" && *receiver != "this"
+                && self.resolve_on_binding(file, receiver, method) == Some(None))
+    }
+
+    /// Is `name` bound to a value in the function around `op` (or one it is nested in), or at
+    /// the module's top level?
+    fn bound_locally(&self, file: u32, op: &Operation, name: &str) -> bool {
+        let facts = &self.files[file as usize].facts;
+        let mut scope = op.enclosing;
+        let mut hops = 0;
+        while let Some(id) = scope {
+            let Some(function) = facts.functions.get(id as usize) else {
+                break;
+            };
+            if function.locals.iter().any(|l| l == name) {
+                return true;
+            }
+            scope = function.parent;
+            hops += 1;
+            if hops > 1_000 {
+                break;
+            }
+        }
+        facts.module_locals.iter().any(|l| l == name)
     }
 
     /// Resolves a dotted callee path at a call site to a project function.
@@ -618,10 +683,76 @@ impl<'a> Index<'a> {
                     let target = *self.by_path.get(target.as_str())?;
                     return self.resolve_export(target, method, 0);
                 }
+                if segments.len() == 2
+                    && let Some(found) = self.resolve_on_binding(file, receiver, method)
+                {
+                    return found;
+                }
                 self.unique_method(None, callee_name, Some(receiver))
             }
             [] => None,
         }
+    }
+
+    /// `audit.logUpdate(..)` where `const audit = createModelAuditLogger(..)`: the method of
+    /// what a project function returns (a function defined inside it) or of a project class
+    /// (`new AuditService()`, `db: &DbConn`). `Some(None)`: the receiver is a project value
+    /// without that method — no library call either, so no name decides for it.
+    pub(crate) fn resolve_on_binding(
+        &self,
+        file: u32,
+        receiver: &str,
+        method: &str,
+    ) -> Option<Option<FnRef>> {
+        use crate::facts::BindingSource;
+        let facts = &self.files[file as usize].facts;
+        let binding = facts.bindings.iter().find(|b| b.name == receiver)?;
+        let class = match &binding.source {
+            BindingSource::Type(ty) => ty.as_str(),
+            BindingSource::Call(callee) => {
+                if callee != receiver
+                    && !callee.contains("()")
+                    && let Some(factory) = self.resolve_call(file, callee)
+                {
+                    let target = &self.files[factory.file as usize].facts;
+                    let inside = target.functions.iter().enumerate().find(|(_, f)| {
+                        f.name.as_deref() == Some(method) && {
+                            let mut parent = f.parent;
+                            let mut hops = 0;
+                            while let Some(p) = parent
+                                && p != factory.func
+                                && hops < 64
+                            {
+                                parent = target.functions.get(p as usize).and_then(|f| f.parent);
+                                hops += 1;
+                            }
+                            parent == Some(factory.func)
+                        }
+                    });
+                    return Some(inside.map(|(func, _)| FnRef {
+                        file: factory.file,
+                        func: func as FnId,
+                    }));
+                }
+                last_segment(callee)
+            }
+        };
+        // A class of the project: its method, or none (then the value is the project's).
+        let candidates = self.functions_by_name.get(method);
+        if !self.classes.contains(class) {
+            return None;
+        }
+        let found = candidates.and_then(|c| {
+            let mut matching = c.iter().filter(|r| {
+                self.files[r.file as usize].facts.functions[r.func as usize]
+                    .class
+                    .as_deref()
+                    == Some(class)
+            });
+            let first = *matching.next()?;
+            matching.next().is_none().then_some(first)
+        });
+        Some(found)
     }
 
     fn resolve_name(&self, file: u32, name: &str, depth: u32) -> Option<FnRef> {
@@ -654,9 +785,9 @@ impl<'a> Index<'a> {
                 Imported::Named(n) => n.as_str(),
                 _ => name,
             };
-            return self.unique_exported(imported);
+            return self.unique_exported(file, imported);
         }
-        self.unique_exported(name)
+        self.unique_exported(file, name)
     }
 
     fn resolve_export(&self, file: u32, exported: &str, depth: u32) -> Option<FnRef> {
@@ -696,10 +827,15 @@ impl<'a> Index<'a> {
     }
 
     /// The unique-name fallback: exactly one top-level function of that name in the project.
-    fn unique_exported(&self, name: &str) -> Option<FnRef> {
+    ///
+    /// It never crosses between browser code and server code: a React component's `save(..)`
+    /// is not the server's `save`, unless imports connect them.
+    fn unique_exported(&self, from: u32, name: &str) -> Option<FnRef> {
         let candidates = self.functions_by_name.get(name)?;
+        let side = is_browser(&self.files[from as usize].path);
         let mut top_level = candidates.iter().filter(|c| {
             !rust::is_rust(&self.files[c.file as usize].path)
+                && is_browser(&self.files[c.file as usize].path) == side
                 && self.files[c.file as usize].facts.functions[c.func as usize]
                     .class
                     .is_none()
@@ -739,6 +875,19 @@ impl<'a> Index<'a> {
         let first = matching.next()?;
         matching.next().is_none().then_some(*first)
     }
+}
+
+/// Browser code: a JSX file, or a file under a folder that only front ends have. What runs
+/// where is not in the syntax; these are the layouts React, Vue and Next.js projects use.
+fn is_browser(path: &str) -> bool {
+    path.ends_with(".tsx")
+        || path.ends_with(".jsx")
+        || path.split('/').any(|part| {
+            matches!(
+                part,
+                "components" | "hooks" | "frontend" | "front-end" | "client" | "browser"
+            )
+        })
 }
 
 /// Is the first thing that happens to this call's value a Rust statement dropping it?

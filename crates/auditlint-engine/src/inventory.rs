@@ -191,6 +191,16 @@ fn classify(
         Outcome::Handled(IndexHandling::Records(flag)) => {
             (Handling::Recorded, format!("in flag `{flag}`"), None)
         }
+        Outcome::Handled(IndexHandling::Responds(response)) => (
+            Handling::Propagated,
+            format!("an HTTP error response (`{response}`) carries it to the client"),
+            None,
+        ),
+        Outcome::Handled(IndexHandling::Stores(place)) => (
+            Handling::Recorded,
+            format!("the error is stored in `{place}`"),
+            None,
+        ),
         Outcome::Handled(IndexHandling::ReturnsError) => (
             Handling::ReturnedError,
             "the error is returned as a value".into(),

@@ -127,6 +127,40 @@ fn is_err_call(expr: &Expr) -> bool {
     }
 }
 
+/// `StatusCode::INTERNAL_SERVER_ERROR`, `http::StatusCode::BAD_GATEWAY`,
+/// `HttpResponse::InternalServerError`, `Status::InternalServerError` (Rocket).
+fn is_error_status_path(path: &str) -> bool {
+    let mut parts = path.rsplit("::");
+    let (Some(name), Some(ty)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    if !matches!(ty, "StatusCode" | "HttpResponse" | "Status") {
+        return false;
+    }
+    let upper = if name.chars().any(|c| c.is_ascii_lowercase()) {
+        auditlint_core::vocab::to_snake(name).to_uppercase()
+    } else {
+        name.to_string()
+    };
+    let snake = upper.as_str();
+    [
+        "BAD_REQUEST",
+        "UNAUTHORIZED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "CONFLICT",
+        "GONE",
+        "UNPROCESSABLE_ENTITY",
+        "TOO_MANY_REQUESTS",
+        "INTERNAL_SERVER_ERROR",
+        "NOT_IMPLEMENTED",
+        "BAD_GATEWAY",
+        "SERVICE_UNAVAILABLE",
+        "GATEWAY_TIMEOUT",
+    ]
+    .contains(&snake)
+}
+
 fn mentions(expr: &Expr, name: &str) -> bool {
     struct Finder<'n> {
         name: &'n str,
@@ -166,6 +200,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     .push(crate::sinks::callee(&crate::sinks::chain(expr)));
             }
             Expr::Try(_) if self.closures == 0 => self.propagates = true,
+            // `StatusCode::INTERNAL_SERVER_ERROR`, `HttpResponse::InternalServerError()`: an
+            // HTTP error response carries the failure to the client.
+            Expr::Path(p) if self.effects.error_response.is_none() => {
+                let path = crate::sinks::path_text(&p.path);
+                if is_error_status_path(&path) {
+                    self.effects.error_response = Some(path);
+                }
+            }
             Expr::Return(r) if self.closures == 0 => {
                 if let Some(value) = &r.expr {
                     let passes = is_err_call(value)

@@ -190,7 +190,16 @@ pub fn callee(links: &[Link<'_>]) -> String {
                     out.push_str("()");
                 }
                 out.push('.');
-                out.push_str(&m.method.to_string());
+                let method = m.method.to_string();
+                // `self.audit_sink.write()` on an `RwLock`/`Mutex` takes a lock, it writes
+                // nothing: named so that no vocabulary mistakes it for a write.
+                match method.as_str() {
+                    "write" | "read" | "try_write" | "try_read" if m.args.is_empty() => {
+                        out.push_str("lock_");
+                        out.push_str(method.trim_start_matches("try_"));
+                    }
+                    _ => out.push_str(&method),
+                }
                 pending_call = true;
             }
             Link::Field(f) => {

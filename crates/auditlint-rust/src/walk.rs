@@ -122,7 +122,29 @@ impl<'a> Walker<'a> {
         let effects = body
             .filter(|b| b.stmts.len() <= 20)
             .map(|b| crate::effects::of_block(self, b, first_param(sig).as_deref()).effects);
+        let parent = self.enclosing_fn();
+        let mut locals = Vec::new();
+        for input in &sig.inputs {
+            let syn::FnArg::Typed(t) = input else {
+                continue;
+            };
+            let Pat::Ident(ident) = &*t.pat else {
+                continue;
+            };
+            let name = ident.ident.to_string();
+            // `db: &DbConn`: method calls on `db` resolve through `impl DbConn`.
+            if let Some(ty) = receiver_type(&t.ty) {
+                self.facts.bindings.push(auditlint_core::facts::Binding {
+                    name: name.clone(),
+                    scope: Some(id),
+                    source: auditlint_core::facts::BindingSource::Type(ty),
+                });
+            }
+            locals.push(name);
+        }
         self.facts.functions.push(Function {
+            parent,
+            locals,
             name: Some(sig.ident.to_string()),
             class: self.impl_types.last().cloned().flatten(),
             span: self.span_of(&sig.ident),
@@ -355,6 +377,39 @@ impl<'a> Walker<'a> {
             }
         }
     }
+}
+
+/// The type whose methods a value of type `ty` has: `&DbConn` → `DbConn`, `Arc<AuditLog>` →
+/// `AuditLog`, `&mut sqlx::PgConnection` → `PgConnection`.
+fn receiver_type(ty: &syn::Type) -> Option<String> {
+    let mut ty = ty;
+    for _ in 0..16 {
+        match ty {
+            syn::Type::Reference(r) => ty = &r.elem,
+            syn::Type::Paren(p) => ty = &p.elem,
+            syn::Type::Group(g) => ty = &g.elem,
+            syn::Type::Path(p) => {
+                let last = p.path.segments.last()?;
+                let name = last.ident.to_string();
+                let wrapper = matches!(
+                    name.as_str(),
+                    "Arc" | "Rc" | "Box" | "Mutex" | "RwLock" | "RefCell" | "Cow"
+                );
+                if !wrapper {
+                    return Some(name);
+                }
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                ty = args.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })?;
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn first_param(sig: &syn::Signature) -> Option<String> {

@@ -37,6 +37,8 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
             out.returns_error = true;
         }
     }
+    // The error and the locals built from it (`const msg = e instanceof Error ? e.message : ..`).
+    let (aliases, locals) = error_aliases(body, error, src);
     // (node, inside a nested function)
     let mut stack: Vec<(Node<'_>, bool)> = vec![(body, false)];
     let mut visited = 0;
@@ -53,6 +55,20 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                 if let Some(function) = node.child_by_field_name("function")
                     && let Some(path) = callee_path(function, src)
                 {
+                    if out.error_response.is_none() && responds_error(node, &path, src) {
+                        out.error_response = Some(text(node, src).chars().take(60).collect());
+                    }
+                    // `failures.push(e)`, `errors.set(id, err.message)`.
+                    if out.stores_error.is_none()
+                        && matches!(last(&path), "push" | "unshift" | "set" | "add" | "append")
+                        && path.contains('.')
+                        && !locals.contains(&root(&path))
+                        && node
+                            .child_by_field_name("arguments")
+                            .is_some_and(|a| mentions_any(a, &aliases, src))
+                    {
+                        out.stores_error = Some(path.clone());
+                    }
                     out.calls.push(path);
                 }
             }
@@ -60,16 +76,40 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                 if let (Some(left), Some(right)) = (
                     node.child_by_field_name("left"),
                     node.child_by_field_name("right"),
-                ) && right.kind() == "false"
-                {
+                ) {
                     let name = callee_path(left, src).unwrap_or_default();
-                    out.flag_writes.push(last(&name).to_string());
+                    if right.kind() == "false" {
+                        out.flag_writes.push(last(&name).to_string());
+                    }
+                    // `res.statusCode = 500`.
+                    if matches!(last(&name), "statusCode" | "status") && is_error_status(right, src)
+                    {
+                        out.error_response = Some(text(node, src).to_string());
+                    }
+                    // `resource.error = msg`, `this.lastError = e`: stored where it outlives
+                    // the handler.
+                    if out.stores_error.is_none()
+                        && matches!(left.kind(), "member_expression" | "subscript_expression")
+                        && !locals.contains(&root(&name))
+                        && mentions_any(right, &aliases, src)
+                    {
+                        out.stores_error = Some(name);
+                    }
                 }
             }
             "pair" => {
                 if let Some(key) = node.child_by_field_name("key") {
-                    out.flag_writes
-                        .push(text(key, src).trim_matches(['"', '\'']).to_string());
+                    let key = text(key, src).trim_matches(['"', '\'']);
+                    // `new Response(.., { status: 500 })`, `NextResponse.json(.., { status })`,
+                    // `return { statusCode: 502, .. }`.
+                    if matches!(key, "status" | "statusCode")
+                        && node
+                            .child_by_field_name("value")
+                            .is_some_and(|v| is_error_status(v, src))
+                    {
+                        out.error_response = Some(text(node, src).to_string());
+                    }
+                    out.flag_writes.push(key.to_string());
                 }
             }
             "shorthand_property_identifier" => out.flag_writes.push(text(node, src).to_string()),
@@ -89,6 +129,91 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
         }
     }
     out
+}
+
+/// `res.status(500)`, `reply.code(503)`, `res.sendStatus(500)`, `c.json(body, 500)`.
+fn responds_error(call: Node<'_>, path: &str, src: &str) -> bool {
+    let method = last(path);
+    if !matches!(
+        method,
+        "status" | "code" | "sendStatus" | "writeHead" | "json" | "text" | "body" | "html" | "send"
+    ) || !path.contains('.')
+    {
+        return false;
+    }
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return false;
+    };
+    let mut cursor = args.walk();
+    args.named_children(&mut cursor)
+        .any(|a| is_error_status(unwrap_expr(a), src))
+}
+
+/// A numeric literal from 400 to 599.
+fn is_error_status(node: Node<'_>, src: &str) -> bool {
+    node.kind() == "number"
+        && text(node, src)
+            .parse::<u32>()
+            .is_ok_and(|n| (400..600).contains(&n))
+}
+
+/// The first segment of a dotted path.
+fn root(path: &str) -> &str {
+    path.split(['.', '[']).next().unwrap_or(path)
+}
+
+/// The error's name and the names of locals whose initialiser mentions it (to a fixpoint),
+/// and every name the body declares.
+fn error_aliases<'s>(
+    body: Node<'_>,
+    error: Option<&'s str>,
+    src: &'s str,
+) -> (Vec<&'s str>, Vec<&'s str>) {
+    let mut declarators: Vec<(&'s str, Node<'_>)> = Vec::new();
+    let mut stack = vec![body];
+    let mut visited = 0;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > MAX_NODES {
+            break;
+        }
+        if node.kind() == "variable_declarator"
+            && let Some(name) = node.child_by_field_name("name")
+            && name.kind() == "identifier"
+        {
+            declarators.push((text(name, src), node));
+        }
+        if is_function(node.kind()) && node != body {
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let locals: Vec<&str> = declarators.iter().map(|(n, _)| *n).collect();
+    let mut aliases: Vec<&str> = error.into_iter().collect();
+    if aliases.is_empty() {
+        return (aliases, locals);
+    }
+    loop {
+        let before = aliases.len();
+        for (name, declarator) in &declarators {
+            if !aliases.contains(name)
+                && declarator
+                    .child_by_field_name("value")
+                    .is_some_and(|v| mentions_any(v, &aliases, src))
+            {
+                aliases.push(name);
+            }
+        }
+        if aliases.len() == before {
+            break;
+        }
+    }
+    (aliases, locals)
+}
+
+fn mentions_any(node: Node<'_>, names: &[&str], src: &str) -> bool {
+    names.iter().any(|n| mentions(node, Some(n), src))
 }
 
 fn last(path: &str) -> &str {

@@ -15,6 +15,42 @@ use crate::syntax::{
 };
 use crate::{Extractor, first_parameter};
 
+/// Does `fetch(url, init)` write? Without `init`, or with an object literal that names no
+/// `method`, it is a GET; a literal method writes when it is POST, PUT or PATCH. An `init` we
+/// cannot read (a variable, a spread) may write.
+fn fetch_writes(init: Option<Node<'_>>, src: &str) -> bool {
+    let Some(init) = init.map(unwrap_expr) else {
+        return false;
+    };
+    if init.kind() != "object" {
+        return true;
+    }
+    let mut cursor = init.walk();
+    let mut method = None;
+    for member in init.named_children(&mut cursor) {
+        match member.kind() {
+            "spread_element" => return true,
+            "pair" => {
+                let key = member
+                    .child_by_field_name("key")
+                    .map_or("", |k| text(k, src).trim_matches(['"', '\'']));
+                if key == "method" {
+                    method = member.child_by_field_name("value");
+                }
+            }
+            "shorthand_property_identifier" if text(member, src) == "method" => return true,
+            _ => {}
+        }
+    }
+    let Some(method) = method else {
+        return false;
+    };
+    match literal_text(unwrap_expr(method), src) {
+        Some(m) => matches!(m.to_ascii_uppercase().as_str(), "POST" | "PUT" | "PATCH"),
+        None => true,
+    }
+}
+
 /// Steps beyond this many are not followed (a chain of thousands of `.then`s).
 const MAX_STEPS: usize = 256;
 
@@ -170,6 +206,7 @@ impl Extractor<'_> {
             let args = call.child_by_field_name("arguments");
             let mut literals: Vec<String> = Vec::new();
             let mut first_arg: Option<Node<'_>> = None;
+            let mut second_arg: Option<Node<'_>> = None;
             if let Some(args) = args {
                 if args.kind() == "template_string" {
                     tagged = true;
@@ -183,6 +220,8 @@ impl Extractor<'_> {
                         let arg = unwrap_expr(arg);
                         if i == 0 {
                             first_arg = Some(arg);
+                        } else if i == 1 {
+                            second_arg = Some(arg);
                         }
                         if let Some(lit) = self.literal_or_const(arg) {
                             literals.push(lit);
@@ -253,7 +292,7 @@ impl Extractor<'_> {
                         sink = Some(SinkSyntax::RemoteCall { function });
                     }
                 }
-                "fetch" => {
+                "fetch" if fetch_writes(second_arg, src) => {
                     let receiver = callee_path(function, src).unwrap_or_default();
                     let url = first_literal.clone().unwrap_or(receiver);
                     sink = Some(SinkSyntax::HttpRequest { url });

@@ -237,7 +237,10 @@ impl<'s> Extractor<'s> {
             "import_statement" => self.import(node),
             "interface_declaration" | "type_alias_declaration" => self.type_decl(node),
             "export_statement" => self.export(node),
-            "variable_declarator" => self.declarator(node),
+            "variable_declarator" => {
+                self.bind_locals(node, stack);
+                self.declarator(node);
+            }
             _ => {}
         }
     }
@@ -270,9 +273,9 @@ impl<'s> Extractor<'s> {
         let effects = node
             .child_by_field_name("body")
             .filter(|b| {
-                b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES
-                    && name.is_some()
-                    && parameter_count(node) <= 2
+                // Any named function small enough to be a helper: the error may be passed in
+                // any argument position (`reportFailure(route, ids, err)`).
+                b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some()
             })
             .map(|body| {
                 let error = first_parameter(node, src);
@@ -291,7 +294,17 @@ impl<'s> Extractor<'s> {
             .unwrap_or_default();
         let id = self.facts.functions.len() as FnId;
         self.fn_ids.insert(node.id(), id);
+        let mut locals = Vec::new();
+        if let Some(params) = node
+            .child_by_field_name("parameters")
+            .or_else(|| node.child_by_field_name("parameter"))
+        {
+            pattern_names(params, src, &mut locals);
+        }
+        let parent = self.innermost_fn(stack);
         self.facts.functions.push(Function {
+            parent,
+            locals,
             name,
             class,
             span,
@@ -484,6 +497,66 @@ impl<'s> Extractor<'s> {
         }
     }
 
+    /// The innermost function among `stack`'s nodes.
+    fn innermost_fn(&self, stack: &[Node<'_>]) -> Option<FnId> {
+        stack
+            .iter()
+            .rev()
+            .find(|n| is_function(n.kind()))
+            .and_then(|n| self.fn_ids.get(&n.id()).copied())
+    }
+
+    /// The names a declarator binds to values, in its function or the module; and what a
+    /// name bound to a call holds (`const audit = createModelAuditLogger(..)`).
+    fn bind_locals(&mut self, node: Node<'_>, stack: &[Node<'_>]) {
+        let src = self.src;
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
+        let value = node.child_by_field_name("value").map(unwrap_expr);
+        // A function value is a function of its own; `require(..)` is an import.
+        if value.is_some_and(|v| {
+            is_function(v.kind())
+                || (v.kind() == "call_expression"
+                    && v.child_by_field_name("function")
+                        .is_some_and(|f| text(f, src) == "require"))
+        }) {
+            return;
+        }
+        let scope = self.innermost_fn(stack);
+        let mut names = Vec::new();
+        pattern_names(name, src, &mut names);
+        if let Some(value) = value
+            && name.kind() == "identifier"
+        {
+            let call = if value.kind() == "await_expression" {
+                value.named_child(0).map(unwrap_expr)
+            } else {
+                Some(value)
+            };
+            let callee = call.and_then(|c| match c.kind() {
+                "call_expression" => c
+                    .child_by_field_name("function")
+                    .and_then(|f| callee_path(f, src)),
+                "new_expression" => c
+                    .child_by_field_name("constructor")
+                    .and_then(|f| callee_path(f, src)),
+                _ => None,
+            });
+            if let Some(callee) = callee {
+                self.facts.bindings.push(auditlint_core::facts::Binding {
+                    name: text(name, src).to_string(),
+                    scope,
+                    source: auditlint_core::facts::BindingSource::Call(callee),
+                });
+            }
+        }
+        match scope {
+            Some(id) => self.facts.functions[id as usize].locals.extend(names),
+            None => self.facts.module_locals.extend(names),
+        }
+    }
+
     /// `const SQL = "…"`; `const auditLogs = pgTable("audit_logs", …)`;
     /// `const { log } = require("./audit")`.
     fn declarator(&mut self, node: Node<'_>) {
@@ -653,15 +726,6 @@ fn object_keys(value: Node<'_>, src: &str) -> Vec<(String, Span)> {
     out
 }
 
-fn parameter_count(function: Node<'_>) -> usize {
-    if function.child_by_field_name("parameter").is_some() {
-        return 1;
-    }
-    function
-        .child_by_field_name("parameters")
-        .map_or(0, |p| p.named_child_count())
-}
-
 /// Generic types that do not have their argument's fields.
 const FIELD_DROPPING_GENERICS: &[&str] = &[
     "Omit",
@@ -755,6 +819,43 @@ fn declared_names(declaration: Node<'_>, src: &str) -> Vec<String> {
             .child_by_field_name("name")
             .map(|n| vec![text(n, src).to_string()])
             .unwrap_or_default(),
+    }
+}
+
+/// The names a binding pattern (or a parameter list) binds: `x`, `{ a, b: c }`, `[d, ...e]`,
+/// `f = 1` — never a default value's or a type annotation's identifiers.
+fn pattern_names(pattern: Node<'_>, src: &str, out: &mut Vec<String>) {
+    let mut stack = vec![pattern];
+    let mut visited = 0;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > 10_000 {
+            return;
+        }
+        match node.kind() {
+            "identifier" | "shorthand_property_identifier_pattern" => {
+                out.push(text(node, src).to_string());
+                continue;
+            }
+            "type_annotation" | "decorator" | "accessibility_modifier" => continue,
+            // `{ key: value }`: only the value binds.
+            "pair_pattern" => {
+                stack.extend(node.child_by_field_name("value"));
+                continue;
+            }
+            // `x = default`, `{ a = 1 }`: only the left side binds.
+            "assignment_pattern" | "object_assignment_pattern" => {
+                stack.extend(node.child_by_field_name("left"));
+                continue;
+            }
+            "required_parameter" | "optional_parameter" => {
+                stack.extend(node.child_by_field_name("pattern"));
+                continue;
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
     }
 }
 

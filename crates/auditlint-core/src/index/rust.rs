@@ -65,6 +65,12 @@ impl Index<'_> {
         if callee.contains('.') {
             let segments: Vec<&str> = callee.split('.').collect();
             let method = *segments.last()?;
+            if let [receiver, _] = segments.as_slice()
+                && *receiver != "self"
+                && let Some(found) = self.resolve_on_binding(file, receiver, method)
+            {
+                return found;
+            }
             return match segments.as_slice() {
                 ["self", _] => self.unique_method(Some(file), method, None),
                 [.., receiver, _] => self.unique_method(None, method, Some(receiver)),
