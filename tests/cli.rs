@@ -359,3 +359,73 @@ fn a_baseline_across_several_projects_is_refused() {
     assert!(stderr.contains("several projects"), "{stderr}");
     assert!(!dir.path().join("base.json").exists());
 }
+
+/// Labels name the real write: the wrapper call, and the syntactic `INSERT` at the end of a
+/// chain of wrappers — never a mapper called on the way; one catch swallowing two writes is one
+/// finding with a label on each.
+#[test]
+fn labels_point_at_the_syntactic_write_and_one_finding_per_handler() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("auditlint.toml"), "").expect("config");
+    std::fs::write(
+        dir.path().join("store.ts"),
+        "export async function insertRow(db: D1Database, row: unknown) {\n\
+         \x20 await db.prepare(\"INSERT INTO staff_audit_logs (row) VALUES (?)\").bind(row).run();\n\
+         }\n\
+         export function toAuditRow(action: string) {\n\
+         \x20 return { action };\n\
+         }\n",
+    )
+    .expect("store.ts");
+    std::fs::write(
+        dir.path().join("service.ts"),
+        "import { insertRow, toAuditRow } from \"./store\";\n\
+         export async function recordAction(db: D1Database, action: string) {\n\
+         \x20 await insertRow(db, toAuditRow(action));\n\
+         }\n",
+    )
+    .expect("service.ts");
+    std::fs::write(
+        dir.path().join("route.ts"),
+        "import { recordAction } from \"./service\";\n\
+         export async function purge(db: D1Database) {\n\
+         \x20 try {\n\
+         \x20   await recordAction(db, \"purge\");\n\
+         \x20   await db.prepare(\"INSERT INTO security_events (kind) VALUES ('purge')\").run();\n\
+         \x20 } catch {}\n\
+         }\n",
+    )
+    .expect("route.ts");
+    let (code, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{json:#}");
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "one finding for the one catch: {json:#}");
+    let finding = &findings[0];
+    assert_eq!(finding["path"], "route.ts");
+    assert_eq!(finding["line"], 6);
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`staff_audit_logs`") && message.contains("`security_events`"),
+        "{message}"
+    );
+    let labels: Vec<(String, u64)> = finding["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| {
+            (
+                l["path"].as_str().unwrap_or_default().to_string(),
+                l["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            ("route.ts".to_string(), 4),
+            ("store.ts".to_string(), 2),
+            ("route.ts".to_string(), 5),
+        ],
+        "the wrapper call, the INSERT at the end of the chain, the direct write: {json:#}"
+    );
+}

@@ -212,6 +212,9 @@ pub enum DropKind {
     Void,
     WaitUntil,
     ForEach,
+    /// A callback scheduled for later (`setImmediate`, `setTimeout`, `queueMicrotask`,
+    /// `process.nextTick`): the promise it returns goes nowhere.
+    Scheduled,
     /// A spawned task's `JoinHandle` is dropped: the task's `Err` goes nowhere.
     Spawn,
 }

@@ -613,6 +613,19 @@ impl<'a> Index<'a> {
     /// into the project we cannot follow, not a library call whose name could decide.
     fn names_project_value(&self, file: u32, callee: &str) -> bool {
         let segments: Vec<&str> = callee.split('.').collect();
+        // `const svc = require("./audit.service"); svc.log(..)`: a module of the project.
+        if let [receiver, _] = segments.as_slice()
+            && let Some(import) = self.files[file as usize]
+                .facts
+                .imports
+                .iter()
+                .find(|i| i.local == *receiver && i.imported == Imported::Namespace)
+            && self
+                .file_of(&self.files[file as usize].path, &import.source)
+                .is_some()
+        {
+            return true;
+        }
         matches!(segments.as_slice(), [receiver, method]
             if *receiver != "self" && *receiver != "this"
                 && self.resolve_on_binding(file, receiver, method) == Some(None))
@@ -681,7 +694,11 @@ impl<'a> Index<'a> {
                         .resolver
                         .resolve(&self.files[file as usize].path, &import.source)?;
                     let target = *self.by_path.get(target.as_str())?;
-                    return self.resolve_export(target, method, 0);
+                    // `module.exports = auditLogger` (an object literal of functions), which
+                    // exports no names we record: the module's own function of that name.
+                    return self
+                        .resolve_export(target, method, 0)
+                        .or_else(|| self.unique_in_file(target, method));
                 }
                 if segments.len() == 2
                     && let Some(found) = self.resolve_on_binding(file, receiver, method)
@@ -692,6 +709,21 @@ impl<'a> Index<'a> {
             }
             [] => None,
         }
+    }
+
+    /// The one function named `name` in `file`, if exactly one.
+    fn unique_in_file(&self, file: u32, name: &str) -> Option<FnRef> {
+        let facts = &self.files[file as usize].facts;
+        let mut found = facts
+            .functions
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.name.as_deref() == Some(name));
+        let (func, _) = found.next()?;
+        found.next().is_none().then_some(FnRef {
+            file,
+            func: func as FnId,
+        })
     }
 
     /// `audit.logUpdate(..)` where `const audit = createModelAuditLogger(..)`: the method of

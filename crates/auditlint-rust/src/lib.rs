@@ -44,6 +44,13 @@ impl std::fmt::Display for RustError {
 /// error naming the line; nothing here panics on any input (a panic in the analysis is resumed
 /// on the caller's thread, where the engine contains it per file).
 pub fn extract(source: &str) -> Result<FileFacts, RustError> {
+    extract_with(source, false)
+}
+
+/// [`extract`], and with `check_tests` also the test code it otherwise leaves out:
+/// `#[cfg(test)]` items and `#[test]`/`#[tokio::test]`-style functions (a test asserting an
+/// expected failure is not a swallowed audit write).
+pub fn extract_with(source: &str, check_tests: bool) -> Result<FileFacts, RustError> {
     // A BOM is not Rust; a `#!` line that is not an inner attribute is a shebang.
     let (text, base) = match source.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3),
@@ -68,7 +75,7 @@ pub fn extract(source: &str) -> Result<FileFacts, RustError> {
         std::thread::Builder::new()
             .name("auditlint-rust-parse".into())
             .stack_size(PARSE_STACK)
-            .spawn_scoped(scope, || analyse(&text, base))
+            .spawn_scoped(scope, || analyse(&text, base, check_tests))
             .map(|handle| handle.join())
     });
     match outcome {
@@ -80,7 +87,7 @@ pub fn extract(source: &str) -> Result<FileFacts, RustError> {
     }
 }
 
-fn analyse(text: &str, base: usize) -> Result<FileFacts, RustError> {
+fn analyse(text: &str, base: usize, check_tests: bool) -> Result<FileFacts, RustError> {
     let file = syn::parse_file(text).map_err(|error| {
         let start = error.span().start();
         RustError {
@@ -91,7 +98,7 @@ fn analyse(text: &str, base: usize) -> Result<FileFacts, RustError> {
             ),
         }
     })?;
-    let facts = walk::Walker::run(&file, text, base);
+    let facts = walk::Walker::run(&file, text, base, check_tests);
     // The tree is dropped here, on this thread's large stack.
     drop(file);
     Ok(facts)

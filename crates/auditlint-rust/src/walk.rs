@@ -61,10 +61,12 @@ pub struct Walker<'a> {
     /// The self type of the `impl` (or the trait) being walked.
     impl_types: Vec<Option<String>>,
     pub(crate) scopes: Vec<Scope>,
+    /// Walk `#[cfg(test)]` items and test functions too.
+    check_tests: bool,
 }
 
 impl<'a> Walker<'a> {
-    pub fn run(file: &'a syn::File, text: &'a str, base: usize) -> FileFacts {
+    pub fn run(file: &'a syn::File, text: &'a str, base: usize, check_tests: bool) -> FileFacts {
         let mut walker = Walker {
             text,
             base,
@@ -73,6 +75,7 @@ impl<'a> Walker<'a> {
             consts: HashMap::new(),
             impl_types: Vec::new(),
             scopes: Vec::new(),
+            check_tests,
         };
         crate::sinks::collect_consts(file, &mut walker.consts);
         walker.visit_file(file);
@@ -363,6 +366,15 @@ impl<'a> Walker<'a> {
                 proc_macro2::TokenTree::Literal(_) => after_dot = false,
             }
         }
+        if let Some(scope) = self.scopes.last_mut() {
+            // `assert!(r.is_ok())`, `tracing::warn!(?r)`, `dbg!(r)`: a bound result read in a
+            // macro is used (how, the tokens do not say), so it is not discarded.
+            for binding in scope.guard_bindings.iter_mut() {
+                if !binding.used && idents.contains(&binding.name) {
+                    binding.used = true;
+                }
+            }
+        }
         if fields.is_empty() {
             return;
         }
@@ -436,14 +448,36 @@ fn is_chain_top(stack: &[Node<'_>], expr: &Expr) -> bool {
     }
 }
 
+/// `#[cfg(test)]`, `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[sqlx::test]`: test code.
+fn is_test_item(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        let last = path.segments.last().map(|s| s.ident.to_string());
+        match last.as_deref() {
+            Some("test" | "rstest" | "bench" | "test_case") => true,
+            Some("cfg") => attr
+                .meta
+                .require_list()
+                .is_ok_and(|list| list.tokens.to_string().trim() == "test"),
+            _ => false,
+        }
+    })
+}
+
 impl<'a> Visit<'a> for Walker<'a> {
     fn visit_item_fn(&mut self, item: &'a syn::ItemFn) {
+        if !self.check_tests && is_test_item(&item.attrs) {
+            return;
+        }
         self.impl_types.push(None);
         self.function(&item.sig, Some(&item.block));
         self.impl_types.pop();
     }
 
     fn visit_impl_item_fn(&mut self, item: &'a syn::ImplItemFn) {
+        if !self.check_tests && is_test_item(&item.attrs) {
+            return;
+        }
         self.function(&item.sig, Some(&item.block));
     }
 
@@ -452,6 +486,9 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_item_impl(&mut self, item: &'a syn::ItemImpl) {
+        if !self.check_tests && is_test_item(&item.attrs) {
+            return;
+        }
         self.impl_types
             .push(crate::names::last_type_name(&item.self_ty));
         self.stack.push(Node::Item);
@@ -504,6 +541,9 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_item_mod(&mut self, item: &'a syn::ItemMod) {
+        if !self.check_tests && is_test_item(&item.attrs) {
+            return;
+        }
         self.stack.push(Node::Item);
         self.impl_types.push(None);
         syn::visit::visit_item_mod(self, item);

@@ -58,6 +58,20 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                     if out.error_response.is_none() && responds_error(node, &path, src) {
                         out.error_response = Some(text(node, src).chars().take(60).collect());
                     }
+                    // `finishJob(pool, id, { status: "failed", error: msg })`: the failure,
+                    // in an object handed to other code (not to a logger, which only logs).
+                    if out.stores_error.is_none()
+                        && !is_logging_path(&path)
+                        && node.child_by_field_name("arguments").is_some_and(|args| {
+                            let mut cursor = args.walk();
+                            args.named_children(&mut cursor).any(|a| {
+                                let a = unwrap_expr(a);
+                                a.kind() == "object" && mentions_any(a, &aliases, src)
+                            })
+                        })
+                    {
+                        out.stores_error = Some(path.clone());
+                    }
                     // `failures.push(e)`, `errors.set(id, err.message)`.
                     if out.stores_error.is_none()
                         && matches!(last(&path), "push" | "unshift" | "set" | "add" | "append")
@@ -70,6 +84,18 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                         out.stores_error = Some(path.clone());
                     }
                     out.calls.push(path);
+                }
+            }
+            // `sendError(reply, new ApiError(500, msg))`, `new HttpException(msg, 502)`.
+            "new_expression" if out.error_response.is_none() => {
+                if let Some(args) = node.child_by_field_name("arguments") {
+                    let mut cursor = args.walk();
+                    if args
+                        .named_children(&mut cursor)
+                        .any(|a| is_error_status(unwrap_expr(a), src))
+                    {
+                        out.error_response = Some(text(node, src).chars().take(60).collect());
+                    }
                 }
             }
             "assignment_expression" => {
@@ -129,6 +155,18 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
         }
     }
     out
+}
+
+/// `console.log`, `logger.info`, `log.debug`, `this.logger.trace`: a logging call (a reporter
+/// or not, the index decides), never a place the error is kept.
+fn is_logging_path(path: &str) -> bool {
+    let Some((receiver, _)) = path.rsplit_once('.') else {
+        return false;
+    };
+    receiver.split('.').any(|part| {
+        let part = part.trim_end_matches("()").to_ascii_lowercase();
+        part == "console" || part.ends_with("log") || part.ends_with("logger") || part == "pino"
+    })
 }
 
 /// `res.status(500)`, `reply.code(503)`, `res.sendStatus(500)`, `c.json(body, 500)`.

@@ -600,6 +600,18 @@ impl Extractor<'_> {
                             });
                             return Next::Continue(p - 1);
                         }
+                        // Scheduled for later: what the callback returns is dropped (a
+                        // synchronous throw there crashes the process: loud, not ours).
+                        "setImmediate" | "setTimeout" | "setInterval" | "queueMicrotask"
+                        | "nextTick" => {
+                            steps.push(GuardStep::Callback { is_async });
+                            steps.push(GuardStep::Dropped {
+                                span: span_of(call),
+                                how: DropKind::Scheduled,
+                            });
+                            steps.push(GuardStep::PassedOn);
+                            return Next::Done;
+                        }
                         _ => {
                             steps.push(GuardStep::PassedOn);
                             return Next::Done;

@@ -40,6 +40,9 @@ impl Rule for AuditWriteFloating {
                 DropKind::WaitUntil => {
                     "`waitUntil` keeps it running, but nothing sees its rejection"
                 }
+                DropKind::Scheduled => {
+                    "it runs in a scheduled callback (`setImmediate`, `setTimeout`, `queueMicrotask`, `process.nextTick`) whose promise nothing awaits"
+                }
                 DropKind::ForEach => "`forEach` discards the promises its callback returns",
                 DropKind::Spawn => {
                     "the spawned task's `JoinHandle` is dropped, so the task's `Err` goes nowhere"
