@@ -3,7 +3,7 @@
 // TypeScript and JavaScript. For Rust, syn is the reference itself: files it rejects are listed
 // apart, as a known limit (nightly-only syntax) or ours to fix.
 //
-//   node bench/parse-fidelity.mjs TYPESCRIPT_DIR < outcomes.jsonl
+//   node bench/parse-fidelity.mjs TYPESCRIPT < outcomes.jsonl   (the package or its main file)
 //
 // Prints the counts, then every file the oracle accepts and auditlint rejects (with auditlint's
 // first error), then the reverse (with the oracle's first error). Exit code 1 when auditlint
@@ -42,6 +42,7 @@ const lines = readFileSync(0, "utf8").split("\n").filter(Boolean);
 const counts = { files: 0, tsjs: 0, rust: 0, parsed: 0, generated: 0, notChecked: 0 };
 const weReject = [];
 const oracleRejects = [];
+const bothReject = [];
 const synRejects = [];
 const notChecked = [];
 for (const line of lines) {
@@ -64,6 +65,7 @@ for (const line of lines) {
   }
   if (outcome === "syntax-error" && verdict === null) weReject.push(`${file}: ${message}`);
   if (outcome === "parsed" && verdict !== null) oracleRejects.push(`${file}: ${verdict}`);
+  if (outcome === "syntax-error" && verdict !== null) bothReject.push(`${file}: ${message}`);
 }
 
 console.log(`files: ${counts.files} (ts/js ${counts.tsjs}, rust ${counts.rust}); parsed cleanly: ${counts.parsed}; skipped as generated: ${counts.generated}; not checked: ${counts.notChecked}`);
@@ -73,6 +75,7 @@ const section = (title, items) => {
 };
 section("valid files auditlint rejects (the oracle accepts them)", weReject);
 section("files the oracle rejects and auditlint accepts", oracleRejects);
+section("syntax errors both report", bothReject);
 section("rust files syn rejects (known limit: nightly-only syntax; else ours to fix)", synRejects);
 section("files not checked (binary, not UTF-8, too large, too deep)", notChecked);
 process.exit(weReject.length > 0 ? 1 : 0);

@@ -12,15 +12,15 @@
 #
 # Env:
 #   AUDITLINT_BIN   use this binary instead of `cargo build --release` (target/release/auditlint)
-#   TYPESCRIPT      the `typescript` package directory (default: where .ci/deps installs it,
-#                   target/ci-tools/typescript/node_modules/typescript)
+#   TYPESCRIPT      the `typescript` package directory or its lib/typescript.js (default: where
+#                   .ci/deps installs it, target/ci-tools/typescript/node_modules/typescript)
 #   PARSE_GENERATED=1  parse generated and minified code too (to measure what skipping spares)
 set -euo pipefail
 
 [[ $# -ge 1 ]] || { echo "usage: $0 TREE..." >&2; exit 2; }
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TYPESCRIPT=${TYPESCRIPT:-$REPO_ROOT/target/ci-tools/typescript/node_modules/typescript}
-[[ -f $TYPESCRIPT/package.json ]] || {
+[[ -e $TYPESCRIPT ]] || {
   echo "error: no typescript package at $TYPESCRIPT (run bash .ci/deps, or set TYPESCRIPT)" >&2
   exit 2
 }
