@@ -40,6 +40,17 @@ enum Command {
     Suppressions(ExportArgs),
     /// Report every audit write and how its failure is handled (evidence for an audit).
     Inventory(ExportArgs),
+    /// Parse every source file under PATHS (no project, no prefilter) and print one JSON line
+    /// per file with its outcome: the input of `bench/parse-fidelity.sh`.
+    #[command(hide = true)]
+    DebugParse {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Parse generated and minified code too, and files over the size limit.
+        #[arg(long)]
+        parse_generated: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -105,6 +116,9 @@ struct CheckArgs {
     /// it never adds any).
     #[arg(long, requires = "baseline", conflicts_with = "changed_since")]
     update_baseline: bool,
+    /// Also list the files skipped as generated code or as tests (human format).
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -157,6 +171,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(args) => record_baseline(args),
         Command::Suppressions(args) => export(args, Export::Suppressions),
         Command::Inventory(args) => export(args, Export::Inventory),
+        Command::DebugParse {
+            paths,
+            parse_generated,
+        } => debug_parse(&paths, parse_generated),
         Command::Lsp => {
             auditlint_lsp::run_stdio().context("language server")?;
             Ok(ExitCode::SUCCESS)
@@ -231,7 +249,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            auditlint_report::human::render(&report, color)
+            auditlint_report::human::render_with(&report, color, args.verbose)
         }
     };
     let mut out = std::io::stdout().lock();
@@ -415,4 +433,28 @@ fn export(args: ExportArgs, what: Export) -> Result<ExitCode> {
     };
     print(&text)?;
     Ok(report_errors(&report))
+}
+
+/// `auditlint debug-parse PATHS`: `{"path": …, "outcome": "parsed" | "syntax-error" |
+/// "generated" | "not-checked", "message": …}` per file, sorted by path.
+fn debug_parse(paths: &[PathBuf], parse_generated: bool) -> Result<ExitCode> {
+    use auditlint_engine::ParseOutcome;
+    let max_file_size = auditlint_core::Config::defaults(&[]).max_file_size;
+    let mut out = String::new();
+    for (path, outcome) in auditlint_engine::debug_parse(paths, max_file_size, parse_generated) {
+        let (kind, message) = match &outcome {
+            ParseOutcome::Parsed => ("parsed", None),
+            ParseOutcome::SyntaxError(m) => ("syntax-error", Some(m)),
+            ParseOutcome::Generated(m) => ("generated", Some(m)),
+            ParseOutcome::NotChecked(m) => ("not-checked", Some(m)),
+        };
+        let mut line = serde_json::json!({ "path": path, "outcome": kind });
+        if let Some(message) = message {
+            line["message"] = message.as_str().into();
+        }
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
 }

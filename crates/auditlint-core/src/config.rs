@@ -40,6 +40,10 @@ pub struct Config {
     pub vocab: Vocabulary,
     pub levels: BTreeMap<String, Level>,
     pub exclude: GlobSet,
+    /// `[files] tests`: test, bench and example code, not checked unless `check-tests`.
+    pub tests: GlobSet,
+    /// `[files] check-tests`: check the files `tests` matches too.
+    pub check_tests: bool,
     pub max_file_size: u64,
     /// `[suppressions] min-reason-length`: the shortest reason an inline suppression may give.
     pub min_reason_length: usize,
@@ -120,6 +124,11 @@ struct RawFiles {
     extend_exclude: Option<Vec<Spanned<String>>>,
     #[serde(rename = "max-file-size")]
     max_file_size: Option<Spanned<i64>>,
+    tests: Option<Vec<Spanned<String>>>,
+    #[serde(rename = "extend-tests")]
+    extend_tests: Option<Vec<Spanned<String>>>,
+    #[serde(rename = "check-tests")]
+    check_tests: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -173,6 +182,7 @@ struct Merged {
     lists: BTreeMap<String, Vec<Located>>,
     levels: BTreeMap<String, Level>,
     max_file_size: u64,
+    check_tests: bool,
     min_reason_length: usize,
 }
 
@@ -188,6 +198,7 @@ impl Merged {
             lists: BTreeMap::new(),
             levels: BTreeMap::new(),
             max_file_size: 2 * 1024 * 1024,
+            check_tests: false,
             min_reason_length: 10,
         };
         merged.apply(raw, DEFAULT_CONFIG, "<embedded rules/default.toml>", None)?;
@@ -208,7 +219,10 @@ impl Merged {
             ("flags", raw.flags.lists()),
             (
                 "files",
-                vec![("exclude", raw.files.exclude, raw.files.extend_exclude)],
+                vec![
+                    ("exclude", raw.files.exclude, raw.files.extend_exclude),
+                    ("tests", raw.files.tests, raw.files.extend_tests),
+                ],
             ),
         ];
         for (section, lists) in sections {
@@ -257,6 +271,9 @@ impl Merged {
             };
             self.max_file_size = bytes;
         }
+        if let Some(check_tests) = raw.files.check_tests {
+            self.check_tests = check_tests;
+        }
         if let Some(length) = raw.suppressions.min_reason_length {
             let Some(length) = usize::try_from(*length.get_ref()).ok() else {
                 return Err(located(
@@ -298,10 +315,13 @@ impl Merged {
             flags: self.words("flags.names"),
         };
         let exclude = GlobMatcher::new(self.list("files.exclude"), false)?.set;
+        let tests = GlobMatcher::new(self.list("files.tests"), false)?.set;
         Ok(Config {
             vocab,
             levels: self.levels,
             exclude,
+            tests,
+            check_tests: self.check_tests,
             max_file_size: self.max_file_size,
             min_reason_length: self.min_reason_length,
         })
@@ -379,6 +399,41 @@ mod tests {
         assert!(config.vocab.tables.is_match("compliance_rows"));
         assert!(config.vocab.tables.is_match("audit_logs"));
         assert_eq!(config.vocab.flags, vec!["landed".to_string()]);
+    }
+
+    #[test]
+    fn test_paths_are_not_checked_by_default() {
+        let config = Config::defaults(RULES);
+        assert!(!config.check_tests);
+        for path in [
+            "tests/cli.rs",
+            "crates/core/tests/index.rs",
+            "src/__tests__/audit.ts",
+            "src/__mocks__/db.ts",
+            "src/audit.test.ts",
+            "audit.spec.tsx",
+            "apps/web/e2e/login.ts",
+            "benches/parse.rs",
+            "examples/demo.rs",
+            "packages/api/test/helpers.js",
+        ] {
+            assert!(config.tests.is_match(path), "{path}");
+        }
+        for path in [
+            "src/audit.ts",
+            "src/testing.ts",
+            "src/contest/a.ts",
+            "latest/a.ts",
+        ] {
+            assert!(!config.tests.is_match(path), "{path}");
+        }
+        let text = "[files]\ncheck-tests = true\nextend-tests = [\"**/fixtures/**\"]\n";
+        let config = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap();
+        assert!(config.check_tests);
+        assert!(config.tests.is_match("src/fixtures/a.ts"));
+        let text = "[files]\ncheck-tests = \"yes\"\n";
+        let err = Config::parse(Some((text, "auditlint.toml")), RULES).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 15), "{err}");
     }
 
     #[test]

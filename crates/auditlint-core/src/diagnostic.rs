@@ -121,6 +121,10 @@ pub struct Summary {
     pub suppressed: usize,
     pub errors: usize,
     pub elapsed_ms: u64,
+    /// Generated or minified files in the checked paths, recognised and not analysed.
+    pub skipped_generated: usize,
+    /// Test, bench and example files in the checked paths, not analysed (`[files] check-tests`).
+    pub skipped_tests: usize,
     /// With `--baseline`: how many findings the baseline hid (they are not in `findings`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baselined: Option<usize>,
@@ -142,4 +146,24 @@ pub struct Report {
     pub suppressions: Vec<crate::suppression::SuppressionRecord>,
     /// The audit-coverage inventory, when asked for (`CheckOptions::inventory`).
     pub inventory: Option<crate::inventory::Inventory>,
+    /// Files in the checked paths deliberately not analysed (generated code, tests), sorted:
+    /// counted in the summary, listed with `--verbose`. Never errors.
+    pub skipped: Vec<SkippedFile>,
+}
+
+/// Why a file was deliberately not analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipKind {
+    /// Build output, a bundle, minified code, a file with a generated-code header.
+    Generated,
+    /// Test, bench or example code (`[files] check-tests = false`).
+    Test,
+}
+
+/// A file deliberately not analysed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SkippedFile {
+    pub path: String,
+    pub kind: SkipKind,
+    pub reason: String,
 }

@@ -16,7 +16,8 @@ pub mod vocab;
 
 pub use config::{Config, ConfigError, Level};
 pub use diagnostic::{
-    Diagnostic, FileError, Finding, FindingLabel, Label, Report, Severity, Summary, Suppressed,
+    Diagnostic, FileError, Finding, FindingLabel, Label, Report, Severity, SkipKind, SkippedFile,
+    Summary, Suppressed,
 };
 pub use facts::FileFacts;
 pub use index::{AuditSite, Index, Outcome, ProjectFile};

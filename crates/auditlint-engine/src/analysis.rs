@@ -89,7 +89,7 @@ pub fn parse_rounds(
                 {
                     return (i, facts.clone());
                 }
-                (i, parse_file(&source.path, text).map(Arc::new))
+                (i, parse_file(&source.path, text, config.check_tests).map(Arc::new))
             };
             // One file (an editor's change): parse on this thread, whose parser and allocator
             // are warm, rather than hand it to the pool.
@@ -192,7 +192,13 @@ pub fn run_phase(
     diagnostics
 }
 
-pub fn parse_file(path: &str, text: &str) -> Result<auditlint_core::FileFacts, String> {
+/// Facts of one file. `check_tests`: Rust test items (`#[cfg(test)]`, `#[test]` functions)
+/// are analysed too; by default they are left out, as test files are.
+pub fn parse_file(
+    path: &str,
+    text: &str,
+    check_tests: bool,
+) -> Result<auditlint_core::FileFacts, String> {
     let language = auditlint_ts::language_of(path);
     let is_rust = path.ends_with(".rs");
     if language.is_none() && !is_rust {
@@ -207,7 +213,7 @@ pub fn parse_file(path: &str, text: &str) -> Result<auditlint_core::FileFacts, S
         }
         match language {
             Some(language) => Ok(auditlint_ts::extract(text, language)),
-            None => auditlint_rust::extract(text)
+            None => auditlint_rust::extract_with(text, check_tests)
                 .map(Some)
                 .map_err(|e| e.message),
         }

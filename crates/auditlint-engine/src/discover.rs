@@ -3,10 +3,12 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use auditlint_core::{Config, FileError};
+use auditlint_core::{Config, FileError, SkipKind, SkippedFile};
 use ignore::{WalkBuilder, WalkState};
 
+use crate::generated;
 use crate::paths::slash;
+use crate::read::Unread;
 
 /// A source file found, read once and prefiltered.
 pub struct FoundSource {
@@ -23,6 +25,8 @@ pub struct Discovered {
     pub sources: Vec<FoundSource>,
     /// `package.json` and `tsconfig.json` files, sorted.
     pub manifests: Vec<String>,
+    /// Generated code and tests, found and deliberately not read or not analysed, sorted.
+    pub skipped: Vec<SkippedFile>,
 }
 
 const SOURCE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs"];
@@ -35,13 +39,17 @@ pub fn is_source(path: &str) -> bool {
 enum Found {
     Source(FoundSource),
     Manifest(String),
+    Skipped(SkippedFile),
     Error(FileError),
 }
 
+/// Walks the project. `scopes` are the checked paths (project-relative; empty: the whole
+/// project): a test file is skipped unless a checked path that contains it is itself a test path.
 pub fn discover(
     root: &Path,
     config: &Config,
-    read: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    scopes: &[String],
+    read: &(dyn Fn(&Path) -> Result<String, Unread> + Sync),
     prefilter: &(dyn Fn(&str) -> bool + Sync),
 ) -> (Discovered, Vec<FileError>) {
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
@@ -75,11 +83,8 @@ pub fn discover(
                     ),
                 };
                 let item = item.map(|item| match item {
-                    Found::Source(mut source) => {
-                        source.text = read(entry_path(root, &source.path).as_path());
-                        source.matched = source.text.as_deref().is_ok_and(prefilter);
-                        Found::Source(source)
-                    }
+                    Found::Source(source) => skip_unread(source, config, scopes)
+                        .unwrap_or_else(|source| read_found(root, source, read, prefilter)),
                     other => other,
                 });
                 if let Some(item) = item
@@ -92,17 +97,96 @@ pub fn discover(
         });
     let mut sources = Vec::new();
     let mut manifests = Vec::new();
+    let mut skipped = Vec::new();
     let mut errors = Vec::new();
     for item in found.into_inner().unwrap_or_default() {
         match item {
             Found::Source(s) => sources.push(s),
             Found::Manifest(p) => manifests.push(p),
+            Found::Skipped(s) => skipped.push(s),
             Found::Error(e) => errors.push(e),
         }
     }
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     manifests.sort();
-    (Discovered { sources, manifests }, errors)
+    skipped.sort();
+    (
+        Discovered {
+            sources,
+            manifests,
+            skipped,
+        },
+        errors,
+    )
+}
+
+/// A source file that is not read at all: build output by its path, or a test file.
+fn skip_unread(
+    source: FoundSource,
+    config: &Config,
+    scopes: &[String],
+) -> Result<Found, FoundSource> {
+    let skipped = |kind, reason| {
+        Ok(Found::Skipped(SkippedFile {
+            path: source.path.clone(),
+            kind,
+            reason,
+        }))
+    };
+    if let Some(reason) = generated::by_path(&source.path) {
+        return skipped(SkipKind::Generated, reason);
+    }
+    if is_skipped_test(&source.path, config, scopes) {
+        return skipped(
+            SkipKind::Test,
+            "test, bench or example code (`[files] check-tests`)".into(),
+        );
+    }
+    Err(source)
+}
+
+/// Test code is skipped unless the project asks for it (`check-tests`) or the user named it: a
+/// checked path that contains the file and is itself a test path (`tests/audit.test.ts`,
+/// `packages/api/tests`).
+pub fn is_skipped_test(rel: &str, config: &Config, scopes: &[String]) -> bool {
+    let is_test =
+        |path: &str| config.tests.is_match(path) || config.tests.is_match(format!("{path}/_"));
+    if config.check_tests || !config.tests.is_match(rel) {
+        return false;
+    }
+    !scopes.iter().any(|scope| {
+        !scope.is_empty()
+            && (rel == scope
+                || rel
+                    .strip_prefix(scope.as_str())
+                    .is_some_and(|r| r.starts_with('/')))
+            && is_test(scope)
+    })
+}
+
+/// Reads a source file once and prefilters it; generated text is skipped, not an error.
+fn read_found(
+    root: &Path,
+    mut source: FoundSource,
+    read: &(dyn Fn(&Path) -> Result<String, Unread> + Sync),
+    prefilter: &(dyn Fn(&str) -> bool + Sync),
+) -> Found {
+    match read(entry_path(root, &source.path).as_path()) {
+        Ok(text) => {
+            source.matched = prefilter(&text);
+            source.text = Ok(text);
+            Found::Source(source)
+        }
+        Err(Unread::Generated(reason)) => Found::Skipped(SkippedFile {
+            path: source.path,
+            kind: SkipKind::Generated,
+            reason,
+        }),
+        Err(Unread::Problem(message)) => {
+            source.text = Err(message);
+            Found::Source(source)
+        }
+    }
 }
 
 fn entry_path(root: &Path, rel: &str) -> std::path::PathBuf {

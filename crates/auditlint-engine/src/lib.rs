@@ -10,7 +10,9 @@ mod analysis;
 mod baseline;
 mod changed;
 mod discover;
+mod fidelity;
 mod fingerprint;
+mod generated;
 mod inventory;
 mod manifests;
 mod paths;
@@ -19,6 +21,7 @@ mod read;
 mod suppress;
 mod workspace;
 
+pub use fidelity::{ParseOutcome, debug_parse};
 pub use workspace::Workspace;
 
 /// Is this a file auditlint checks (by its extension)?
@@ -34,7 +37,7 @@ use auditlint_core::index::{Index, ProjectFile};
 use auditlint_core::resolve::Resolver;
 use auditlint_core::{
     Config, ConfigError, Diagnostic, FileError, Finding, FindingLabel, Level, LineIndex, Report,
-    Severity, Summary,
+    Severity, SkipKind, SkippedFile, Summary,
 };
 
 pub use baseline::{BaselineMode, load as load_baseline, save as save_baseline};
@@ -199,6 +202,9 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
         .into_iter()
         .map(|(path, text)| (shown(&path), text))
         .collect();
+    for skipped in &mut report.skipped {
+        skipped.path = shown(&skipped.path);
+    }
     for error in &mut errors {
         if !error.path.starts_with('<')
             && Path::new(&error.path).is_relative()
@@ -259,10 +265,14 @@ fn check_projects(
         merged.summary.files_parsed += report.summary.files_parsed;
         merged.summary.findings += report.summary.findings;
         merged.summary.suppressed += report.summary.suppressed;
+        merged.summary.skipped_generated += report.summary.skipped_generated;
+        merged.summary.skipped_tests += report.summary.skipped_tests;
+        merged.skipped.extend(report.skipped);
     }
     merged
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    merged.skipped.sort();
     errors.sort();
     errors.dedup();
     merged.summary.errors = errors.len();
@@ -433,11 +443,17 @@ fn run(
         Some(text) => Ok(text.clone()),
         None => read::read_source(absolute, config.max_file_size),
     };
-    let (discovered, walk_errors) =
-        discover::discover(root, config, &read, &|text| first_round.matches(text));
+    let (discovered, walk_errors) = discover::discover(root, config, scopes, &read, &|text| {
+        first_round.matches(text)
+    });
     errors.extend(walk_errors);
     trace.phase("discover+read+prefilter");
     let source_paths: Vec<String> = discovered.sources.iter().map(|s| s.path.clone()).collect();
+    let skipped: Vec<SkippedFile> = discovered
+        .skipped
+        .into_iter()
+        .filter(|s| in_scope(&s.path, scopes))
+        .collect();
     let (sources, round_one) = analysis::sources_from(discovered.sources, errors);
     let resolver = manifests_resolver(root, source_paths, &discovered.manifests, errors);
     trace.phase("manifests");
@@ -498,6 +514,8 @@ fn run(
             suppressed: 0,
             errors: 0,
             elapsed_ms: 0,
+            skipped_generated: count_skipped(&skipped, SkipKind::Generated),
+            skipped_tests: count_skipped(&skipped, SkipKind::Test),
             baselined: None,
         },
         findings,
@@ -506,6 +524,7 @@ fn run(
         baseline: None,
         suppressions,
         inventory,
+        skipped,
     }
 }
 
@@ -533,6 +552,10 @@ impl Trace {
             self.last.set(now);
         }
     }
+}
+
+fn count_skipped(skipped: &[SkippedFile], kind: SkipKind) -> usize {
+    skipped.iter().filter(|s| s.kind == kind).count()
 }
 
 fn in_scope(path: &str, scopes: &[String]) -> bool {

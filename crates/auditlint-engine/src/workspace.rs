@@ -78,8 +78,12 @@ impl Workspace {
         let config = &self.config;
         let read = |absolute: &Path| read::read_source(absolute, config.max_file_size);
         let first_round = &self.first_round;
+        // The whole project, as a one-shot run sees it: generated code and tests are skipped
+        // (an open document is analysed whatever it is: the user is looking at it).
         let (discovered, mut errors) =
-            discover::discover(&self.root, config, &read, &|text| first_round.matches(text));
+            discover::discover(&self.root, config, &[], &read, &|text| {
+                first_round.matches(text)
+            });
         let paths: Vec<String> = discovered.sources.iter().map(|s| s.path.clone()).collect();
         let (sources, round_one) = analysis::sources_from(discovered.sources, &mut errors);
         self.matched = vec![false; sources.len()];
@@ -139,10 +143,18 @@ impl Workspace {
             return;
         }
         let absolute = self.root.join(rel);
+        // Skipped as at load: build output and tests (unless open, above), generated text.
+        if crate::generated::by_path(rel).is_some()
+            || discover::is_skipped_test(rel, &self.config, &[])
+        {
+            self.remove(rel);
+            return;
+        }
         match read::read_source(&absolute, self.config.max_file_size) {
             Ok(text) => self.set_text(rel, Some(Arc::from(text))),
             Err(_) if !absolute.exists() => self.remove(rel),
-            Err(_) => self.set_text(rel, None),
+            Err(read::Unread::Generated(_)) => self.remove(rel),
+            Err(read::Unread::Problem(_)) => self.set_text(rel, None),
         }
     }
 

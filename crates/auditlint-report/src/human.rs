@@ -16,6 +16,12 @@ use codespan_reporting::term::{self, termcolor};
 
 /// Renders `report` for a terminal. With `color == false` the text holds no ANSI escapes.
 pub fn render(report: &Report, color: bool) -> String {
+    render_with(report, color, false)
+}
+
+/// [`render`], and with `verbose` the files skipped as generated code or tests, one a line
+/// (`skipped: PATH: reason`), before the summary.
+pub fn render_with(report: &Report, color: bool, verbose: bool) -> String {
     let sources = Sources::new(&report.sources);
     let config = term::Config::default();
     let mut out = String::new();
@@ -36,6 +42,12 @@ pub fn render(report: &Report, color: bool) -> String {
             None => {
                 let _ = writeln!(out, "error: {}: {}", error.path, error.message);
             }
+        }
+    }
+
+    if verbose {
+        for skipped in &report.skipped {
+            let _ = writeln!(out, "skipped: {}: {}", skipped.path, skipped.reason);
         }
     }
 
@@ -191,6 +203,20 @@ fn summary_line(report: &Report) -> String {
     }
     if let Some(baselined) = summary.baselined.filter(|&n| n > 0) {
         let _ = write!(line, ", {baselined} in the baseline");
+    }
+    if summary.skipped_generated > 0 {
+        let _ = write!(
+            line,
+            ", {} skipped as generated",
+            counted(summary.skipped_generated, "file", "files")
+        );
+    }
+    if summary.skipped_tests > 0 {
+        let _ = write!(
+            line,
+            ", {} skipped (`check-tests`)",
+            counted(summary.skipped_tests, "test file", "test files")
+        );
     }
     if !report.errors.is_empty() {
         let _ = write!(

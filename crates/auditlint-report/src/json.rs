@@ -35,6 +35,10 @@ struct SummaryOut {
     suppressed: usize,
     errors: usize,
     elapsed_ms: u64,
+    /// Generated or minified files recognised and not analysed.
+    skipped_generated: usize,
+    /// Test, bench and example files not analysed (`[files] check-tests = false`).
+    skipped_tests: usize,
     /// Only with `--baseline`: findings the baseline hid.
     #[serde(skip_serializing_if = "Option::is_none")]
     baselined: Option<usize>,
@@ -83,6 +87,8 @@ impl From<&Summary> for SummaryOut {
             suppressed: summary.suppressed,
             errors: summary.errors,
             elapsed_ms: summary.elapsed_ms,
+            skipped_generated: summary.skipped_generated,
+            skipped_tests: summary.skipped_tests,
             baselined: summary.baselined,
         }
     }

@@ -117,11 +117,36 @@ fn sample_report() -> Report {
             suppressed: 0,
             errors: 1,
             elapsed_ms: 35,
+            skipped_generated: 0,
+            skipped_tests: 0,
             baselined: None,
         },
         sources,
         ..Report::default()
     }
+}
+
+#[test]
+fn skipped_files_are_counted_and_listed_when_verbose() {
+    let mut report = sample_report();
+    report.summary.skipped_generated = 2;
+    report.summary.skipped_tests = 1;
+    report.skipped = vec![auditlint_core::SkippedFile {
+        path: "dist/index.js".to_owned(),
+        kind: auditlint_core::SkipKind::Generated,
+        reason: "in a build output directory (`dist/`)".to_owned(),
+    }];
+    let quiet = human::render(&report, false);
+    assert!(
+        quiet.contains(", 2 files skipped as generated, 1 test file skipped (`check-tests`)"),
+        "{quiet}"
+    );
+    assert!(!quiet.contains("skipped: dist/index.js"), "{quiet}");
+    let verbose = human::render_with(&report, false, true);
+    assert!(
+        verbose.contains("skipped: dist/index.js: in a build output directory (`dist/`)\n"),
+        "{verbose}"
+    );
 }
 
 #[test]
@@ -242,6 +267,8 @@ fn json_parses_back_with_exactly_the_contract_keys() {
             "findings",
             "suppressed",
             "errors",
+            "skipped_generated",
+            "skipped_tests",
             "elapsed_ms",
         ])
     );

@@ -7,7 +7,7 @@
 mod effects;
 mod flow;
 mod guard;
-
+mod repair;
 mod syntax;
 
 use std::cell::RefCell;
@@ -83,16 +83,68 @@ pub fn extract_incremental(
         tree
     });
     let tree = parse(source, language, edited.as_ref())?;
+    // The facts come from a repaired copy when the grammar fails on valid code; the tree kept
+    // for the next incremental parse is always the source's own.
+    let repaired = repaired(source, language, &tree);
+    let (text, parsed) = match &repaired {
+        Some((text, parsed)) => (text.as_str(), parsed),
+        None => (source, &tree),
+    };
     let mut extractor = Extractor {
-        src: source,
+        src: text,
         facts: FileFacts::default(),
         fn_ids: HashMap::new(),
         consts: HashMap::new(),
         forward_consts: Vec::new(),
     };
-    extractor.walk(tree.root_node());
+    extractor.walk(parsed.root_node());
     extractor.resolve_forward_consts();
     Some((extractor.facts, tree))
+}
+
+/// Rounds of [`repair::repair`] (a repair can uncover the next shape), keeping the text with the
+/// fewest errors; `None` when the source parses cleanly or no repair helps.
+fn repaired(source: &str, language: Language, tree: &Tree) -> Option<(String, Tree)> {
+    let mut best: Option<(String, Tree)> = None;
+    let mut errors = error_count(tree);
+    for _ in 0..3 {
+        if errors == 0 {
+            break;
+        }
+        let (text, current) = match &best {
+            Some((text, tree)) => (text.as_str(), tree),
+            None => (source, tree),
+        };
+        let Some(masked) = repair::repair(text, current) else {
+            break;
+        };
+        let Some(masked_tree) = parse(&masked, language, None) else {
+            break;
+        };
+        let masked_errors = error_count(&masked_tree);
+        if masked_errors >= errors {
+            break;
+        }
+        errors = masked_errors;
+        best = Some((masked, masked_tree));
+    }
+    best
+}
+
+/// Error and missing nodes in a tree (only subtrees with errors are visited).
+fn error_count(tree: &Tree) -> usize {
+    let mut count = 0;
+    let mut cursor = tree.walk();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            count += 1;
+        }
+        if node.has_error() {
+            stack.extend(node.children(&mut cursor));
+        }
+    }
+    count
 }
 
 /// The single edit that turns `old` into `new`: their common prefix and suffix stay.
