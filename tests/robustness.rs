@@ -170,6 +170,9 @@ fn symlinks_are_never_followed_and_never_silently_skipped() {
     std::fs::create_dir(dir.path().join("loop")).unwrap();
     std::os::unix::fs::symlink("../loop", dir.path().join("loop/again")).unwrap();
     std::os::unix::fs::symlink("self.ts", dir.path().join("self.ts")).unwrap();
+    std::os::unix::fs::symlink("missing.ts", dir.path().join("gone.ts")).unwrap();
+    // A dangling link that no source file could be behind (`.env` → a missing secrets file).
+    std::os::unix::fs::symlink("../.env.local", dir.path().join("settings.env")).unwrap();
     let (code, json) = support::check_json(dir.path(), &[]);
     assert_eq!(code, 2);
     assert!(
@@ -187,6 +190,12 @@ fn symlinks_are_never_followed_and_never_silently_skipped() {
             .iter()
             .any(|e| e.contains("dangling or loops"))
     );
+    assert!(
+        errors_for(&json, "gone.ts")
+            .iter()
+            .any(|e| e.contains("dangling or loops"))
+    );
+    assert!(errors_for(&json, "settings.env").is_empty());
     let text = json.to_string();
     assert!(
         !text.contains(&outside.path().display().to_string()),

@@ -89,7 +89,10 @@ pub fn parse_rounds(
                 {
                     return (i, facts.clone());
                 }
-                (i, parse_file(&source.path, text, config.check_tests).map(Arc::new))
+                (
+                    i,
+                    parse_file(&source.path, text, config.check_tests).map(Arc::new),
+                )
             };
             // One file (an editor's change): parse on this thread, whose parser and allocator
             // are warm, rather than hand it to the pool.

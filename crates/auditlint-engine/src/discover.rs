@@ -204,6 +204,9 @@ fn classify(
         // Never followed: a link inside the project is checked at its target; one leaving the
         // project, dangling or looping is reported so nothing is skipped silently.
         return match path.canonicalize() {
+            // A dangling link whose name is no source file's (`.env` → a missing secrets file)
+            // can hold no code: nothing is skipped by leaving it out. A loop may be a folder.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !is_source(&rel) => None,
             Err(err) => Some(Found::Error(FileError {
                 path: rel,
                 message: format!("symlink not followed: it is dangling or loops ({err})"),
