@@ -613,19 +613,6 @@ impl<'a> Index<'a> {
     /// into the project we cannot follow, not a library call whose name could decide.
     fn names_project_value(&self, file: u32, callee: &str) -> bool {
         let segments: Vec<&str> = callee.split('.').collect();
-        // `const svc = require("./audit.service"); svc.log(..)`: a module of the project.
-        if let [receiver, _] = segments.as_slice()
-            && let Some(import) = self.files[file as usize]
-                .facts
-                .imports
-                .iter()
-                .find(|i| i.local == *receiver && i.imported == Imported::Namespace)
-            && self
-                .file_of(&self.files[file as usize].path, &import.source)
-                .is_some()
-        {
-            return true;
-        }
         matches!(segments.as_slice(), [receiver, method]
             if *receiver != "self" && *receiver != "this"
                 && self.resolve_on_binding(file, receiver, method) == Some(None))
