@@ -81,7 +81,12 @@ while IFS=$'\t' read -r name commit; do
   fi
   if [ -n "$tree" ]; then
     # auditlint finds the project root itself (nearest auditlint.toml or git root).
-    (cd "$tree" && "$bin" check --format json --fail-on never . > "$out/$s.json" 2> "$out/$s.stderr")
+    # A repository's `config` (what the project would declare, e.g. its generic audit tables)
+    # is passed with --config; without one, the embedded defaults apply.
+    cfg=()
+    python3 "$here/score.py" config "$verdicts" "$name" > "$out/$s.toml"
+    [ -s "$out/$s.toml" ] && cfg=(--config "$out/$s.toml")
+    (cd "$tree" && "$bin" check --format json --fail-on never "${cfg[@]}" . > "$out/$s.json" 2> "$out/$s.stderr")
     rc=$?
     if [ $rc -gt 2 ] || ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out/$s.json" 2>/dev/null; then
       echo "auditlint exited $rc without a JSON report (see $out/$s.stderr)" > "$out/$s.status"

@@ -79,6 +79,15 @@ def cmd_list(path: str) -> None:
         print(f"{r['name']}\t{r['commit']}")
 
 
+def cmd_config(path: str, name: str) -> None:
+    """The repository's own `auditlint.toml` text (its `config` key), if it declares one:
+    what the project would write to adopt auditlint (its generic audit tables, say)."""
+    repos, _ = load(path)
+    for r in repos:
+        if r["name"] == name:
+            print(r.get("config", ""), end="")
+
+
 def cmd_score(path: str, results: str, check: bool) -> int:
     repos, verdicts = load(path)
     by_key = {(v["repo"], v["path"], v["rule"], v["line"]): v for v in verdicts}
@@ -174,6 +183,9 @@ def cmd_score(path: str, results: str, check: bool) -> int:
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "list":
         cmd_list(argv[1])
+        return 0
+    if len(argv) >= 3 and argv[0] == "config":
+        cmd_config(argv[1], argv[2])
         return 0
     if len(argv) >= 3 and argv[0] == "score":
         return cmd_score(argv[1], argv[2], "--check" in argv[3:])

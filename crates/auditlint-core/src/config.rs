@@ -111,6 +111,7 @@ raw_section!(RawReporters {
 raw_section!(RawHandlers {
     propagate, extend_propagate, "propagate", "extend-propagate";
     noop, extend_noop, "noop", "extend-noop";
+    swallow, extend_swallow, "swallow", "extend-swallow";
 });
 raw_section!(RawFlags {
     names, extend_names, "names", "extend-names";
@@ -312,6 +313,7 @@ impl Merged {
             reporter_functions: self.globs("reporters.functions")?,
             propagators: self.globs("handlers.propagate")?,
             noops: self.globs("handlers.noop")?,
+            swallowers: self.globs("handlers.swallow")?,
             flags: self.words("flags.names"),
         };
         let exclude = GlobMatcher::new(self.list("files.exclude"), false)?.set;

@@ -61,6 +61,8 @@ pub enum BindingSource {
     Call(String),
     /// A value of this declared type (`db: &DbConn` → `DbConn`).
     Type(String),
+    /// The module's own exports object: `const events = module.exports`.
+    ThisModule,
 }
 
 /// An interface, object type alias or struct, with its fields.
@@ -155,6 +157,9 @@ pub enum SinkSyntax {
     RemoteCall { function: String },
     /// An HTTP request to a URL literal: `fetch(url)`.
     HttpRequest { url: String },
+    /// A request with a client that rejects on an error status (axios, ky, got, ofetch,
+    /// superagent): its failure is thrown, not returned as a value.
+    HttpClient { url: String },
 }
 
 impl SinkSyntax {
@@ -191,6 +196,9 @@ pub enum GuardStep {
     Returned,
     /// The value is stored or handed to other code: what happens next is its business.
     Stored,
+    /// The value is passed to a call (`trySafe(write())`): handed to other code, unless the
+    /// vocabulary says that callee swallows what it is given (`[handlers] swallow`).
+    Argument { callee: String, span: Span },
     /// `Promise.allSettled(..)`: every rejection becomes a value, read or not.
     Settled { span: Span, read: bool },
     /// The error leaves an anonymous callback; `is_async` callbacks turn throws into rejections.

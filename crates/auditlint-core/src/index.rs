@@ -325,7 +325,10 @@ impl<'a> Index<'a> {
                     if site_of.contains_key(&(file_id, op_id)) {
                         continue;
                     }
-                    let Some(target) = self.resolve_op(file_id, op) else {
+                    let Some(target) = self
+                        .resolve_op(file_id, op)
+                        .or_else(|| self.resolve_chain_head(file_id, op))
+                    else {
                         continue;
                     };
                     let Some(writer) = self.writers.get(&target) else {
@@ -472,6 +475,19 @@ impl<'a> Index<'a> {
                         return Outcome::OutOfScope;
                     }
                 }
+                GuardStep::Argument { callee, span } => {
+                    if state != State::Thrown {
+                        if self.vocab.is_swallower(callee) {
+                            return Outcome::Swallowed {
+                                handler: *span,
+                                reason: format!(
+                                    "`{callee}` swallows the rejection of what it is given"
+                                ),
+                            };
+                        }
+                        return Outcome::OutOfScope;
+                    }
+                }
                 GuardStep::Settled { span, read } => {
                     if state != State::Thrown {
                         if *read {
@@ -609,6 +625,20 @@ impl<'a> Index<'a> {
         self.resolve_call(file, &op.callee)
     }
 
+    /// `prepareAuditLogInsert(db, entry).run()`: the project function that starts a chain. When
+    /// it is a writer (it returns the unexecuted statement whose SQL names an audit table), the
+    /// chain executes that write.
+    fn resolve_chain_head(&self, file: u32, op: &Operation) -> Option<FnRef> {
+        let (head, _) = op.callee.split_once("().")?;
+        if head.contains(['(', '[']) {
+            return None;
+        }
+        if !head.contains(['.', ':']) && self.bound_locally(file, op, head) {
+            return None;
+        }
+        self.resolve_call(file, head)
+    }
+
     /// `audit.logUpdate` where `audit` holds a project value that has no such method: a call
     /// into the project we cannot follow, not a library call whose name could decide.
     fn names_project_value(&self, file: u32, callee: &str) -> bool {
@@ -727,6 +757,7 @@ impl<'a> Index<'a> {
         let facts = &self.files[file as usize].facts;
         let binding = facts.bindings.iter().find(|b| b.name == receiver)?;
         let class = match &binding.source {
+            BindingSource::ThisModule => return Some(self.unique_in_file(file, method)),
             BindingSource::Type(ty) => ty.as_str(),
             BindingSource::Call(callee) => {
                 if callee != receiver
@@ -793,7 +824,11 @@ impl<'a> Index<'a> {
                 .resolve(from, &import.source)
                 .and_then(|target| self.by_path.get(target.as_str()).copied())
                 .and_then(|target| match &import.imported {
-                    Imported::Named(imported) => self.resolve_export(target, imported, depth + 1),
+                    // CommonJS (`exports.log = log`, `module.exports = { log }`) records no
+                    // export names: the module's own function of that name.
+                    Imported::Named(imported) => self
+                        .resolve_export(target, imported, depth + 1)
+                        .or_else(|| self.unique_in_file(target, imported)),
                     Imported::Default => self.resolve_export(target, "default", depth + 1),
                     Imported::Namespace => None,
                 });

@@ -80,6 +80,21 @@ impl Resolver {
         if specifier.starts_with('/') {
             return None;
         }
+        // `require(path.join(process.cwd(), "src/audit"))`: the program's working directory,
+        // which is its package's folder, or the project root.
+        if let Some(rest) = specifier.strip_prefix("cwd:") {
+            let mut dirs: Vec<&str> = self
+                .packages
+                .iter()
+                .map(|p| p.dir.as_str())
+                .filter(|dir| dir.is_empty() || from.starts_with(&format!("{dir}/")))
+                .collect();
+            dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+            dirs.push("");
+            return dirs
+                .into_iter()
+                .find_map(|dir| self.try_module(&join(dir, &format!("./{rest}"))));
+        }
         self.resolve_tsconfig(from, specifier)
             .or_else(|| self.resolve_package(specifier))
     }

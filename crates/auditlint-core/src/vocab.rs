@@ -16,6 +16,7 @@ pub struct Vocabulary {
     pub reporter_functions: GlobMatcher,
     pub propagators: GlobMatcher,
     pub noops: GlobMatcher,
+    pub swallowers: GlobMatcher,
     pub flags: Vec<String>,
 }
 
@@ -128,7 +129,7 @@ impl Vocabulary {
                 let audit = self.is_audit_table(function) || self.is_audit_function(function);
                 audit.then(|| SinkName::Function(function.clone()))
             }
-            SinkSyntax::HttpRequest { url } => {
+            SinkSyntax::HttpRequest { url } | SinkSyntax::HttpClient { url } => {
                 self.is_audit_url(url).then(|| SinkName::Url(url.clone()))
             }
             SinkSyntax::TableObjectInsert { .. } => None,
@@ -155,6 +156,12 @@ impl Vocabulary {
     /// Does calling this path pass the error on (`reject`, `next`, `Promise.reject`)?
     pub fn is_propagator(&self, callee: &str) -> bool {
         self.propagators.is_match(callee)
+    }
+
+    /// Does this library helper swallow the rejection of the promise it is given
+    /// (`trySafe(promise)`)?
+    pub fn is_swallower(&self, callee: &str) -> bool {
+        self.swallowers.is_match(callee)
     }
 
     pub fn is_noop(&self, callee: &str) -> bool {

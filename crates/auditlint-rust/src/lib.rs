@@ -13,6 +13,7 @@
 mod effects;
 mod flow;
 mod guard;
+mod macros;
 mod names;
 mod nesting;
 mod sinks;
@@ -98,7 +99,9 @@ fn analyse(text: &str, base: usize, check_tests: bool) -> Result<FileFacts, Rust
             ),
         }
     })?;
-    let facts = walk::Walker::run(&file, text, base, check_tests);
+    let bodies = macros::MacroBodies::parse(&file);
+    let facts = walk::Walker::run(&file, &bodies, text, base, check_tests);
+    drop(bodies);
     // The tree is dropped here, on this thread's large stack.
     drop(file);
     Ok(facts)

@@ -63,10 +63,18 @@ pub struct Walker<'a> {
     pub(crate) scopes: Vec<Scope>,
     /// Walk `#[cfg(test)]` items and test functions too.
     check_tests: bool,
+    /// Statements parsed out of macro bodies, walked where the macro is.
+    macro_bodies: &'a crate::macros::MacroBodies,
 }
 
 impl<'a> Walker<'a> {
-    pub fn run(file: &'a syn::File, text: &'a str, base: usize, check_tests: bool) -> FileFacts {
+    pub(crate) fn run(
+        file: &'a syn::File,
+        macro_bodies: &'a crate::macros::MacroBodies,
+        text: &'a str,
+        base: usize,
+        check_tests: bool,
+    ) -> FileFacts {
         let mut walker = Walker {
             text,
             base,
@@ -76,6 +84,7 @@ impl<'a> Walker<'a> {
             impl_types: Vec::new(),
             scopes: Vec::new(),
             check_tests,
+            macro_bodies,
         };
         crate::sinks::collect_consts(file, &mut walker.consts);
         walker.visit_file(file);
@@ -582,6 +591,10 @@ impl<'a> Visit<'a> for Walker<'a> {
 
     fn visit_macro(&mut self, mac: &'a syn::Macro) {
         self.macro_reads(&mac.tokens);
+        let bodies = self.macro_bodies.of(mac);
+        for block in bodies {
+            self.visit_block(block);
+        }
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {

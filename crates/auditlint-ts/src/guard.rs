@@ -15,6 +15,105 @@ use crate::syntax::{
 };
 use crate::{Extractor, first_parameter};
 
+/// `client.post("/audit/events", body)` is a request when the receiver is no router (`app.post(
+/// "/audit", handler)` registers a route) and no argument is a function.
+fn is_http_client_call(
+    function: Node<'_>,
+    args: Option<Node<'_>>,
+    url: Option<&str>,
+    src: &str,
+) -> bool {
+    let Some(url) = url else { return false };
+    if !(url.starts_with('/') || url.starts_with("http") || url.contains("://")) {
+        return false;
+    }
+    let receiver = function
+        .child_by_field_name("object")
+        .and_then(|o| callee_path(o, src))
+        .unwrap_or_default();
+    let last = last_segment(&receiver).to_ascii_lowercase();
+    let routerish = last.ends_with("router")
+        || last.ends_with("app")
+        || matches!(
+            last.as_str(),
+            "server" | "fastify" | "routes" | "route" | "hono" | "express" | "r"
+        );
+    if routerish {
+        return false;
+    }
+    let Some(args) = args else { return true };
+    let mut cursor = args.walk();
+    !args
+        .named_children(&mut cursor)
+        .any(|a| is_function(unwrap_expr(a).kind()))
+}
+
+/// `axios({ method: "post", url: "/audit" })`: the URL of a writing request config.
+fn axios_config_url(config: Node<'_>, src: &str) -> Option<String> {
+    let mut cursor = config.walk();
+    let mut url = None;
+    let mut writes = false;
+    for member in config.named_children(&mut cursor) {
+        if member.kind() != "pair" {
+            continue;
+        }
+        let key = member
+            .child_by_field_name("key")
+            .map_or("", |k| text(k, src).trim_matches(['"', '\'']));
+        let value = member.child_by_field_name("value").map(unwrap_expr);
+        let literal = value.and_then(|v| literal_text(v, src));
+        match key {
+            "url" => url = literal.map(str::to_string),
+            "method" => {
+                writes = literal.is_none_or(|m| {
+                    matches!(m.to_ascii_uppercase().as_str(), "POST" | "PUT" | "PATCH")
+                });
+            }
+            _ => {}
+        }
+    }
+    url.filter(|_| writes)
+}
+
+/// A model class named as a value: `AuditLog` (an identifier or member starting uppercase).
+fn model_name(node: Node<'_>, src: &str) -> Option<String> {
+    if !matches!(node.kind(), "identifier" | "member_expression") {
+        return None;
+    }
+    let path = callee_path(node, src)?;
+    let last = last_segment(&path);
+    last.starts_with(|c: char| c.is_ascii_uppercase())
+        .then(|| last.to_string())
+}
+
+/// `AuditLog.create(..)`: a method called on a model class.
+fn model_receiver(function: Node<'_>, src: &str) -> Option<String> {
+    if function.kind() != "member_expression" {
+        return None;
+    }
+    model_name(unwrap_expr(function.child_by_field_name("object")?), src)
+}
+
+/// `new AuditLog(..).save()`: the model a saved document was built from.
+fn new_model(function: Node<'_>, src: &str) -> Option<String> {
+    let object = unwrap_expr(function.child_by_field_name("object")?);
+    if object.kind() != "new_expression" {
+        return None;
+    }
+    model_name(unwrap_expr(object.child_by_field_name("constructor")?), src)
+}
+
+/// `manager.insert(AuditLog, ..)`, `this.em.save(AuditLog, ..)`, `dataSource.manager`.
+fn is_entity_manager(function: Node<'_>, src: &str) -> bool {
+    function
+        .child_by_field_name("object")
+        .and_then(|o| callee_path(o, src))
+        .is_some_and(|receiver| {
+            let last = last_segment(&receiver).to_ascii_lowercase();
+            last == "em" || last.ends_with("manager")
+        })
+}
+
 /// Does `fetch(url, init)` write? Without `init`, or with an object literal that names no
 /// `method`, it is a GET; a literal method writes when it is POST, PUT or PATCH. An `init` we
 /// cannot read (a variable, a spread) may write.
@@ -189,6 +288,8 @@ impl Extractor<'_> {
         let calls = crate::syntax::chain_calls(op);
         let mut sink = None;
         let mut pending_table: Option<(String, &'static str)> = None;
+        // A model named earlier in the chain (`getRepository(AuditLog)`, `AuditLog.query()`).
+        let mut pending_model: Option<String> = None;
         let mut tagged = false;
         let mut inserted = false;
         for (position, call) in calls.iter().rev().enumerate() {
@@ -256,6 +357,13 @@ impl Extractor<'_> {
                     inserted = true;
                     if let Some((table, api)) = pending_table.take() {
                         sink = Some(SinkSyntax::BuilderInsert { table, api });
+                    } else if let Some(model) = pending_model.take() {
+                        sink = Some(SinkSyntax::ModelCreate { model });
+                    } else if let Some(model) = first_arg
+                        .filter(|_| is_entity_manager(function, src))
+                        .and_then(|a| model_name(unwrap_expr(a), src))
+                    {
+                        sink = Some(SinkSyntax::ModelCreate { model });
                     } else if let Some(arg) = first_arg
                         && matches!(arg.kind(), "identifier" | "member_expression")
                         && let Some(path) = callee_path(arg, src)
@@ -278,6 +386,9 @@ impl Extractor<'_> {
                 "create" | "createMany" | "createManyAndReturn" => {
                     if let Some(model) = prisma_model(function, src) {
                         sink = Some(SinkSyntax::ModelCreate { model });
+                    } else if let Some(model) = model_receiver(function, src) {
+                        // Sequelize/Mongoose: `AuditLog.create({ .. })` on a model class.
+                        sink = Some(SinkSyntax::ModelCreate { model });
                     }
                 }
                 "rpc" => {
@@ -296,6 +407,74 @@ impl Extractor<'_> {
                     let receiver = callee_path(function, src).unwrap_or_default();
                     let url = first_literal.clone().unwrap_or(receiver);
                     sink = Some(SinkSyntax::HttpRequest { url });
+                }
+                // ofetch/`$fetch`, ky, got: fetch-shaped clients that reject on an error status.
+                "ofetch" | "$fetch" | "ky" | "got"
+                    if function.kind() == "identifier" && fetch_writes(second_arg, src) =>
+                {
+                    if let Some(url) = first_literal.clone() {
+                        sink = Some(SinkSyntax::HttpClient { url });
+                    }
+                }
+                // axios, ky, got, superagent, an `axios.create()` instance: `client.post(url, ..)`.
+                "post" | "put" | "patch"
+                    if is_http_client_call(function, args, first_literal.as_deref(), src) =>
+                {
+                    if let Some(url) = first_literal.clone() {
+                        sink = Some(SinkSyntax::HttpClient { url });
+                    }
+                }
+                // `axios({ method: "post", url: "/audit" })`, `axios.request({ .. })`.
+                "axios" | "request"
+                    if first_arg.is_some_and(|a| unwrap_expr(a).kind() == "object") =>
+                {
+                    if let Some(url) = first_arg.and_then(|a| axios_config_url(unwrap_expr(a), src))
+                    {
+                        sink = Some(SinkSyntax::HttpClient { url });
+                    }
+                }
+                // MongoDB: `db.collection("audit_logs").insertOne(..)`.
+                "collection" => {
+                    if let Some(t) = first_literal.clone() {
+                        pending_table = Some((t, "mongo"));
+                    }
+                }
+                "insertOne" | "insertMany" | "bulkWrite" => {
+                    if let Some((table, api)) = pending_table.take() {
+                        sink = Some(SinkSyntax::BuilderInsert { table, api });
+                    } else if let Some(model) = model_receiver(function, src) {
+                        // Mongoose: `AuditLog.insertMany([..])`.
+                        sink = Some(SinkSyntax::ModelCreate { model });
+                    }
+                }
+                // TypeORM: `getRepository(AuditLog).save(..)`, `manager.insert(AuditLog, ..)`;
+                // Objection: `AuditLog.query().insert(..)`.
+                "getRepository" | "getMongoRepository" | "getCustomRepository" => {
+                    if let Some(model) = first_arg.and_then(|a| model_name(unwrap_expr(a), src)) {
+                        pending_model = Some(model);
+                    }
+                }
+                "query" if position == 0 => {
+                    if let Some(model) = model_receiver(function, src) {
+                        pending_model = Some(model);
+                    }
+                }
+                "save" | "bulkCreate" => {
+                    if let Some(model) = pending_model.take() {
+                        sink = Some(SinkSyntax::ModelCreate { model });
+                    } else if let Some(model) = first_arg
+                        .filter(|_| is_entity_manager(function, src))
+                        .and_then(|a| model_name(unwrap_expr(a), src))
+                    {
+                        sink = Some(SinkSyntax::ModelCreate { model });
+                    } else if let Some(model) = new_model(function, src).or_else(|| {
+                        (method == "bulkCreate")
+                            .then(|| model_receiver(function, src))
+                            .flatten()
+                    }) {
+                        // Mongoose `new AuditLog(..).save()`, Sequelize `AuditLog.bulkCreate`.
+                        sink = Some(SinkSyntax::ModelCreate { model });
+                    }
                 }
                 _ => {}
             }
@@ -478,7 +657,18 @@ impl Extractor<'_> {
                     {
                         return next;
                     }
-                    steps.push(GuardStep::Stored);
+                    let call = parent.checked_sub(1).map(|c| path[c]);
+                    match call
+                        .filter(|c| c.kind() == "call_expression")
+                        .and_then(|c| c.child_by_field_name("function"))
+                        .and_then(|f| callee_path(f, self.src))
+                    {
+                        Some(callee) => steps.push(GuardStep::Argument {
+                            callee,
+                            span: call.map(span_of).unwrap_or_default(),
+                        }),
+                        None => steps.push(GuardStep::Stored),
+                    }
                     return self.try_walk(path, parent, steps);
                 }
                 _ => {

@@ -580,6 +580,15 @@ impl<'s> Extractor<'s> {
         pattern_names(name, src, &mut names);
         if let Some(value) = value
             && name.kind() == "identifier"
+            && matches!(text(value, src), "module.exports" | "exports")
+        {
+            self.facts.bindings.push(auditlint_core::facts::Binding {
+                name: text(name, src).to_string(),
+                scope,
+                source: auditlint_core::facts::BindingSource::ThisModule,
+            });
+        } else if let Some(value) = value
+            && name.kind() == "identifier"
         {
             let call = if value.kind() == "await_expression" {
                 value.named_child(0).map(unwrap_expr)
@@ -634,11 +643,22 @@ impl<'s> Extractor<'s> {
             return;
         };
         let callee = callee_path(function, src).unwrap_or_default();
-        let first_arg = value
+        let first_node = value
             .child_by_field_name("arguments")
-            .and_then(|a| syntax::nth_named(a, 0))
-            .and_then(|a| literal_text(a, src));
-        let Some(first_arg) = first_arg else { return };
+            .and_then(|a| syntax::nth_named(a, 0));
+        let computed;
+        let first_arg = match first_node.and_then(|a| literal_text(a, src)) {
+            Some(literal) => literal,
+            // `require(path.join(__dirname, "..", "audit"))`: a path built from constants.
+            None if callee == "require" => {
+                let Some(spec) = first_node.and_then(|a| computed_specifier(a, src)) else {
+                    return;
+                };
+                computed = spec;
+                computed.as_str()
+            }
+            None => return,
+        };
         let last = syntax::last_segment(&callee);
         if matches!(last, "pgTable" | "sqliteTable" | "mysqlTable" | "table")
             && name.kind() == "identifier"
@@ -872,6 +892,59 @@ fn declared_names(declaration: Node<'_>, src: &str) -> Vec<String> {
             .map(|n| vec![text(n, src).to_string()])
             .unwrap_or_default(),
     }
+}
+
+/// The module a `require` argument built from constants names: `path.join(__dirname, "..",
+/// "audit")` → `./../audit` (relative to the requiring file), `path.join(process.cwd(),
+/// "src/audit")` and `path.resolve("src/audit")` → `cwd:src/audit` (relative to the directory
+/// the program runs in: the resolver tries the requiring file's package, then the project).
+/// `None` when a piece is not constant.
+fn computed_specifier(node: Node<'_>, src: &str) -> Option<String> {
+    let node = unwrap_expr(node);
+    if node.kind() != "call_expression" {
+        return None;
+    }
+    let callee = callee_path(node.child_by_field_name("function")?, src)?;
+    let method = syntax::last_segment(&callee);
+    if !matches!(
+        callee.as_str(),
+        "path.join" | "path.resolve" | "join" | "resolve"
+    ) {
+        return None;
+    }
+    let args = node.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let mut base: Option<&str> = None;
+    let mut pieces: Vec<String> = Vec::new();
+    for (i, arg) in args
+        .named_children(&mut cursor)
+        .filter(|a| a.kind() != "comment")
+        .enumerate()
+    {
+        let arg = unwrap_expr(arg);
+        let piece = text(arg, src);
+        if i == 0 && piece == "__dirname" {
+            base = Some("./");
+        } else if i == 0 && piece == "process.cwd()" {
+            base = Some("cwd:");
+        } else if let Some(literal) = literal_text(arg, src) {
+            if literal.starts_with('/') {
+                return None;
+            }
+            pieces.push(literal.trim_end_matches('/').to_string());
+        } else {
+            return None;
+        }
+    }
+    let base = match base {
+        Some(base) => base,
+        // `path.resolve("src/audit")` is relative to the working directory; `path.join` of
+        // literals alone is relative to nothing we know.
+        None if method == "resolve" => "cwd:",
+        None => return None,
+    };
+    let joined = pieces.join("/");
+    (!joined.is_empty()).then(|| format!("{base}{joined}"))
 }
 
 /// The names a binding pattern (or a parameter list) binds: `x`, `{ a, b: c }`, `[d, ...e]`,

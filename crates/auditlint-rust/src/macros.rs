@@ -1,0 +1,157 @@
+//! Code inside macro invocations, best effort: `db_run! { conn: sqlite { .. } mysql { .. } }`,
+//! `tokio::select! { r = write() => { .. } }`. syn leaves a macro's body as tokens; each
+//! brace-delimited group in them that parses as a block's statements is analysed like a block
+//! written there (spans are the original ones, so findings point into the macro).
+//!
+//! The bodies are parsed once, before the walk, into a table the walk borrows from: the walker
+//! holds references into the syntax tree for its whole run, so the parsed bodies must outlive
+//! it. Macros inside those bodies are parsed too, to a small depth.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::visit::Visit;
+use syn::{Block, Stmt};
+
+/// Bodies of macros nested in macro bodies are parsed this deep.
+const MAX_DEPTH: usize = 3;
+
+/// Brace groups looked at in one file, at most (a generated file full of macros stays cheap).
+const MAX_GROUPS: usize = 4_096;
+
+/// Parsed macro bodies, by where the macro's path starts (line, column).
+#[derive(Default)]
+pub(crate) struct MacroBodies {
+    by_start: HashMap<(usize, usize), Vec<Block>>,
+}
+
+impl MacroBodies {
+    pub(crate) fn of(&self, mac: &syn::Macro) -> &[Block] {
+        self.by_start.get(&start_of(mac)).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn parse(file: &syn::File) -> Self {
+        let mut bodies = MacroBodies::default();
+        let mut found = Collector::default();
+        found.visit_file(file);
+        let mut budget = MAX_GROUPS;
+        let mut pending = found.macros;
+        for _ in 0..MAX_DEPTH {
+            let mut next = Vec::new();
+            for (start, tokens) in pending {
+                let blocks = blocks_in(tokens, &mut budget);
+                if blocks.is_empty() {
+                    continue;
+                }
+                let mut inner = Collector::default();
+                for block in &blocks {
+                    inner.visit_block(block);
+                }
+                next.extend(inner.macros);
+                bodies.by_start.entry(start).or_default().extend(blocks);
+            }
+            if next.is_empty() {
+                break;
+            }
+            pending = next;
+        }
+        bodies
+    }
+}
+
+fn start_of(mac: &syn::Macro) -> (usize, usize) {
+    let start = mac
+        .path
+        .segments
+        .first()
+        .map_or_else(|| mac.bang_token.span.start(), |s| s.ident.span().start());
+    (start.line, start.column)
+}
+
+/// Macros whose bodies are not code we follow: formatting and logging (their arguments are
+/// read as names by the walker), assertions, SQL (a sink of its own), quoting and definitions.
+fn skipped(mac: &syn::Macro) -> bool {
+    if crate::sinks::is_op_macro(mac) {
+        return true;
+    }
+    let Some(last) = mac.path.segments.last() else {
+        return true;
+    };
+    matches!(
+        last.ident.to_string().as_str(),
+        "macro_rules"
+            | "quote"
+            | "quote_spanned"
+            | "parse_quote"
+            | "format"
+            | "format_args"
+            | "print"
+            | "println"
+            | "eprint"
+            | "eprintln"
+            | "json"
+            | "html"
+            | "view"
+            | "rsx"
+            | "sql"
+            | "concat"
+            | "stringify"
+    )
+}
+
+#[derive(Default)]
+struct Collector {
+    macros: Vec<((usize, usize), TokenStream)>,
+}
+
+impl<'ast> Visit<'ast> for Collector {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if !skipped(mac) {
+            self.macros.push((start_of(mac), mac.tokens.clone()));
+        }
+    }
+}
+
+/// The macro body itself when it is a block's statements (`spawn_local! { .. }`), else each
+/// brace group in it that is (`db_run! { conn: sqlite { .. } }`), at any depth of groups that
+/// are not themselves blocks.
+fn blocks_in(tokens: TokenStream, budget: &mut usize) -> Vec<Block> {
+    let mut out = Vec::new();
+    // (tokens, the braces around them when they are a group's)
+    let mut stack = vec![(tokens, None)];
+    while let Some((tokens, braces)) = stack.pop() {
+        if *budget == 0 {
+            break;
+        }
+        *budget -= 1;
+        if let Some(stmts) = statements(tokens.clone()) {
+            if !stmts.is_empty() {
+                out.push(Block {
+                    brace_token: braces.map(syn::token::Brace).unwrap_or_default(),
+                    stmts,
+                });
+            }
+            continue;
+        }
+        for token in tokens {
+            if let TokenTree::Group(group) = token
+                && group.delimiter() == Delimiter::Brace
+            {
+                stack.push((group.stream(), Some(group.delim_span())));
+            }
+        }
+    }
+    out
+}
+
+/// `tokens` as a block's statements, if they parse as one and hold at least one call.
+fn statements(tokens: TokenStream) -> Option<Vec<Stmt>> {
+    let has_call = tokens
+        .clone()
+        .into_iter()
+        .any(|t| matches!(&t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis));
+    if !has_call {
+        return None;
+    }
+    syn::parse::Parser::parse2(Block::parse_within, tokens).ok()
+}
