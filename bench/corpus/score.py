@@ -120,7 +120,10 @@ def cmd_score(path: str, results: str, check: bool) -> int:
             reported.add(key)
             c["findings"] += 1
             v = by_key.get(key)
-            if v is None or "verdict" not in v:
+            if v is not None and "verdict" not in v and v.get("expect") == "finding":
+                # A swallowed write a reader found: reporting it is a true finding.
+                c["true"] += 1
+            elif v is None or "verdict" not in v:
                 c["unjudged"] += 1
                 msg = " ".join(f.get("message", "").split())
                 unjudged.append(f"{name}: {f['path']}:{f['line']} {f['rule']} {msg}")

@@ -172,11 +172,26 @@ fn is_logging_path(path: &str) -> bool {
 /// `res.status(500)`, `reply.code(503)`, `res.sendStatus(500)`, `c.json(body, 500)`.
 fn responds_error(call: Node<'_>, path: &str, src: &str) -> bool {
     let method = last(path);
-    if !matches!(
-        method,
-        "status" | "code" | "sendStatus" | "writeHead" | "json" | "text" | "body" | "html" | "send"
-    ) || !path.contains('.')
-    {
+    let framework = path.contains('.')
+        && matches!(
+            method,
+            "status"
+                | "code"
+                | "sendStatus"
+                | "writeHead"
+                | "json"
+                | "text"
+                | "body"
+                | "html"
+                | "send"
+        );
+    // A project's own response helper: `jsonResponse(body, 500)`, `sendError(res, 502)`,
+    // `errorResponse("failed", 500)`.
+    let lower = method.to_ascii_lowercase();
+    let helper = ["response", "respond", "reply", "json", "senderror", "fail"]
+        .iter()
+        .any(|word| lower.contains(word));
+    if !framework && !helper {
         return false;
     }
     let Some(args) = call.child_by_field_name("arguments") else {
