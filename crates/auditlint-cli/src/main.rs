@@ -40,6 +40,9 @@ enum Command {
     Suppressions(ExportArgs),
     /// Report every audit write and how its failure is handled (evidence for an audit).
     Inventory(ExportArgs),
+    /// Learn the project's audit stores from its schema (SQL migrations, Prisma, Drizzle,
+    /// TypeORM, Sequelize, Mongoose, diesel, SeaORM) and declare them in `auditlint.toml`.
+    Init(InitArgs),
     /// Parse every source file under PATHS (no project, no prefilter) and print one JSON line
     /// per file with its outcome: the input of `bench/parse-fidelity.sh`.
     #[command(hide = true)]
@@ -51,6 +54,21 @@ enum Command {
         #[arg(long)]
         parse_generated: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct InitArgs {
+    /// The project (default: the current directory's).
+    path: Option<PathBuf>,
+    /// Take the strong candidates without asking.
+    #[arg(long)]
+    yes: bool,
+    /// Print the candidates and the TOML that would be written; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Replace `extend-tables` in an `auditlint.toml` that already has a `[sinks]` section.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(clap::Args)]
@@ -171,6 +189,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(args) => record_baseline(args),
         Command::Suppressions(args) => export(args, Export::Suppressions),
         Command::Inventory(args) => export(args, Export::Inventory),
+        Command::Init(args) => init(args),
         Command::DebugParse {
             paths,
             parse_generated,
@@ -457,4 +476,138 @@ fn debug_parse(paths: &[PathBuf], parse_generated: bool) -> Result<ExitCode> {
     }
     print(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `auditlint init`: candidates with their evidence on stderr, the chosen tables written to
+/// `auditlint.toml` (or printed with `--dry-run`).
+fn init(args: InitArgs) -> Result<ExitCode> {
+    use std::io::IsTerminal;
+    let start = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let start = start
+        .canonicalize()
+        .with_context(|| format!("{}: no such directory", start.display()))?;
+    let project = auditlint_engine::find_project(&start, None)?;
+    let candidates = auditlint_engine::init::candidates(&project.root, &project.config.vocab);
+    let mut err = std::io::stderr().lock();
+    if candidates.is_empty() {
+        writeln!(
+            err,
+            "auditlint init: no audit store candidates beyond the default vocabulary in {}",
+            project.root.display()
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(err, "candidate audit stores, strongest first:")?;
+    for c in &candidates {
+        writeln!(
+            err,
+            "  {:<28} {} score {:>2}  declared {}; audit columns: {}; {} write site(s), {} update/delete site(s){}",
+            c.name,
+            if c.is_strong() { "strong" } else { "weak  " },
+            c.score,
+            c.declared,
+            if c.audit_columns.is_empty() {
+                "none".to_string()
+            } else {
+                c.audit_columns.join(", ")
+            },
+            c.writes,
+            c.mutations,
+            if c.writes > 0 && c.mutations == 0 {
+                " (append-only)"
+            } else {
+                ""
+            }
+        )?;
+    }
+    let interactive = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
+    let mut chosen: Vec<String> = Vec::new();
+    for c in &candidates {
+        let take = if interactive {
+            write!(err, "declare `{}` as an audit table? [y/N] ", c.name)?;
+            err.flush()?;
+            let mut answer = String::new();
+            std::io::stdin().read_line(&mut answer)?;
+            matches!(answer.trim(), "y" | "Y" | "yes")
+        } else {
+            c.is_strong()
+        };
+        if take {
+            chosen.push(c.name.clone());
+        }
+    }
+    let toml = auditlint_engine::init::toml_for(&chosen);
+    if args.dry_run || (!args.yes && !interactive) {
+        print!("{toml}");
+        if !args.dry_run {
+            writeln!(
+                err,
+                "nothing written: run `auditlint init --yes` to declare the strong candidates"
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if chosen.is_empty() {
+        writeln!(err, "nothing chosen; auditlint.toml left as it is")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let file = project.root.join(auditlint_engine::CONFIG_FILE);
+    let existing = match std::fs::read_to_string(&file) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("{}", file.display())),
+    };
+    let text = match existing {
+        None => toml,
+        Some(text) if !text.lines().any(|l| l.trim() == "[sinks]") => {
+            format!("{}\n\n{toml}", text.trim_end())
+        }
+        Some(text) if args.force => replace_extend_tables(&text, &chosen),
+        Some(_) => {
+            writeln!(
+                err,
+                "auditlint: error: {} already has a [sinks] section; add this yourself, or re-run with --force to set its extend-tables:\n{toml}",
+                file.display()
+            )?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    std::fs::write(&file, text).with_context(|| format!("{}", file.display()))?;
+    writeln!(
+        err,
+        "declared {} audit table(s) in {}: {}",
+        chosen.len(),
+        file.display(),
+        chosen.join(", ")
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sets `extend-tables` in the `[sinks]` section of `text` (replacing the line if there is one).
+fn replace_extend_tables(text: &str, tables: &[String]) -> String {
+    let list: Vec<String> = tables.iter().map(|t| format!("{t:?}")).collect();
+    let line = format!("extend-tables = [{}]", list.join(", "));
+    let mut out: Vec<String> = Vec::new();
+    let mut in_sinks = false;
+    let mut done = false;
+    for l in text.lines() {
+        let trimmed = l.trim();
+        if trimmed.starts_with('[') {
+            if in_sinks && !done {
+                out.push(line.clone());
+                done = true;
+            }
+            in_sinks = trimmed == "[sinks]";
+        }
+        if in_sinks && trimmed.starts_with("extend-tables") {
+            out.push(line.clone());
+            done = true;
+            continue;
+        }
+        out.push(l.to_string());
+    }
+    if in_sinks && !done {
+        out.push(line);
+    }
+    out.join("\n") + "\n"
 }

@@ -13,6 +13,7 @@ mod discover;
 mod fidelity;
 mod fingerprint;
 mod generated;
+pub mod init;
 mod inventory;
 mod manifests;
 mod paths;

@@ -1,0 +1,166 @@
+//! `auditlint init` through the binary: one project declaring a store in each schema kind it
+//! reads, the candidates it lists, the `auditlint.toml` it writes (and refuses to overwrite),
+//! and a check that then finds a swallowed write into a learned table.
+
+mod support;
+
+use std::path::Path;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).expect(".git");
+    write(
+        root,
+        "migrations/001_init.sql",
+        "CREATE TABLE IF NOT EXISTS staff_actions (\n  id INTEGER PRIMARY KEY,\n  actor_id TEXT NOT NULL,\n  action TEXT NOT NULL,\n  target_id TEXT,\n  ip TEXT,\n  created_at TEXT DEFAULT (datetime('now'))\n);\nCREATE TABLE menu_items (id INTEGER PRIMARY KEY, title TEXT);\n",
+    );
+    write(
+        root,
+        "prisma/schema.prisma",
+        "model ModLog {\n  id      Int    @id\n  actorId String\n  action  String\n  target  String\n}\n",
+    );
+    write(
+        root,
+        "src/db/schema.ts",
+        "export const userEvents = pgTable(\"user_events\", {\n  actorId: text(\"actor_id\"),\n  action: text(\"action\"),\n});\n",
+    );
+    write(
+        root,
+        "src/entities/admin-history.ts",
+        "@Entity(\"admin_history\")\nexport class AdminHistory {\n  @Column()\n  actor: string;\n  @Column()\n  action: string;\n}\n",
+    );
+    write(
+        root,
+        "src/models/changelog.js",
+        "module.exports = (sequelize, DataTypes) => sequelize.define(\"changelog\", {\n  actor: DataTypes.STRING,\n  action: DataTypes.STRING,\n});\n",
+    );
+    write(
+        root,
+        "src/models/journal.js",
+        "module.exports = mongoose.model(\"Journal\", new Schema({\n  actor: String,\n  action: String,\n}));\n",
+    );
+    write(
+        root,
+        "src/schema.rs",
+        "table! {\n    moderation_log (id) {\n        id -> Int4,\n        actor_id -> Int4,\n        action -> Text,\n    }\n}\n",
+    );
+    write(
+        root,
+        "src/entity/security_log.rs",
+        "#[derive(Clone, Debug, DeriveEntityModel)]\n#[sea_orm(table_name = \"security_log\")]\npub struct Model {\n    pub id: i32,\n    pub actor_id: i32,\n    pub action: String,\n}\n",
+    );
+    // The code: a swallowed write into `staff_actions`, a store the defaults do not know.
+    write(
+        root,
+        "src/routes/purge.ts",
+        "export async function purge(env: Env, user: string) {\n  try {\n    await env.DB.prepare(\"INSERT INTO staff_actions (actor_id, action) VALUES (?, 'purge')\").bind(user).run();\n  } catch {}\n  await env.DB.prepare(\"INSERT INTO menu_items (title) VALUES ('x')\").run();\n}\n",
+    );
+    dir
+}
+
+fn init(root: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = support::auditlint()
+        .arg("init")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .expect("run auditlint init");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn init_lists_a_candidate_from_every_schema_kind_with_its_evidence() {
+    let dir = project();
+    let (code, stdout, stderr) = init(dir.path(), &["--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    for (name, kind) in [
+        ("staff_actions", "CREATE TABLE"),
+        ("ModLog", "Prisma model"),
+        ("user_events", "Drizzle table"),
+        ("admin_history", "TypeORM @Entity"),
+        ("changelog", "Sequelize define"),
+        ("Journal", "Mongoose model"),
+        ("moderation_log", "diesel table!"),
+        ("security_log", "SeaORM entity"),
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.contains(name) && l.contains(kind)),
+            "{name} ({kind}) missing:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("menu_items"), "{stderr}");
+    // The written store with audit columns, never updated: strong, and first.
+    let first = stderr.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.contains("staff_actions")
+            && first.contains("strong")
+            && first.contains("append-only"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("extend-tables = [\"staff_actions\""),
+        "{stdout}"
+    );
+    assert!(
+        !dir.path().join("auditlint.toml").exists(),
+        "--dry-run writes nothing"
+    );
+}
+
+#[test]
+fn init_yes_declares_the_strong_candidates_and_check_then_finds_the_swallow() {
+    let dir = project();
+    let (code, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        json["summary"]["findings"], 0,
+        "the defaults do not know staff_actions"
+    );
+    let (code, _, stderr) = init(dir.path(), &["--yes"]);
+    assert_eq!(code, 0, "{stderr}");
+    let config = std::fs::read_to_string(dir.path().join("auditlint.toml")).expect("written");
+    assert!(config.contains("staff_actions"), "{config}");
+    assert!(!config.contains("menu_items"), "{config}");
+    let (_, json) = support::check_json(dir.path(), &[]);
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{json:#}");
+    assert_eq!(findings[0]["path"], "src/routes/purge.ts");
+    assert_eq!(findings[0]["line"], 4);
+}
+
+#[test]
+fn init_never_overwrites_a_users_sinks_without_force() {
+    let dir = project();
+    let user = "# mine\n[sinks]\nextend-tables = [\"compliance_*\"]\n\n[rules]\naudit-write-floating = \"warning\"\n";
+    write(dir.path(), "auditlint.toml", user);
+    let (code, _, stderr) = init(dir.path(), &["--yes"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("auditlint.toml")).expect("kept"),
+        user
+    );
+    let (code, _, stderr) = init(dir.path(), &["--yes", "--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    let config = std::fs::read_to_string(dir.path().join("auditlint.toml")).expect("written");
+    assert!(
+        config.contains("# mine") && config.contains("audit-write-floating"),
+        "{config}"
+    );
+    assert!(
+        config.contains("extend-tables = [\"staff_actions\""),
+        "{config}"
+    );
+    assert_eq!(config.matches("extend-tables").count(), 1, "{config}");
+}
