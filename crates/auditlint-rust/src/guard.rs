@@ -245,6 +245,14 @@ impl<'a> Walker<'a> {
                         Some(Node::Expr(
                             Expr::Block(_) | Expr::Unsafe(_) | Expr::If(_) | Expr::Const(_),
                         )) => cur -= 2,
+                        // A block parsed out of a macro body (`db_run! { conn: sqlite { .. } }`):
+                        // its value is the macro's, which goes where the macro's does. A
+                        // brace-delimited macro statement is taken as its block's value.
+                        Some(Node::Expr(Expr::Macro(_)))
+                        | Some(Node::Stmt(syn::Stmt::Macro(syn::StmtMacro {
+                            semi_token: None,
+                            ..
+                        }))) => cur -= 2,
                         _ => {
                             steps.push(GuardStep::Stored);
                             return None;
