@@ -44,10 +44,10 @@ fn the_example_workflow_is_a_valid_workflow() {
 fn the_readme_shows_the_example_workflow_verbatim() {
     let root = support::repo_root();
     let workflow = std::fs::read_to_string(root.join("examples/github-workflow.yml")).unwrap();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    assert!(
-        readme.contains(&format!("```yaml\n{workflow}```\n")),
-        "README.md must show examples/github-workflow.yml in a ```yaml block, unchanged"
+    assert_eq!(
+        support::readme_snippet("github-workflow"),
+        workflow,
+        "README.md must show examples/github-workflow.yml unchanged"
     );
     let hooks = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap();
     assert!(hooks.contains("- id: auditlint\n") && hooks.contains("language: rust\n"));

@@ -94,3 +94,47 @@ fn neovim_end_to_end() {
         "{route}"
     );
 }
+
+/// The README's Neovim configuration, as written, in the headless Neovim `.ci/deps` installs:
+/// a TypeScript and a Rust buffer each get their finding from one auditlint client.
+#[test]
+fn the_readme_neovim_configuration_attaches_to_typescript_and_rust() {
+    let nvim = std::env::var_os("AUDITLINT_TEST_NVIM")
+        .map_or_else(|| PathBuf::from("nvim"), PathBuf::from);
+    let project = tempfile::tempdir().unwrap();
+    let snippet = project.path().join("readme.lua");
+    std::fs::write(&snippet, support::readme_snippet("neovim")).unwrap();
+    std::fs::write(project.path().join("auditlint.toml"), "").unwrap();
+    std::fs::write(
+        project.path().join("route.ts"),
+        "import { recordPurge } from \"./audit\";\n\nexport async function purge(db: D1Database, user: string) {\n  try {\n    await db.prepare(\"INSERT INTO staff_audit_logs (user_id) VALUES (?)\").bind(user).run();\n  } catch (err) {}\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(project.path().join("src")).unwrap();
+    std::fs::write(
+        project.path().join("src/purge.rs"),
+        "pub async fn purge(pool: &PgPool) {\n    let _ = sqlx::query(\"INSERT INTO audit_log (a) VALUES (1)\").execute(pool).await;\n}\n",
+    )
+    .unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![binary().parent().unwrap().to_path_buf()];
+    dirs.extend(std::env::split_paths(&path));
+    let script = support::repo_root().join("tests/lsp/nvim_readme.lua");
+    let output = Command::new(&nvim)
+        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n"])
+        .arg("-c")
+        .arg(format!("luafile {}", script.display()))
+        .current_dir(project.path())
+        .env("PATH", std::env::join_paths(dirs).unwrap())
+        .env("AUDITLINT_SNIPPET", &snippet)
+        .env("AUDITLINT_PROJECT", project.path())
+        .output()
+        .expect("run nvim (`bash .ci/deps` installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "nvim failed:\n{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("README OK") || stdout.contains("README OK"),
+        "{stdout}\n{stderr}"
+    );
+}

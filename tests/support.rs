@@ -87,3 +87,54 @@ pub fn external_tool(env: &str, default: &str) -> Option<PathBuf> {
         path.display()
     );
 }
+
+/// Every fenced code block of the README that a `<!-- snippet: NAME -->` comment names, as
+/// `(name, language, text)`, in order. The comment is the line right before the fence (it does
+/// not show on GitHub); `tests/readme.rs` checks that every block has one and that every name is
+/// executed by some test.
+pub fn readme_snippets() -> Vec<(String, String, String)> {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
+    let mut snippets = Vec::new();
+    let mut lines = readme.lines();
+    let mut name: Option<String> = None;
+    while let Some(line) = lines.next() {
+        if let Some(rest) = line.strip_prefix("<!-- snippet: ") {
+            name = Some(rest.trim_end_matches("-->").trim().to_string());
+            continue;
+        }
+        if let Some(language) = line.strip_prefix("```") {
+            let mut text = String::new();
+            for body in lines.by_ref() {
+                if body.starts_with("```") {
+                    break;
+                }
+                text.push_str(body);
+                text.push('\n');
+            }
+            snippets.push((name.take().unwrap_or_default(), language.to_string(), text));
+            continue;
+        }
+        if !line.trim().is_empty() {
+            name = None;
+        }
+    }
+    snippets
+}
+
+/// The README block named `name` (see [`readme_snippets`]), exactly as written.
+pub fn readme_snippet(name: &str) -> String {
+    let found: Vec<_> = readme_snippets()
+        .into_iter()
+        .filter(|(n, _, _)| n == name)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "README.md must have one block `<!-- snippet: {name} -->`"
+    );
+    found
+        .into_iter()
+        .next()
+        .map(|(_, _, text)| text)
+        .unwrap_or_default()
+}

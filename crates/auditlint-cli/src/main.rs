@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "auditlint",
     version,
-    about = "Finds silent error swallowing around audit-log writes in TypeScript/JavaScript",
+    about = "Finds silent error swallowing around audit-log writes in TypeScript, JavaScript and Rust",
+    after_help = "`auditlint PATH...` is short for `auditlint check PATH...`.",
     propagate_version = true
 )]
 struct Cli {
@@ -24,6 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check files or directories (default: the current directory).
+    #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
     /// List the rules.
     Rules,
@@ -55,6 +57,27 @@ enum Command {
         parse_generated: bool,
     },
 }
+
+const EXIT_CODES: &str = "Exit status:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  a usage, configuration or I/O error; a file that could not be checked (when there is no
+     failing finding); or nothing to check (no TypeScript, JavaScript or Rust file in PATHS)
+
+Findings go to stdout (or --output-file); errors go to stderr.";
+
+/// The subcommands, for the `auditlint PATH` shorthand.
+const SUBCOMMANDS: &[&str] = &[
+    "check",
+    "rules",
+    "explain",
+    "lsp",
+    "baseline",
+    "suppressions",
+    "inventory",
+    "debug-parse",
+    "help",
+];
 
 #[derive(clap::Args)]
 struct InitArgs {
@@ -137,6 +160,26 @@ struct CheckArgs {
     /// Also list the files skipped as generated code or as tests (human format).
     #[arg(long, short)]
     verbose: bool,
+    /// Print the findings only: no summary line (human format). Errors still go to stderr.
+    #[arg(long, short, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// Report only these rules (comma-separated or repeated), within what the configuration
+    /// enables.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not report these rules (comma-separated or repeated).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Skip files and directories matching GLOB (relative to the project root), as
+    /// `[files] extend-exclude` does; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Print the number of findings per rule instead of each finding (human format).
+    #[arg(long)]
+    statistics: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -169,7 +212,7 @@ fn main() -> ExitCode {
     // Panics are caught (per file and per rule in the engine, and here) and reported as errors;
     // the default hook would print a backtrace hint to the user first.
     std::panic::set_hook(Box::new(|_| {}));
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_check_shorthand(std::env::args_os().collect()));
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(err)) => {
@@ -181,6 +224,24 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `auditlint PATH...` (and `auditlint --format json PATH`) is `auditlint check PATH...`: when
+/// the first argument is neither a subcommand nor a top-level flag, but a `check` flag or
+/// something that looks like a path, `check` is inserted. A bare word that is no file
+/// (`auditlint chek`) stays a subcommand, so clap says it is unknown and suggests `check`.
+fn with_check_shorthand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return args;
+    };
+    let top_level = ["-h", "--help", "-V", "--version"];
+    let path_like = first.starts_with('-')
+        || first.contains(['/', '.', '\\'])
+        || std::path::Path::new(first).exists();
+    if !SUBCOMMANDS.contains(&first) && !top_level.contains(&first) && path_like {
+        args.insert(1, "check".into());
+    }
+    args
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -222,29 +283,53 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
+    for rule in args.select.iter().chain(&args.ignore) {
+        if auditlint_rules::find_rule(rule).is_none() {
+            eprintln!(
+                "auditlint: error: unknown rule `{rule}` in --select/--ignore; known rules: {}",
+                auditlint_rules::rule_ids().join(", ")
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
+    if args.statistics && !matches!(args.format, Format::Human) {
+        eprintln!("auditlint: error: --statistics prints a table: use it with --format human");
+        return Ok(ExitCode::from(2));
+    }
+    let old_baseline = match &args.baseline {
+        Some(file) => {
+            Some(auditlint_engine::load_baseline(file).context("cannot use the baseline")?)
+        }
+        None => None,
+    };
     let options = CheckOptions {
-        paths: args.paths,
-        config: args.config,
+        paths: args.paths.clone(),
+        config: args.config.clone(),
         threads: args.threads.map(usize::from),
         cwd: None,
         overlay: Default::default(),
-        changed_since: args.changed_since,
-        baseline: match &args.baseline {
-            Some(file) => auditlint_engine::BaselineMode::Apply(
-                auditlint_engine::load_baseline(file).context("cannot use the baseline")?,
-            ),
+        changed_since: args.changed_since.clone(),
+        baseline: match &old_baseline {
+            Some(baseline) => auditlint_engine::BaselineMode::Apply(baseline.clone()),
             None => auditlint_engine::BaselineMode::Off,
         },
         inventory: false,
+        exclude: args.exclude.clone(),
     };
-    let report = match auditlint_engine::check(&options) {
+    let mut report = match auditlint_engine::check(&options) {
         Ok(report) => report,
         Err(EngineError::Config(err)) => {
             eprintln!("auditlint: error: invalid configuration: {err}");
             return Ok(ExitCode::from(2));
         }
+        Err(EngineError::Usage(message)) => {
+            eprintln!("auditlint: error: {message}");
+            return Ok(ExitCode::from(2));
+        }
         Err(err) => return Err(err).context("cannot check"),
     };
+    select_rules(&mut report, &args.select, &args.ignore);
+    let nothing_checked = nothing_checked(&report, &args.paths);
     let rendered = match args.format {
         Format::Json => auditlint_report::json::render(&report, env!("CARGO_PKG_VERSION")),
         Format::Sarif => sarif(&report, &options)?,
@@ -261,28 +346,45 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             auditlint_report::lsp::render(&report, &cwd.canonicalize().unwrap_or(cwd))
         }
         Format::Human => {
+            let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
             let color = match args.color {
                 Color::Always => true,
                 Color::Never => false,
+                Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let stderr_color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
                 Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            auditlint_report::human::render_with(&report, color, args.verbose)
+            // Errors go to stderr, so stdout (or the output file) holds findings only.
+            eprint!(
+                "{}",
+                auditlint_report::human::render_errors(&report, stderr_color)
+            );
+            auditlint_report::human::render_options(
+                &report,
+                &auditlint_report::human::HumanOptions {
+                    color,
+                    verbose: args.verbose,
+                    // With nothing checked (an empty directory, paths that could not be
+                    // read), the errors say so; a summary of 0 files would read as a pass.
+                    quiet: args.quiet || nothing_seen(&report),
+                    errors: false,
+                    statistics: args.statistics,
+                },
+            )
         }
     };
-    let mut out = std::io::stdout().lock();
-    if let Err(err) = out
-        .write_all(rendered.as_bytes())
-        .and_then(|()| out.flush())
-    {
-        // A closed pipe (`| head`) is not an error worth a message.
-        if err.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(err).context("cannot write the report");
-        }
+    match &args.output_file {
+        Some(file) => std::fs::write(file, rendered.as_bytes())
+            .with_context(|| format!("cannot write the report to {}", file.display()))?,
+        None => print(&rendered)?,
     }
     if args.update_baseline {
-        update_baseline(args.baseline.as_deref(), &report)?;
+        update_baseline(args.baseline.as_deref(), old_baseline.as_ref(), &report)?;
     }
     // Suppressed findings never fail the run.
     let failing = report
@@ -294,13 +396,65 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             FailOn::Warning => true,
             FailOn::Never => false,
         });
+    if let Some(message) = &nothing_checked {
+        eprintln!("auditlint: error: {message}");
+    }
     Ok(if failing {
         ExitCode::from(1)
-    } else if !report.errors.is_empty() {
+    } else if !report.errors.is_empty() || nothing_checked.is_some() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// No source file was seen: none scanned, none skipped as generated code or tests.
+fn nothing_seen(report: &auditlint_core::Report) -> bool {
+    let summary = &report.summary;
+    summary.files_scanned + summary.skipped_generated + summary.skipped_tests == 0
+}
+
+/// `--select`/`--ignore`: keeps the findings of the selected rules (all when none is) that are
+/// not ignored, and recounts the summary.
+fn select_rules(report: &mut auditlint_core::Report, select: &[String], ignore: &[String]) {
+    if select.is_empty() && ignore.is_empty() {
+        return;
+    }
+    report.findings.retain(|f| {
+        (select.is_empty() || select.iter().any(|r| r == f.rule))
+            && !ignore.iter().any(|r| r == f.rule)
+    });
+    let suppressed = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .count();
+    report.summary.suppressed = suppressed;
+    report.summary.findings = report.findings.len() - suppressed;
+}
+
+/// Why the run checked nothing, when it did: no source file under the named directories (an
+/// empty directory, a typo'd path that exists, everything excluded). Not when a file was named
+/// (a pre-commit hook passing staged files that the configuration excludes is a pass), not when
+/// files were skipped as tests or generated code (they were seen), and not when a path could
+/// not be read (that is already an error).
+fn nothing_checked(report: &auditlint_core::Report, paths: &[PathBuf]) -> Option<String> {
+    if !nothing_seen(report) || !report.errors.is_empty() || paths.iter().any(|p| p.is_file()) {
+        return None;
+    }
+    let shown = if paths.is_empty() {
+        "the current directory".to_string()
+    } else {
+        paths
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(format!(
+        "nothing to check: no TypeScript, JavaScript or Rust file in {shown} (after the \
+         configured and --exclude patterns)"
+    ))
 }
 
 /// The SARIF log, with every rule at its configured level.
@@ -340,12 +494,32 @@ fn append_step_summary(report: &auditlint_core::Report) -> Result<()> {
 }
 
 /// `--update-baseline`: the ratchet. Writes the baseline's entries that still occur (the engine
-/// keeps those outside the checked paths and in files that could not be checked).
-fn update_baseline(file: Option<&std::path::Path>, report: &auditlint_core::Report) -> Result<()> {
-    let (Some(file), Some(kept)) = (file, &report.baseline) else {
+/// keeps those outside the checked paths and in files that could not be checked) and lists the
+/// removed ones on stderr.
+fn update_baseline(
+    file: Option<&std::path::Path>,
+    old: Option<&auditlint_core::baseline::Baseline>,
+    report: &auditlint_core::Report,
+) -> Result<()> {
+    let (Some(file), Some(old), Some(kept)) = (file, old, &report.baseline) else {
         return Ok(());
     };
     auditlint_engine::save_baseline(file, kept).context("cannot update the baseline")?;
+    let removed: Vec<_> = old
+        .findings
+        .iter()
+        .filter(|entry| !kept.findings.contains(entry))
+        .collect();
+    let plural = if removed.len() == 1 { "y" } else { "ies" };
+    eprintln!(
+        "auditlint: removed {} baseline entr{plural} from {} ({} kept)",
+        removed.len(),
+        file.display(),
+        kept.findings.len()
+    );
+    for entry in removed {
+        eprintln!("  {} {}: {}", entry.rule, entry.path, entry.message);
+    }
     Ok(())
 }
 

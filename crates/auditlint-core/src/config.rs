@@ -40,6 +40,8 @@ pub struct Config {
     pub vocab: Vocabulary,
     pub levels: BTreeMap<String, Level>,
     pub exclude: GlobSet,
+    /// The patterns `exclude` was built from (so a run can add its own, `--exclude`).
+    pub exclude_patterns: Vec<String>,
     /// `[files] tests`: test, bench and example code, not checked unless `check-tests`.
     pub tests: GlobSet,
     /// `[files] check-tests`: check the files `tests` matches too.
@@ -72,6 +74,25 @@ impl Config {
 
     pub fn level(&self, rule: &str) -> Level {
         self.levels.get(rule).copied().unwrap_or(Level::Error)
+    }
+
+    /// Adds exclude globs for one run (the CLI's `--exclude`), as `[files] extend-exclude`
+    /// would; the error names the pattern that is not a valid glob.
+    pub fn extend_exclude(&mut self, patterns: &[String]) -> Result<(), String> {
+        if patterns.is_empty() {
+            return Ok(());
+        }
+        let mut builder = GlobSetBuilder::new();
+        for pattern in self.exclude_patterns.iter().chain(patterns) {
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|err| format!("invalid pattern `{pattern}`: {}", err.kind()))?;
+            builder.add(glob);
+        }
+        self.exclude = builder.build().map_err(|err| err.to_string())?;
+        self.exclude_patterns.extend(patterns.iter().cloned());
+        Ok(())
     }
 }
 
@@ -162,9 +183,75 @@ impl RawConfig {
     fn from_str(text: &str, path: &str) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|err| {
             let offset = err.span().map_or(0, |s| s.start);
-            let message = err.message().trim().to_string();
+            let message = plain_message(err.message().trim(), key_before(text, offset));
             located(text, path, offset, message)
         })
+    }
+}
+
+/// The key whose value holds `offset`: the nearest `key =` at the start of a line at or above
+/// it (a list may span lines).
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let offset = offset.min(text.len());
+    let end = text[offset..].find('\n').map_or(text.len(), |n| offset + n);
+    text[..end].lines().rev().find_map(|line| {
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim().trim_matches('"');
+        let bare = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        bare.then_some(key)
+    })
+}
+
+/// serde's type errors (`invalid type: string "2MB", expected i64`) in the words of the file:
+/// what the key takes, with an example, and the value that was found.
+fn plain_message(message: &str, key: Option<&str>) -> String {
+    let Some(key) = key else {
+        return message.to_string();
+    };
+    if let Some(rest) = message.strip_prefix("unknown variant ")
+        && rest.contains("expected one of `off`")
+    {
+        let found = rest.split(',').next().unwrap_or(rest);
+        return format!(
+            "`{key}`: a rule's level is \"off\", \"warning\" or \"error\", not {found}"
+        );
+    }
+    let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let found = shown_value(found);
+    let wants = match (key, expected) {
+        ("max-file-size", _) => "a number of bytes, e.g. 2097152 (2 MiB)".to_string(),
+        ("min-reason-length", _) => "a number of characters, e.g. 10".to_string(),
+        (_, "a boolean") => "true or false".to_string(),
+        (_, "a sequence") => format!("a list of strings, e.g. {key} = [\"audit_*\"]"),
+        (_, "a string") => format!("a list of quoted strings, e.g. {key} = [\"audit_*\"]"),
+        (_, "i64") => "a whole number".to_string(),
+        _ => return message.to_string(),
+    };
+    format!("`{key}` must be {wants}, not {found}")
+}
+
+/// `string "2MB"` → `"2MB"`, ``integer `1` `` → `1`; other kinds (`sequence`, `map`) in words.
+fn shown_value(found: &str) -> String {
+    if let Some(text) = found.strip_prefix("string ") {
+        return text.to_string();
+    }
+    for kind in ["integer ", "floating point ", "boolean "] {
+        if let Some(value) = found.strip_prefix(kind) {
+            return value.trim_matches('`').to_string();
+        }
+    }
+    match found {
+        "sequence" => "a list".to_string(),
+        "map" => "a table".to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -267,7 +354,8 @@ impl Merged {
                     text,
                     path,
                     size.span().start,
-                    "`max-file-size` must be a positive number of bytes".to_string(),
+                    "`max-file-size` must be a positive number of bytes, e.g. 2097152 (2 MiB)"
+                        .to_string(),
                 ));
             };
             self.max_file_size = bytes;
@@ -316,12 +404,13 @@ impl Merged {
             swallowers: self.globs("handlers.swallow")?,
             flags: self.words("flags.names"),
         };
-        let exclude = GlobMatcher::new(self.list("files.exclude"), false)?.set;
+        let exclude = GlobMatcher::new(self.list("files.exclude"), false)?;
         let tests = GlobMatcher::new(self.list("files.tests"), false)?.set;
         Ok(Config {
             vocab,
             levels: self.levels,
-            exclude,
+            exclude: exclude.set,
+            exclude_patterns: exclude.patterns,
             tests,
             check_tests: self.check_tests,
             max_file_size: self.max_file_size,

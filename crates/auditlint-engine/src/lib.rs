@@ -81,6 +81,8 @@ pub struct CheckOptions {
     pub baseline: BaselineMode,
     /// Build the audit-coverage inventory into `Report::inventory`.
     pub inventory: bool,
+    /// More exclude globs for this run (`--exclude`), added to `[files] exclude`.
+    pub exclude: Vec<String>,
 }
 
 /// Checks the project around `options.paths` and reports the findings inside them.
@@ -141,7 +143,11 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             return check_projects(options, &cwd, groups, errors, started);
         }
     }
-    let project = find_project(&project_start(first), options.config.as_deref())?;
+    let mut project = find_project(&project_start(first), options.config.as_deref())?;
+    project
+        .config
+        .extend_exclude(&options.exclude)
+        .map_err(|err| EngineError::Usage(format!("--exclude: {err}")))?;
     let root = paths::canonical(&project.root);
     // Before the analysis, so a bad REV fails fast.
     let changed = options

@@ -22,20 +22,87 @@ pub fn render(report: &Report, color: bool) -> String {
 /// [`render`], and with `verbose` the files skipped as generated code or tests, one a line
 /// (`skipped: PATH: reason`), before the summary.
 pub fn render_with(report: &Report, color: bool, verbose: bool) -> String {
+    render_options(
+        report,
+        &HumanOptions {
+            color,
+            verbose,
+            ..HumanOptions::default()
+        },
+    )
+}
+
+/// What the human output shows.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanOptions {
+    /// ANSI colours.
+    pub color: bool,
+    /// List the files skipped as generated code or tests (`skipped: PATH: reason`).
+    pub verbose: bool,
+    /// Findings only: no summary line (`--quiet`).
+    pub quiet: bool,
+    /// The files that could not be checked, after the findings. The CLI prints them to stderr
+    /// instead ([`render_errors`]), so stdout holds findings only.
+    pub errors: bool,
+    /// One line per rule with its count instead of each finding (`--statistics`).
+    pub statistics: bool,
+}
+
+impl Default for HumanOptions {
+    fn default() -> Self {
+        Self {
+            color: false,
+            verbose: false,
+            quiet: false,
+            errors: true,
+            statistics: false,
+        }
+    }
+}
+
+/// The report as [`HumanOptions`] asks: findings (or the per-rule counts), the files that could
+/// not be checked, the skipped files, the summary line.
+pub fn render_options(report: &Report, options: &HumanOptions) -> String {
     let sources = Sources::new(&report.sources);
     let config = term::Config::default();
     let mut out = String::new();
 
-    // A suppressed finding shows only as a count in the summary line (JSON and SARIF list it).
-    for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let rendered = finding_diagnostic(finding, &sources)
-            .and_then(|diagnostic| emit(&sources, &config, &diagnostic, color));
-        match rendered {
-            Some(text) => out.push_str(&text),
-            None => push_plain_finding(&mut out, finding),
+    if options.statistics {
+        out.push_str(&statistics(report));
+    } else {
+        // A suppressed finding shows only as a count in the summary line (JSON and SARIF list it).
+        for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
+            let rendered = finding_diagnostic(finding, &sources)
+                .and_then(|diagnostic| emit(&sources, &config, &diagnostic, options.color));
+            match rendered {
+                Some(text) => out.push_str(&text),
+                None => push_plain_finding(&mut out, finding),
+            }
         }
     }
 
+    if options.errors {
+        out.push_str(&render_errors(report, options.color));
+    }
+
+    if options.verbose {
+        for skipped in &report.skipped {
+            let _ = writeln!(out, "skipped: {}: {}", skipped.path, skipped.reason);
+        }
+    }
+
+    if !options.quiet {
+        out.push_str(&summary_line(report));
+        out.push('\n');
+    }
+    out
+}
+
+/// The files that could not be checked, one diagnostic each (`error: PATH: why`).
+pub fn render_errors(report: &Report, color: bool) -> String {
+    let sources = Sources::new(&report.sources);
+    let config = term::Config::default();
+    let mut out = String::new();
     for error in &report.errors {
         match emit(&sources, &config, &file_error_diagnostic(error), color) {
             Some(text) => out.push_str(&text),
@@ -44,15 +111,23 @@ pub fn render_with(report: &Report, color: bool, verbose: bool) -> String {
             }
         }
     }
+    out
+}
 
-    if verbose {
-        for skipped in &report.skipped {
-            let _ = writeln!(out, "skipped: {}: {}", skipped.path, skipped.reason);
-        }
+/// `--statistics`: the unsuppressed findings counted per rule, most frequent first (ties by
+/// rule id), with the rule's severity: `   3  audit-error-swallowed  error`.
+pub fn statistics(report: &Report) -> String {
+    let mut counts: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
+    for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
+        *counts.entry((finding.rule, finding.severity)).or_default() += 1;
     }
-
-    out.push_str(&summary_line(report));
-    out.push('\n');
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let width = rows.iter().map(|r| r.0.0.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for ((rule, severity), count) in rows {
+        let _ = writeln!(out, "{count:>5}  {rule:<width$}  {}", severity.as_str());
+    }
     out
 }
 
