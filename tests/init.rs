@@ -164,3 +164,36 @@ fn init_never_overwrites_a_users_sinks_without_force() {
     );
     assert_eq!(config.matches("extend-tables").count(), 1, "{config}");
 }
+
+/// The README's `init` block, line by line in a project: the dry run writes nothing, the plain
+/// command (no terminal) writes nothing and says how to, `--yes` declares the strong candidates.
+#[test]
+fn the_readme_init_commands_run_as_written() {
+    let block = support::readme_snippet("init");
+    let lines: Vec<&str> = block
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "auditlint init --dry-run",
+            "auditlint init",
+            "auditlint init --yes"
+        ]
+    );
+    let dir = project();
+    let config = dir.path().join("auditlint.toml");
+    for (i, line) in lines.iter().enumerate() {
+        let args: Vec<&str> = line.split_whitespace().skip(2).collect();
+        let (code, _, stderr) = init(dir.path(), &args);
+        assert_eq!(code, 0, "{line}: {stderr}");
+        assert_eq!(config.exists(), i == 2, "after `{line}`: {stderr}");
+    }
+    let text = std::fs::read_to_string(&config).expect("written");
+    assert!(
+        text.contains("extend-tables = [\"staff_actions\""),
+        "{text}"
+    );
+}
