@@ -400,6 +400,37 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// `Type::new(..)`, `module::Type::from(..)`, `Type { .. }` (also behind `.await`/`?`): the
+/// type a constructor call builds. Only a capitalised path segment before the function counts.
+fn constructed_type(expr: &Expr) -> Option<String> {
+    let mut expr = expr;
+    for _ in 0..8 {
+        match expr {
+            Expr::Await(a) => expr = &a.base,
+            Expr::Try(t) => expr = &t.expr,
+            Expr::Paren(p) => expr = &p.expr,
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let [.., ty, _] = segments.as_slice() else {
+                    return None;
+                };
+                return ty
+                    .starts_with(|c: char| c.is_ascii_uppercase())
+                    .then(|| ty.clone());
+            }
+            Expr::Struct(s) => return s.path.segments.last().map(|s| s.ident.to_string()),
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// The type whose methods a value of type `ty` has: `&DbConn` → `DbConn`, `Arc<AuditLog>` →
 /// `AuditLog`, `&mut sqlx::PgConnection` → `PgConnection`.
 fn receiver_type(ty: &syn::Type) -> Option<String> {
@@ -515,6 +546,19 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_item_struct(&mut self, item: &'a syn::ItemStruct) {
+        // `struct AuditService { repo: AuditLogRepository }`: `self.repo.create(..)` in its
+        // methods resolves through `impl AuditLogRepository`.
+        if let syn::Fields::Named(named) = &item.fields {
+            for field in &named.named {
+                if let (Some(ident), Some(ty)) = (&field.ident, receiver_type(&field.ty)) {
+                    self.facts.bindings.push(auditlint_core::facts::Binding {
+                        name: format!("self.{ident}"),
+                        scope: None,
+                        source: auditlint_core::facts::BindingSource::Type(ty),
+                    });
+                }
+            }
+        }
         let fields = match &item.fields {
             syn::Fields::Named(named) => named
                 .named
@@ -578,6 +622,25 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_local(&mut self, local: &'a Local) {
+        // `let repo: AuditLogRepository = ..`, `let repo = AuditLogRepository::new(..)`: method
+        // calls on `repo` resolve through that type's `impl`.
+        let (pat, ty) = match &local.pat {
+            Pat::Type(t) => (&*t.pat, receiver_type(&t.ty)),
+            other => (other, None),
+        };
+        if let Pat::Ident(ident) = pat {
+            let ty = ty.or_else(|| {
+                let init = &local.init.as_ref()?.expr;
+                constructed_type(init)
+            });
+            if let Some(ty) = ty {
+                self.facts.bindings.push(auditlint_core::facts::Binding {
+                    name: ident.ident.to_string(),
+                    scope: self.enclosing_fn(),
+                    source: auditlint_core::facts::BindingSource::Type(ty),
+                });
+            }
+        }
         self.stack.push(Node::Local(local));
         syn::visit::visit_local(self, local);
         self.stack.pop();

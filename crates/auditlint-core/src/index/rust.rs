@@ -71,6 +71,12 @@ impl Index<'_> {
             {
                 return found;
             }
+            // `self.repo.create(..)`: a field whose declared type is a project type.
+            if let ["self", field, _] = segments.as_slice()
+                && let Some(found) = self.resolve_on_binding(file, &format!("self.{field}"), method)
+            {
+                return found;
+            }
             return match segments.as_slice() {
                 ["self", _] => self.unique_method(Some(file), method, None),
                 [.., receiver, _] => self.unique_method(None, method, Some(receiver)),
