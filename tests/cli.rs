@@ -397,7 +397,10 @@ fn labels_point_at_the_syntactic_write_and_one_finding_per_handler() {
     )
     .expect("route.ts");
     let (code, json) = support::check_json(dir.path(), &[]);
-    assert_eq!(code, 0, "`check_json` runs with `--fail-on never`: {json:#}");
+    assert_eq!(
+        code, 0,
+        "`check_json` runs with `--fail-on never`: {json:#}"
+    );
     let findings = json["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 1, "one finding for the one catch: {json:#}");
     let finding = &findings[0];

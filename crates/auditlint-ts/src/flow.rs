@@ -7,6 +7,8 @@
 //! followed out to the `map`). Each step is bounded (`MAX_FOLLOW` levels of variables,
 //! `MAX_NODES` visited), so no input makes it deep or slow.
 
+use std::collections::HashMap;
+
 use auditlint_core::Span;
 use auditlint_core::facts::ResultUse;
 use tree_sitter::Node;
@@ -26,10 +28,77 @@ enum Kind {
     Settled,
 }
 
-pub(crate) struct Flow<'s> {
+pub(crate) struct Flow<'s, 'i, 't> {
     src: &'s str,
     visited: usize,
     out: ResultUse,
+    /// The file's uses, built on the first variable followed (the root is `path[0]`).
+    uses: &'i Uses<'t>,
+    usesrc: &'t str,
+}
+
+/// Every identifier of a file by name, in the order a walk meets them, and where the subtrees
+/// that can hold a variable's uses (functions, blocks, loops, the program) begin and end in that
+/// order: built once per file, so following a variable costs its uses, not its scope's size.
+///
+/// Positions count every node (named or not) of a preorder walk that does not enter string
+/// literals — the walk the per-variable search used to do — so the `MAX_NODES` budget is spent
+/// exactly as before.
+pub(crate) struct UseIndex<'t> {
+    /// Name → (preorder position, node, is a shorthand property `{ name }`).
+    by_name: HashMap<&'t str, Vec<(u32, Node<'t>, bool)>>,
+    /// Scope node id → (its position, the position after its subtree).
+    scopes: HashMap<usize, (u32, u32)>,
+}
+
+impl<'t> UseIndex<'t> {
+    pub(crate) fn build(root: Node<'t>, src: &'t str) -> Self {
+        let mut index = UseIndex {
+            by_name: HashMap::new(),
+            scopes: HashMap::new(),
+        };
+        let mut cursor = root.walk();
+        let mut open: Vec<(Node<'t>, u32)> = Vec::new();
+        let mut pre: u32 = 0;
+        let close = |index: &mut UseIndex<'t>, node: Node<'t>, start: u32, end: u32| {
+            let kind = node.kind();
+            if node == root
+                || is_function(kind)
+                || matches!(kind, "statement_block" | "for_in_statement")
+            {
+                index.scopes.insert(node.id(), (start, end));
+            }
+        };
+        loop {
+            let node = cursor.node();
+            let at = pre;
+            pre += 1;
+            let kind = node.kind();
+            if kind == "identifier" || kind == "shorthand_property_identifier" {
+                index.by_name.entry(text(node, src)).or_default().push((
+                    at,
+                    node,
+                    kind == "shorthand_property_identifier",
+                ));
+            }
+            if kind != "string" && cursor.goto_first_child() {
+                open.push((node, at));
+                continue;
+            }
+            close(&mut index, node, at, pre);
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return index;
+                }
+                if let Some((node, start)) = open.pop() {
+                    close(&mut index, node, start, pre);
+                }
+            }
+        }
+    }
 }
 
 /// Array methods: called on a value, they say it is a collection of results (a producer that
@@ -59,19 +128,24 @@ const ARRAY_METHODS: &[&str] = &[
 ];
 
 /// How the result of the call at the end of `path` is used.
-pub(crate) fn result_use(src: &str, path: &[Node<'_>]) -> ResultUse {
-    follow(src, path, Kind::Value)
+pub(crate) fn result_use<'t>(src: &'t str, uses: &Uses<'t>, path: &[Node<'t>]) -> ResultUse {
+    follow(src, uses, path, Kind::Value)
 }
+
+/// A file's [`UseIndex`], built the first time a variable is followed.
+pub(crate) type Uses<'t> = std::cell::OnceCell<UseIndex<'t>>;
 
 /// How the elements of the collection made by the call at the end of `path` are used.
-pub(crate) fn collection_use(src: &str, path: &[Node<'_>]) -> ResultUse {
-    follow(src, path, Kind::Collection)
+pub(crate) fn collection_use<'t>(src: &'t str, uses: &Uses<'t>, path: &[Node<'t>]) -> ResultUse {
+    follow(src, uses, path, Kind::Collection)
 }
 
-fn follow(src: &str, path: &[Node<'_>], kind: Kind) -> ResultUse {
+fn follow<'t>(src: &'t str, uses: &Uses<'t>, path: &[Node<'t>], kind: Kind) -> ResultUse {
     let top = path.len() - 1;
     let mut flow = Flow {
         src,
+        uses,
+        usesrc: src,
         visited: 0,
         out: ResultUse {
             span: span_of(path[top]),
@@ -84,7 +158,7 @@ fn follow(src: &str, path: &[Node<'_>], kind: Kind) -> ResultUse {
     flow.out
 }
 
-impl Flow<'_> {
+impl<'t> Flow<'_, '_, 't> {
     fn read(&mut self, field: &str) {
         self.out.fields.push(field.to_string());
     }
@@ -92,7 +166,7 @@ impl Flow<'_> {
     /// Follows the value of `path[at]` upward. `top`: the value is still the call's own result
     /// (or the collection made directly from it), not a variable holding it: where it is bound
     /// or dropped is where a finding points.
-    fn follow_expr<'t>(
+    fn follow_expr(
         &mut self,
         path: &[Node<'t>],
         mut at: usize,
@@ -321,7 +395,7 @@ impl Flow<'_> {
 
     /// A value bound to a pattern: an identifier's uses, or the fields destructured. `scope` is
     /// the path from the root to the node the binding is visible in.
-    fn bind<'t>(&mut self, scope: &[Node<'t>], pattern: Node<'t>, kind: Kind, depth: u32) {
+    fn bind(&mut self, scope: &[Node<'t>], pattern: Node<'t>, kind: Kind, depth: u32) {
         if depth >= MAX_FOLLOW {
             self.out.escapes = true;
             return;
@@ -376,8 +450,8 @@ impl Flow<'_> {
     }
 
     /// Every use of the variable bound at `binding`, inside the last node of `scope` (the path
-    /// from the root to it, so uses are followed out of it).
-    fn follow_var<'t>(&mut self, scope: &[Node<'t>], binding: Node<'t>, kind: Kind, depth: u32) {
+    /// from the root to it, so uses are followed out of it), in the order a walk meets them.
+    fn follow_var(&mut self, scope: &[Node<'t>], binding: Node<'t>, kind: Kind, depth: u32) {
         if depth >= MAX_FOLLOW {
             self.out.escapes = true;
             return;
@@ -386,48 +460,64 @@ impl Flow<'_> {
             return;
         };
         let name = text(binding, self.src);
-        // Depth-first with the path to the current node (for following uses upward).
-        let base = ancestors.len();
         // Copying the ancestors is work too: it counts against the budget.
-        self.visited += base;
-        let mut path: Vec<Node<'t>> = ancestors.to_vec();
-        let mut cursor = root.walk();
-        loop {
-            let node = cursor.node();
-            self.visited += 1;
+        self.visited += ancestors.len();
+        let usesrc = self.usesrc;
+        let uses = self.uses.get_or_init(|| UseIndex::build(scope[0], usesrc));
+        let Some(&(start, end)) = uses.scopes.get(&root.id()) else {
+            // Not a scope the index knows (never, for the callers here): nothing to follow.
+            self.out.escapes = true;
+            return;
+        };
+        let candidates = uses.by_name.get(name).map_or(&[][..], Vec::as_slice);
+        let first = candidates.partition_point(|&(at, _, _)| at <= start);
+        // The position of the last node counted so far (the root is counted first).
+        let mut counted = start;
+        self.visited += 1;
+        if self.visited > MAX_NODES {
+            self.out.escapes = true;
+            return;
+        }
+        let mut path: Vec<Node<'t>> = Vec::new();
+        for &(at, node, shorthand) in &candidates[first..] {
+            if at >= end {
+                break;
+            }
+            self.visited += (at - counted) as usize;
+            counted = at;
             if self.visited > MAX_NODES {
                 self.out.escapes = true;
                 return;
             }
-            let is_use = node != binding && text(node, self.src) == name;
-            if is_use && node.kind() == "identifier" {
-                path.push(node);
-                self.follow_expr(&path, path.len() - 1, kind, depth + 1, false);
-                path.pop();
-            } else if is_use && node.kind() == "shorthand_property_identifier" {
-                self.out.escapes = true;
-            }
-            if node.kind() != "string" && cursor.goto_first_child() {
-                path.push(node);
+            if node == binding {
                 continue;
             }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    return;
-                }
-                path.pop();
-                if path.len() <= base {
-                    return;
-                }
+            if shorthand {
+                self.out.escapes = true;
+                continue;
             }
+            // The path from the root down to the use, after the scope's ancestors.
+            path.clear();
+            path.extend_from_slice(ancestors);
+            let mut at_node = root;
+            path.push(root);
+            while at_node != node {
+                let Some(child) = at_node.child_with_descendant(node) else {
+                    break;
+                };
+                path.push(child);
+                at_node = child;
+            }
+            self.follow_expr(&path, path.len() - 1, kind, depth + 1, false);
+        }
+        self.visited += (end - 1 - counted) as usize;
+        if self.visited > MAX_NODES {
+            self.out.escapes = true;
         }
     }
 
     /// `xs.filter(r => …)`: follow the callback's `index`-th parameter as `kind`.
-    fn callback_param<'t>(
+    fn callback_param(
         &mut self,
         path: &[Node<'t>],
         member_at: usize,
@@ -468,7 +558,7 @@ impl Flow<'_> {
     }
 
     /// The value (of kind `kind`) is returned from the function around `path[at]`.
-    fn returned<'t>(&mut self, path: &[Node<'t>], at: usize, kind: Kind, depth: u32) {
+    fn returned(&mut self, path: &[Node<'t>], at: usize, kind: Kind, depth: u32) {
         let Some(function_at) = (0..=at).rev().find(|&i| is_function(path[i].kind())) else {
             self.out.escapes = true;
             return;
@@ -496,7 +586,7 @@ impl Flow<'_> {
     }
 
     /// The value (of kind `kind`) is an argument of the call at `path[call_at]`.
-    fn passed<'t>(&mut self, path: &[Node<'t>], call_at: usize, kind: Kind, depth: u32) {
+    fn passed(&mut self, path: &[Node<'t>], call_at: usize, kind: Kind, depth: u32) {
         let call = path[call_at];
         let callee = call
             .child_by_field_name("function")
@@ -529,7 +619,7 @@ impl Flow<'_> {
     /// The declaration of `name` as a local variable of a function around `path[at]`: the index in
     /// `path` of the block declaring it, and the declared identifier. `None` for a parameter, a
     /// module-level variable (an outer variable: the results escape) or anything not found.
-    fn local_binding<'t>(
+    fn local_binding(
         &mut self,
         path: &[Node<'t>],
         at: usize,

@@ -60,9 +60,12 @@ enum Next {
     Done,
 }
 
-impl Extractor<'_> {
+impl<'s> Extractor<'s> {
     /// Analyses the call at the end of `path` (the ancestors of the call, then the call).
-    pub(crate) fn operation(&mut self, path: &[Node<'_>]) {
+    pub(crate) fn operation<'t>(&mut self, path: &[Node<'t>], uses: &crate::flow::Uses<'t>)
+    where
+        's: 't,
+    {
         let top = path.len() - 1;
         let op = path[top];
         if !self.is_top(path, top) {
@@ -153,7 +156,7 @@ impl Extractor<'_> {
                 enclosing,
                 guard,
                 value_check: None,
-                result: crate::flow::collection_use(self.src, path),
+                result: crate::flow::collection_use(self.src, uses, path),
             });
         }
         self.facts.ops.push(Operation {
@@ -164,7 +167,7 @@ impl Extractor<'_> {
             enclosing,
             guard: steps,
             value_check,
-            result: crate::flow::result_use(self.src, path),
+            result: crate::flow::result_use(self.src, uses, path),
         });
     }
 

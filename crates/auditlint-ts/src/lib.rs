@@ -236,12 +236,16 @@ impl<'s> Extractor<'s> {
 
     /// The one walk: functions, imports, exports, constants, table objects, operations and
     /// syntax errors, with the ancestors of the current node on an explicit stack.
-    fn walk(&mut self, root: Node<'_>) {
+    fn walk<'t>(&mut self, root: Node<'t>)
+    where
+        's: 't,
+    {
         let mut cursor = root.walk();
-        let mut stack: Vec<Node<'_>> = Vec::new();
+        let mut stack: Vec<Node<'t>> = Vec::new();
+        let uses = flow::Uses::new();
         loop {
             let node = cursor.node();
-            self.visit(node, &mut stack);
+            self.visit(node, &mut stack, &uses);
             let leaf = matches!(
                 node.kind(),
                 "string" | "template_string" | "comment" | "regex"
@@ -268,7 +272,10 @@ impl<'s> Extractor<'s> {
         }
     }
 
-    fn visit<'t>(&mut self, node: Node<'t>, stack: &mut Vec<Node<'t>>) {
+    fn visit<'t>(&mut self, node: Node<'t>, stack: &mut Vec<Node<'t>>, uses: &flow::Uses<'t>)
+    where
+        's: 't,
+    {
         if (node.is_error() || node.is_missing()) && self.facts.syntax_errors.len() < 100 {
             self.facts
                 .syntax_errors
@@ -282,7 +289,7 @@ impl<'s> Extractor<'s> {
         match kind {
             "call_expression" => {
                 stack.push(node);
-                self.operation(stack);
+                self.operation(stack, uses);
                 stack.pop();
             }
             "return_statement" => self.returned(node, stack),
