@@ -7,7 +7,9 @@
 //! followed out to the `map`). Each step is bounded (`MAX_FOLLOW` levels of variables,
 //! `MAX_NODES` visited), so no input makes it deep or slow.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use auditlint_core::Span;
 use auditlint_core::facts::ResultUse;
@@ -32,69 +34,57 @@ pub(crate) struct Flow<'s, 'i, 't> {
     src: &'s str,
     visited: usize,
     out: ResultUse,
-    /// The file's uses, built on the first variable followed (the root is `path[0]`).
+    /// The identifiers of the scopes followed so far in this file.
     uses: &'i Uses<'t>,
     usesrc: &'t str,
 }
 
-/// Every identifier of a file by name, in the order a walk meets them, and where the subtrees
-/// that can hold a variable's uses (functions, blocks, loops, the program) begin and end in that
-/// order: built once per file, so following a variable costs its uses, not its scope's size.
+/// The identifiers inside one scope (a function, a block, a loop, the program) by name, in the
+/// order a walk meets them: built the first time a variable of that scope is followed, then
+/// shared by every other variable followed in it — so following variables costs each scope one
+/// walk, not one walk per variable.
 ///
-/// Positions count every node (named or not) of a preorder walk that does not enter string
-/// literals — the walk the per-variable search used to do — so the `MAX_NODES` budget is spent
-/// exactly as before.
-pub(crate) struct UseIndex<'t> {
+/// Positions count every node (named or not) of a preorder walk from the scope that does not
+/// enter string literals — the walk the per-variable search used to do — so the `MAX_NODES`
+/// budget is spent exactly as before.
+pub(crate) struct ScopeUses<'t> {
     /// Name → (preorder position, node, is a shorthand property `{ name }`).
     by_name: HashMap<&'t str, Vec<(u32, Node<'t>, bool)>>,
-    /// Scope node id → (its position, the position after its subtree).
-    scopes: HashMap<usize, (u32, u32)>,
+    /// Nodes in the scope, itself included.
+    nodes: u32,
 }
 
-impl<'t> UseIndex<'t> {
-    pub(crate) fn build(root: Node<'t>, src: &'t str) -> Self {
-        let mut index = UseIndex {
+/// Each followed scope's [`ScopeUses`], by the scope node's id.
+pub(crate) type Uses<'t> = RefCell<HashMap<usize, Rc<ScopeUses<'t>>>>;
+
+impl<'t> ScopeUses<'t> {
+    fn build(root: Node<'t>, src: &'t str) -> Self {
+        let mut uses = ScopeUses {
             by_name: HashMap::new(),
-            scopes: HashMap::new(),
+            nodes: 0,
         };
         let mut cursor = root.walk();
-        let mut open: Vec<(Node<'t>, u32)> = Vec::new();
-        let mut pre: u32 = 0;
-        let close = |index: &mut UseIndex<'t>, node: Node<'t>, start: u32, end: u32| {
-            let kind = node.kind();
-            if node == root
-                || is_function(kind)
-                || matches!(kind, "statement_block" | "for_in_statement")
-            {
-                index.scopes.insert(node.id(), (start, end));
-            }
-        };
         loop {
             let node = cursor.node();
-            let at = pre;
-            pre += 1;
+            let at = uses.nodes;
+            uses.nodes += 1;
             let kind = node.kind();
             if kind == "identifier" || kind == "shorthand_property_identifier" {
-                index.by_name.entry(text(node, src)).or_default().push((
+                uses.by_name.entry(text(node, src)).or_default().push((
                     at,
                     node,
                     kind == "shorthand_property_identifier",
                 ));
             }
             if kind != "string" && cursor.goto_first_child() {
-                open.push((node, at));
                 continue;
             }
-            close(&mut index, node, at, pre);
             loop {
                 if cursor.goto_next_sibling() {
                     break;
                 }
                 if !cursor.goto_parent() {
-                    return index;
-                }
-                if let Some((node, start)) = open.pop() {
-                    close(&mut index, node, start, pre);
+                    return uses;
                 }
             }
         }
@@ -131,9 +121,6 @@ const ARRAY_METHODS: &[&str] = &[
 pub(crate) fn result_use<'t>(src: &'t str, uses: &Uses<'t>, path: &[Node<'t>]) -> ResultUse {
     follow(src, uses, path, Kind::Value)
 }
-
-/// A file's [`UseIndex`], built the first time a variable is followed.
-pub(crate) type Uses<'t> = std::cell::OnceCell<UseIndex<'t>>;
 
 /// How the elements of the collection made by the call at the end of `path` are used.
 pub(crate) fn collection_use<'t>(src: &'t str, uses: &Uses<'t>, path: &[Node<'t>]) -> ResultUse {
@@ -463,15 +450,16 @@ impl<'t> Flow<'_, '_, 't> {
         // Copying the ancestors is work too: it counts against the budget.
         self.visited += ancestors.len();
         let usesrc = self.usesrc;
-        let uses = self.uses.get_or_init(|| UseIndex::build(scope[0], usesrc));
-        let Some(&(start, end)) = uses.scopes.get(&root.id()) else {
-            // Not a scope the index knows (never, for the callers here): nothing to follow.
-            self.out.escapes = true;
-            return;
-        };
+        let found = self.uses.borrow().get(&root.id()).cloned();
+        let uses = found.unwrap_or_else(|| {
+            let built = Rc::new(ScopeUses::build(root, usesrc));
+            self.uses.borrow_mut().insert(root.id(), built.clone());
+            built
+        });
         let candidates = uses.by_name.get(name).map_or(&[][..], Vec::as_slice);
+        // The root is counted first, at position 0.
+        let (start, end) = (0, uses.nodes);
         let first = candidates.partition_point(|&(at, _, _)| at <= start);
-        // The position of the last node counted so far (the root is counted first).
         let mut counted = start;
         self.visited += 1;
         if self.visited > MAX_NODES {

@@ -550,14 +550,22 @@ impl<'s> Extractor<'s> {
                 && node.child_by_field_name("body") == Some(child)
                 && let Some(clause) = node.child_by_field_name("handler")
             {
-                let error = clause
-                    .child_by_field_name("parameter")
-                    .filter(|p| p.kind() == "identifier")
-                    .map(|p| text(p, self.src).to_string());
-                let body = clause
-                    .child_by_field_name("body")
-                    .map(|b| effects(b, error.as_deref(), self.src))
-                    .unwrap_or_default();
+                // Summarised once per clause, however many operations its `try` holds.
+                let src = self.src;
+                let body = self
+                    .catch_effects
+                    .entry(clause.id())
+                    .or_insert_with(|| {
+                        let error = clause
+                            .child_by_field_name("parameter")
+                            .filter(|p| p.kind() == "identifier")
+                            .map(|p| text(p, src).to_string());
+                        clause
+                            .child_by_field_name("body")
+                            .map(|b| effects(b, error.as_deref(), src))
+                            .unwrap_or_default()
+                    })
+                    .clone();
                 let end = clause
                     .child_by_field_name("body")
                     .map_or(clause.end_byte(), block_end);

@@ -96,6 +96,7 @@ pub fn extract_incremental(
         fn_ids: HashMap::new(),
         consts: HashMap::new(),
         forward_consts: Vec::new(),
+        catch_effects: HashMap::new(),
     };
     extractor.walk(parsed.root_node());
     extractor.resolve_forward_consts();
@@ -188,6 +189,8 @@ pub(crate) struct Extractor<'s> {
     pub(crate) consts: HashMap<String, String>,
     /// Identifiers passed to calls before any constant of that name was seen.
     pub(crate) forward_consts: Vec<(Span, String)>,
+    /// Catch clause node id → what its body does (every operation in its `try` asks).
+    pub(crate) catch_effects: HashMap<usize, auditlint_core::facts::Effects>,
 }
 
 impl<'s> Extractor<'s> {
@@ -242,7 +245,7 @@ impl<'s> Extractor<'s> {
     {
         let mut cursor = root.walk();
         let mut stack: Vec<Node<'t>> = Vec::new();
-        let uses = flow::Uses::new();
+        let uses = flow::Uses::default();
         loop {
             let node = cursor.node();
             self.visit(node, &mut stack, &uses);
