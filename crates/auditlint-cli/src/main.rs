@@ -119,6 +119,12 @@ struct CheckArgs {
     /// Also list the files skipped as generated code or as tests (human format).
     #[arg(long, short)]
     verbose: bool,
+    /// Keep the facts cache here instead of `.auditlint_cache/` in the project root.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the facts cache.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -217,6 +223,11 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             None => auditlint_engine::BaselineMode::Off,
         },
         inventory: false,
+        cache: match (args.no_cache, args.cache_dir) {
+            (true, _) => auditlint_engine::CacheMode::Off,
+            (false, Some(dir)) => auditlint_engine::CacheMode::Dir(dir),
+            (false, None) => auditlint_engine::CacheMode::Project,
+        },
     };
     let report = match auditlint_engine::check(&options) {
         Ok(report) => report,
