@@ -82,11 +82,17 @@ else
   AUDITLINT=${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/auditlint
 fi
 [[ -x $AUDITLINT ]] || { echo "error: auditlint binary not executable: $AUDITLINT" >&2; exit 2; }
-cmd_auditlint() { CMD=("$AUDITLINT" check --format json --fail-on never "$TREE"); }
+# Cold: no facts cache. Cached: the same with a cache directory of its own, filled by the warm-up
+# run (so every timed run is a second run over unchanged code).
+cmd_auditlint() { CMD=("$AUDITLINT" check --format json --fail-on never --no-cache "$TREE"); }
 # 2 = some file could not be checked (rust-analyzer ships binary fuzz inputs named *.rs);
 # the report's `errors` say which. Findings never fail the run here (--fail-on never).
 ok_auditlint() { [[ $1 -eq 0 || $1 -eq 2 ]]; }
 TOOLS+=(auditlint)
+cmd_cached() { CMD=("$AUDITLINT" check --format json --fail-on never --cache-dir "$WORK/facts-cache" "$TREE"); }
+ok_cached() { ok_auditlint "$1"; }
+TOOLS+=(cached)
+[[ $WARMUP -ge 1 ]] || echo "warning: WARMUP=0: the first timed cached run fills the cache" >&2
 
 # ripgrep: the floor — read every candidate file once, one regex, no parsing.
 if [[ -n $RG && -x $RG ]]; then
@@ -208,7 +214,17 @@ for peer, limit in targets.items():
         r = med["auditlint"] / med[peer]
         verdict = "ok" if r <= limit else "OVER"
         print(f"auditlint/{peer}: {r:.2f}x  (target <= {limit:g}x: {verdict})")
-peak = max(rss["auditlint"])
+if "cached" in med and med.get("rg", 0) > 0:
+    r = med["cached"] / med["rg"]
+    print(f"cached/rg: {r:.2f}x  (target <= 2x: {'ok' if r <= 2 else 'OVER'})")
+    try:
+        cold = json.load(open(al_out)); warm = json.load(open(os.path.join(work, "cached.out")))
+        for report in (cold, warm):
+            report["summary"].pop("elapsed_ms", None)
+        print(f"cached output identical to cold: {'yes' if cold == warm else 'NO'}")
+    except Exception as e:
+        print(f"cached: could not compare outputs: {e}")
+peak = max(max(rss["auditlint"]), max(rss.get("cached") or [0]))
 print(f"auditlint peak RSS: {peak:.1f} MiB  (target < 100 MiB: {'ok' if peak < 100 else 'OVER'})")
 if "astgrep" in med and med["astgrep"] > 0:
     r = med["auditlint"] / med["astgrep"]

@@ -180,6 +180,12 @@ struct CheckArgs {
     /// Print the number of findings per rule instead of each finding (human format).
     #[arg(long)]
     statistics: bool,
+    /// Keep the facts cache here instead of `.auditlint_cache/` in the project root.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the facts cache.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -315,6 +321,11 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         },
         inventory: false,
         exclude: args.exclude.clone(),
+        cache: match (args.no_cache, args.cache_dir) {
+            (true, _) => auditlint_engine::CacheMode::Off,
+            (false, Some(dir)) => auditlint_engine::CacheMode::Dir(dir),
+            (false, None) => auditlint_engine::CacheMode::Project,
+        },
     };
     let mut report = match auditlint_engine::check(&options) {
         Ok(report) => report,

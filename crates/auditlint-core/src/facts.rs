@@ -5,7 +5,7 @@
 //! not know the vocabulary's meaning (is this table an audit table? is `log.warn` a reporter?)
 //! nor other files; the [`crate::index`] applies both.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::span::Span;
 
@@ -13,7 +13,7 @@ use crate::span::Span;
 pub type FnId = u32;
 
 /// The source language of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Language {
     TypeScript,
     Tsx,
@@ -22,7 +22,7 @@ pub enum Language {
 }
 
 /// Everything the rules and the index need to know about one file.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct FileFacts {
     pub functions: Vec<Function>,
     pub ops: Vec<Operation>,
@@ -45,7 +45,7 @@ pub struct FileFacts {
 }
 
 /// A name bound to the result of a call, or declared with a type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Binding {
     pub name: String,
     /// The function it is bound in (`None`: the module's top level).
@@ -55,7 +55,7 @@ pub struct Binding {
     pub source: BindingSource,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BindingSource {
     /// The result of calling this dotted path (`new X(..)` is `X`).
     Call(String),
@@ -66,7 +66,7 @@ pub enum BindingSource {
 }
 
 /// An interface, object type alias or struct, with its fields.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeDecl {
     pub name: String,
     pub fields: Vec<(String, Span)>,
@@ -75,7 +75,7 @@ pub struct TypeDecl {
 }
 
 /// How a call's result is used: for audit flags and failure values.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultUse {
     /// Fields read on the result, or on any element of a collection of results.
     pub fields: Vec<String>,
@@ -94,7 +94,7 @@ pub struct ResultUse {
 }
 
 /// A function-like definition: declaration, method, function expression or arrow.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Function {
     /// Its name: the declaration's, the variable's it is assigned to, the method's, or `default`.
     pub name: Option<String>,
@@ -121,7 +121,7 @@ pub struct Function {
 }
 
 /// A call (or a chain of calls, `db.prepare(sql).bind(x).run()`) whose error we follow.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Operation {
     /// The call chain, without trailing `.then/.catch/.finally` handlers.
     pub span: Span,
@@ -142,13 +142,17 @@ pub struct Operation {
 }
 
 /// A sink named by the syntax of a call, before the vocabulary decides whether it is an audit sink.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SinkSyntax {
     /// `INSERT INTO <table>` in SQL text passed to the chain.
     SqlInsert { table: String },
     /// A query builder naming a table: `.from(T).insert(..)`, `knex(T).insert(..)`,
     /// `diesel::insert_into(T::table)`.
-    BuilderInsert { table: String, api: &'static str },
+    BuilderInsert {
+        table: String,
+        #[serde(deserialize_with = "known_api")]
+        api: BuilderApi,
+    },
     /// Prisma-style `client.<model>.create(..)`: the model name.
     ModelCreate { model: String },
     /// Drizzle-style `db.insert(tableObject)`: the table object's variable name.
@@ -160,6 +164,25 @@ pub enum SinkSyntax {
     /// A request with a client that rejects on an error status (axios, ky, got, ofetch,
     /// superagent): its failure is thrown, not returned as a value.
     HttpClient { url: String },
+}
+
+/// A query-builder API's name. (An alias, so serde does not take `&'static str` for a borrow.)
+pub type BuilderApi = &'static str;
+
+/// The query-builder APIs the front ends name (a [`SinkSyntax::BuilderInsert`]'s `api`).
+pub const BUILDER_APIS: &[&str] = &[
+    "supabase", "knex", "kysely", "diesel", "sea-orm", "sqlx", "mongo",
+];
+
+/// Reads a builder API back from the facts cache: one of [`BUILDER_APIS`], else the entry is
+/// not trusted (the cache recomputes it).
+fn known_api<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    BUILDER_APIS
+        .iter()
+        .find(|known| **known == name)
+        .copied()
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown builder api `{name}`")))
 }
 
 impl SinkSyntax {
@@ -174,7 +197,7 @@ impl SinkSyntax {
 }
 
 /// Whether the failure value of a value-style API is looked at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ValueCheck {
     /// Something reads the error field / status, or the result escapes whole.
     Read,
@@ -183,7 +206,7 @@ pub enum ValueCheck {
 }
 
 /// One step on the way from a failing call out of its function.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum GuardStep {
     /// Something that receives the error.
     Handler(Handler),
@@ -214,7 +237,7 @@ pub enum GuardStep {
     Panics,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DropKind {
     Statement,
     Void,
@@ -228,7 +251,7 @@ pub enum DropKind {
 }
 
 /// What receives an error: a catch clause, a rejection callback, a Rust `let _`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Handler {
     /// The primary span of a finding: the catch clause, the `.catch(..)` call, the `let _` statement.
     pub span: Span,
@@ -236,7 +259,7 @@ pub struct Handler {
     pub body: HandlerBody,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HandlerKind {
     /// `try { } catch { }`: receives synchronous throws and awaited rejections.
     CatchClause,
@@ -246,7 +269,7 @@ pub enum HandlerKind {
     ErrValue,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum HandlerBody {
     /// The handler's own code.
     Inline(Effects),
@@ -260,7 +283,7 @@ pub enum HandlerBody {
 }
 
 /// What a handler's body does, as far as error handling goes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effects {
     /// Contains a `throw` (or `?`, `return Err`, `panic!`, `.unwrap()`) outside nested functions.
     pub throws: bool,
@@ -285,14 +308,14 @@ pub struct Effects {
 }
 
 /// `import { imported as local } from "source"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Import {
     pub local: String,
     pub imported: Imported,
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Imported {
     Named(String),
     Default,
@@ -300,7 +323,7 @@ pub enum Imported {
 }
 
 /// A name this module exports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Export {
     /// `export function f`, `export { f as g }`, `export default f` (exported = `default`).
     Local { exported: String, local: String },
@@ -315,7 +338,7 @@ pub enum Export {
 }
 
 /// A query-builder table object and the table it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableObject {
     pub name: String,
     pub table: String,

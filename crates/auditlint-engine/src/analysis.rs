@@ -62,7 +62,9 @@ pub fn sources_from(
 }
 
 /// Round 1 parses `round_one` (files naming a sink); each later round parses the files that
-/// name a writer or producer found so far, until no new name appears.
+/// name a writer or producer found so far, until no new name appears. `cache` keeps facts in
+/// memory (the LSP workspace), `store` on disk between runs.
+#[allow(clippy::too_many_arguments)]
 pub fn parse_rounds(
     sources: &[Source],
     round_one: Vec<usize>,
@@ -70,6 +72,7 @@ pub fn parse_rounds(
     config: &Config,
     resolver: &Resolver,
     mut cache: Option<&mut FactsCache>,
+    store: Option<&crate::cache::FactsStore>,
     errors: &mut Vec<FileError>,
 ) -> Parsed {
     let mut parsed: Vec<bool> = vec![false; sources.len()];
@@ -89,10 +92,18 @@ pub fn parse_rounds(
                 {
                     return (i, facts.clone());
                 }
-                (
-                    i,
-                    parse_file(&source.path, text, config.check_tests).map(Arc::new),
-                )
+                // The persistent cache: facts of a file whose bytes were seen before.
+                let key = store.map(|_| crate::cache::FactsStore::key(&source.path, text));
+                if let (Some(store), Some(key)) = (store, key)
+                    && let Some(facts) = store.get(key)
+                {
+                    return (i, Ok(Arc::new(facts)));
+                }
+                let result = parse_file(&source.path, text, config.check_tests);
+                if let (Some(store), Some(key), Ok(facts)) = (store, key, &result) {
+                    store.put(key, facts);
+                }
+                (i, result.map(Arc::new))
             };
             // One file (an editor's change): parse on this thread, whose parser and allocator
             // are warm, rather than hand it to the pool.

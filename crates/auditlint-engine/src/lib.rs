@@ -8,6 +8,7 @@
 
 mod analysis;
 mod baseline;
+mod cache;
 mod changed;
 mod discover;
 mod fidelity;
@@ -83,6 +84,20 @@ pub struct CheckOptions {
     pub inventory: bool,
     /// More exclude globs for this run (`--exclude`), added to `[files] exclude`.
     pub exclude: Vec<String>,
+    /// Where facts are cached between runs.
+    pub cache: CacheMode,
+}
+
+/// The persistent facts cache (see `cache.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CacheMode {
+    /// `.auditlint_cache/` in the project root.
+    #[default]
+    Project,
+    /// `--cache-dir DIR` (relative to the current directory).
+    Dir(PathBuf),
+    /// `--no-cache`: neither read nor written.
+    Off,
 }
 
 /// Checks the project around `options.paths` and reports the findings inside them.
@@ -174,10 +189,12 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             }),
         }
     }
+    let store = open_store(&options.cache, &cwd, &root, &project);
     let extras = Extras {
         today: suppress::today().map_err(EngineError::Usage)?,
         inventory: options.inventory,
         root: &root,
+        store: store.as_ref(),
     };
     let mut report = pool.install(|| {
         run(
@@ -324,11 +341,37 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// What a run does besides finding: the date suppressions expire against, the inventory.
+/// What a run does besides finding: the date suppressions expire against, the inventory, the
+/// facts cache.
 struct Extras<'a> {
     today: String,
     inventory: bool,
     root: &'a Path,
+    store: Option<&'a cache::FactsStore>,
+}
+
+/// The facts cache of this run, if any. The configuration file's text is part of its key.
+fn open_store(
+    mode: &CacheMode,
+    cwd: &Path,
+    root: &Path,
+    project: &Project,
+) -> Option<cache::FactsStore> {
+    // The test hook that injects a panic must meet the parser, never a cached entry.
+    if std::env::var_os("AUDITLINT_INJECT_PANIC").is_some() {
+        return None;
+    }
+    let dir = match mode {
+        CacheMode::Off => return None,
+        CacheMode::Project => root.join(cache::DEFAULT_DIR),
+        CacheMode::Dir(dir) => cwd.join(dir),
+    };
+    let config_text = project
+        .config_file
+        .as_ref()
+        .map(|file| std::fs::read_to_string(file).unwrap_or_else(|_| "<unreadable>".into()))
+        .unwrap_or_default();
+    cache::FactsStore::open(&dir, &config_text, project.config.check_tests)
 }
 
 /// `summary.findings` counts the findings that are not suppressed; `summary.suppressed` the
@@ -466,9 +509,20 @@ fn run(
     trace.phase("manifests");
 
     let analysis::Parsed { files, file_source } = analysis::parse_rounds(
-        &sources, round_one, &literals, config, &resolver, None, errors,
+        &sources,
+        round_one,
+        &literals,
+        config,
+        &resolver,
+        None,
+        extras.store,
+        errors,
     );
     trace.phase("prefilter+parse");
+    if let Some(store) = extras.store {
+        let (hits, misses) = store.counts();
+        trace.note(&format!("facts cache: {hits} hits, {misses} misses"));
+    }
     let index = Index::build(&files, &config.vocab, &resolver);
     let diagnostics = analysis::run_rules(&index, config, errors);
     let texts = SourceTexts::new(
@@ -546,6 +600,12 @@ impl Trace {
         Self {
             on: std::env::var_os("AUDITLINT_TRACE").is_some(),
             last: std::cell::Cell::new(Instant::now()),
+        }
+    }
+
+    pub(crate) fn note(&self, line: &str) {
+        if self.on {
+            eprintln!("auditlint: {line}");
         }
     }
 

@@ -209,6 +209,7 @@ impl Workspace {
             &self.config,
             &self.resolver,
             Some(&mut self.cache),
+            None,
             &mut errors,
         );
         trace.phase("parse rounds");
@@ -245,6 +246,7 @@ impl Workspace {
             },
             inventory: false,
             root: &self.root,
+            store: None,
         };
         let scopes = [rel.to_string()];
         // It also returns the suppression records and the inventory: evidence exports, which an

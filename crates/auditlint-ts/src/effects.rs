@@ -39,14 +39,9 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
     }
     // The error and the locals built from it (`const msg = e instanceof Error ? e.message : ..`).
     let (aliases, locals) = error_aliases(body, error, src);
-    // (node, inside a nested function)
-    let mut stack: Vec<(Node<'_>, bool)> = vec![(body, false)];
-    let mut visited = 0;
-    while let Some((node, nested)) = stack.pop() {
-        visited += 1;
-        if visited > MAX_NODES {
-            break;
-        }
+    // (node, inside a nested function), in the order the summary has always read them: each node
+    // before its children, the last child first.
+    for (node, nested) in mirrored_preorder(body).into_iter().take(MAX_NODES) {
         let kind = node.kind();
         match kind {
             "comment" if node.start_byte() < end => out.has_comments = true,
@@ -148,13 +143,63 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
             }
             _ => {}
         }
-        let nested = nested || (is_function(kind) && node != body);
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            stack.push((child, nested));
-        }
     }
     out
+}
+
+/// Every node of `body`'s subtree, each before its children and the children last to first
+/// (the reverse of a forward walk's postorder: one cursor, no cursor per node), with whether it
+/// is inside a function nested in `body`.
+fn mirrored_preorder<'t>(body: Node<'t>) -> Vec<(Node<'t>, bool)> {
+    let mut out = Vec::with_capacity(body.descendant_count());
+    let mut cursor = body.walk();
+    // For each open ancestor: are its children inside a nested function?
+    let mut nested_below: Vec<bool> = Vec::new();
+    loop {
+        let node = cursor.node();
+        let nested = nested_below.last().copied().unwrap_or(false);
+        if cursor.goto_first_child() {
+            nested_below.push(nested || (node != body && is_function(node.kind())));
+            continue;
+        }
+        out.push((node, nested));
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                out.reverse();
+                return out;
+            }
+            nested_below.pop();
+            let parent = cursor.node();
+            out.push((parent, nested_below.last().copied().unwrap_or(false)));
+        }
+    }
+}
+
+/// [`mentions`] by a forward walk with one cursor.
+fn mentions_walk(node: Node<'_>, name: &str, src: &str) -> bool {
+    let mut cursor = node.walk();
+    loop {
+        let n = cursor.node();
+        let kind = n.kind();
+        if matches!(kind, "identifier" | "shorthand_property_identifier") && text(n, src) == name {
+            return true;
+        }
+        // Only named nodes are searched, as in the budgeted walk (anonymous ones have none).
+        if !is_function(kind) && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() || cursor.node() == node {
+                return false;
+            }
+        }
+    }
 }
 
 /// `console.log`, `logger.info`, `log.debug`, `this.logger.trace`: a logging call (a reporter
@@ -289,6 +334,10 @@ fn returns_nothing(statement: Node<'_>, src: &str) -> bool {
 /// Does `node` contain the identifier `name` (outside nested functions)?
 fn mentions(node: Node<'_>, name: Option<&str>, src: &str) -> bool {
     let Some(name) = name else { return false };
+    // Small enough that the budget cannot run out: the order does not matter, one cursor walks.
+    if node.descendant_count() <= MAX_NODES {
+        return mentions_walk(node, name, src);
+    }
     let mut stack = vec![node];
     let mut visited = 0;
     while let Some(n) = stack.pop() {

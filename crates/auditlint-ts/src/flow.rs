@@ -7,6 +7,10 @@
 //! followed out to the `map`). Each step is bounded (`MAX_FOLLOW` levels of variables,
 //! `MAX_NODES` visited), so no input makes it deep or slow.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use auditlint_core::Span;
 use auditlint_core::facts::ResultUse;
 use tree_sitter::Node;
@@ -26,10 +30,65 @@ enum Kind {
     Settled,
 }
 
-pub(crate) struct Flow<'s> {
+pub(crate) struct Flow<'s, 'i, 't> {
     src: &'s str,
     visited: usize,
     out: ResultUse,
+    /// The identifiers of the scopes followed so far in this file.
+    uses: &'i Uses<'t>,
+    usesrc: &'t str,
+}
+
+/// The identifiers inside one scope (a function, a block, a loop, the program) by name, in the
+/// order a walk meets them: built the first time a variable of that scope is followed, then
+/// shared by every other variable followed in it — so following variables costs each scope one
+/// walk, not one walk per variable.
+///
+/// Positions count every node (named or not) of a preorder walk from the scope that does not
+/// enter string literals — the walk the per-variable search used to do — so the `MAX_NODES`
+/// budget is spent exactly as before.
+pub(crate) struct ScopeUses<'t> {
+    /// Name → (preorder position, node, is a shorthand property `{ name }`).
+    by_name: HashMap<&'t str, Vec<(u32, Node<'t>, bool)>>,
+    /// Nodes in the scope, itself included.
+    nodes: u32,
+}
+
+/// Each followed scope's [`ScopeUses`], by the scope node's id.
+pub(crate) type Uses<'t> = RefCell<HashMap<usize, Rc<ScopeUses<'t>>>>;
+
+impl<'t> ScopeUses<'t> {
+    fn build(root: Node<'t>, src: &'t str) -> Self {
+        let mut uses = ScopeUses {
+            by_name: HashMap::new(),
+            nodes: 0,
+        };
+        let mut cursor = root.walk();
+        loop {
+            let node = cursor.node();
+            let at = uses.nodes;
+            uses.nodes += 1;
+            let kind = node.kind();
+            if kind == "identifier" || kind == "shorthand_property_identifier" {
+                uses.by_name.entry(text(node, src)).or_default().push((
+                    at,
+                    node,
+                    kind == "shorthand_property_identifier",
+                ));
+            }
+            if kind != "string" && cursor.goto_first_child() {
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return uses;
+                }
+            }
+        }
+    }
 }
 
 /// Array methods: called on a value, they say it is a collection of results (a producer that
@@ -59,19 +118,21 @@ const ARRAY_METHODS: &[&str] = &[
 ];
 
 /// How the result of the call at the end of `path` is used.
-pub(crate) fn result_use(src: &str, path: &[Node<'_>]) -> ResultUse {
-    follow(src, path, Kind::Value)
+pub(crate) fn result_use<'t>(src: &'t str, uses: &Uses<'t>, path: &[Node<'t>]) -> ResultUse {
+    follow(src, uses, path, Kind::Value)
 }
 
 /// How the elements of the collection made by the call at the end of `path` are used.
-pub(crate) fn collection_use(src: &str, path: &[Node<'_>]) -> ResultUse {
-    follow(src, path, Kind::Collection)
+pub(crate) fn collection_use<'t>(src: &'t str, uses: &Uses<'t>, path: &[Node<'t>]) -> ResultUse {
+    follow(src, uses, path, Kind::Collection)
 }
 
-fn follow(src: &str, path: &[Node<'_>], kind: Kind) -> ResultUse {
+fn follow<'t>(src: &'t str, uses: &Uses<'t>, path: &[Node<'t>], kind: Kind) -> ResultUse {
     let top = path.len() - 1;
     let mut flow = Flow {
         src,
+        uses,
+        usesrc: src,
         visited: 0,
         out: ResultUse {
             span: span_of(path[top]),
@@ -84,7 +145,7 @@ fn follow(src: &str, path: &[Node<'_>], kind: Kind) -> ResultUse {
     flow.out
 }
 
-impl Flow<'_> {
+impl<'t> Flow<'_, '_, 't> {
     fn read(&mut self, field: &str) {
         self.out.fields.push(field.to_string());
     }
@@ -92,7 +153,7 @@ impl Flow<'_> {
     /// Follows the value of `path[at]` upward. `top`: the value is still the call's own result
     /// (or the collection made directly from it), not a variable holding it: where it is bound
     /// or dropped is where a finding points.
-    fn follow_expr<'t>(
+    fn follow_expr(
         &mut self,
         path: &[Node<'t>],
         mut at: usize,
@@ -321,7 +382,7 @@ impl Flow<'_> {
 
     /// A value bound to a pattern: an identifier's uses, or the fields destructured. `scope` is
     /// the path from the root to the node the binding is visible in.
-    fn bind<'t>(&mut self, scope: &[Node<'t>], pattern: Node<'t>, kind: Kind, depth: u32) {
+    fn bind(&mut self, scope: &[Node<'t>], pattern: Node<'t>, kind: Kind, depth: u32) {
         if depth >= MAX_FOLLOW {
             self.out.escapes = true;
             return;
@@ -376,8 +437,8 @@ impl Flow<'_> {
     }
 
     /// Every use of the variable bound at `binding`, inside the last node of `scope` (the path
-    /// from the root to it, so uses are followed out of it).
-    fn follow_var<'t>(&mut self, scope: &[Node<'t>], binding: Node<'t>, kind: Kind, depth: u32) {
+    /// from the root to it, so uses are followed out of it), in the order a walk meets them.
+    fn follow_var(&mut self, scope: &[Node<'t>], binding: Node<'t>, kind: Kind, depth: u32) {
         if depth >= MAX_FOLLOW {
             self.out.escapes = true;
             return;
@@ -386,48 +447,65 @@ impl Flow<'_> {
             return;
         };
         let name = text(binding, self.src);
-        // Depth-first with the path to the current node (for following uses upward).
-        let base = ancestors.len();
         // Copying the ancestors is work too: it counts against the budget.
-        self.visited += base;
-        let mut path: Vec<Node<'t>> = ancestors.to_vec();
-        let mut cursor = root.walk();
-        loop {
-            let node = cursor.node();
-            self.visited += 1;
+        self.visited += ancestors.len();
+        let usesrc = self.usesrc;
+        let found = self.uses.borrow().get(&root.id()).cloned();
+        let uses = found.unwrap_or_else(|| {
+            let built = Rc::new(ScopeUses::build(root, usesrc));
+            self.uses.borrow_mut().insert(root.id(), built.clone());
+            built
+        });
+        let candidates = uses.by_name.get(name).map_or(&[][..], Vec::as_slice);
+        // The root is counted first, at position 0.
+        let (start, end) = (0, uses.nodes);
+        let first = candidates.partition_point(|&(at, _, _)| at <= start);
+        let mut counted = start;
+        self.visited += 1;
+        if self.visited > MAX_NODES {
+            self.out.escapes = true;
+            return;
+        }
+        let mut path: Vec<Node<'t>> = Vec::new();
+        for &(at, node, shorthand) in &candidates[first..] {
+            if at >= end {
+                break;
+            }
+            self.visited += (at - counted) as usize;
+            counted = at;
             if self.visited > MAX_NODES {
                 self.out.escapes = true;
                 return;
             }
-            let is_use = node != binding && text(node, self.src) == name;
-            if is_use && node.kind() == "identifier" {
-                path.push(node);
-                self.follow_expr(&path, path.len() - 1, kind, depth + 1, false);
-                path.pop();
-            } else if is_use && node.kind() == "shorthand_property_identifier" {
-                self.out.escapes = true;
-            }
-            if node.kind() != "string" && cursor.goto_first_child() {
-                path.push(node);
+            if node == binding {
                 continue;
             }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    return;
-                }
-                path.pop();
-                if path.len() <= base {
-                    return;
-                }
+            if shorthand {
+                self.out.escapes = true;
+                continue;
             }
+            // The path from the root down to the use, after the scope's ancestors.
+            path.clear();
+            path.extend_from_slice(ancestors);
+            let mut at_node = root;
+            path.push(root);
+            while at_node != node {
+                let Some(child) = at_node.child_with_descendant(node) else {
+                    break;
+                };
+                path.push(child);
+                at_node = child;
+            }
+            self.follow_expr(&path, path.len() - 1, kind, depth + 1, false);
+        }
+        self.visited += (end - 1 - counted) as usize;
+        if self.visited > MAX_NODES {
+            self.out.escapes = true;
         }
     }
 
     /// `xs.filter(r => …)`: follow the callback's `index`-th parameter as `kind`.
-    fn callback_param<'t>(
+    fn callback_param(
         &mut self,
         path: &[Node<'t>],
         member_at: usize,
@@ -468,7 +546,7 @@ impl Flow<'_> {
     }
 
     /// The value (of kind `kind`) is returned from the function around `path[at]`.
-    fn returned<'t>(&mut self, path: &[Node<'t>], at: usize, kind: Kind, depth: u32) {
+    fn returned(&mut self, path: &[Node<'t>], at: usize, kind: Kind, depth: u32) {
         let Some(function_at) = (0..=at).rev().find(|&i| is_function(path[i].kind())) else {
             self.out.escapes = true;
             return;
@@ -496,7 +574,7 @@ impl Flow<'_> {
     }
 
     /// The value (of kind `kind`) is an argument of the call at `path[call_at]`.
-    fn passed<'t>(&mut self, path: &[Node<'t>], call_at: usize, kind: Kind, depth: u32) {
+    fn passed(&mut self, path: &[Node<'t>], call_at: usize, kind: Kind, depth: u32) {
         let call = path[call_at];
         let callee = call
             .child_by_field_name("function")
@@ -529,7 +607,7 @@ impl Flow<'_> {
     /// The declaration of `name` as a local variable of a function around `path[at]`: the index in
     /// `path` of the block declaring it, and the declared identifier. `None` for a parameter, a
     /// module-level variable (an outer variable: the results escape) or anything not found.
-    fn local_binding<'t>(
+    fn local_binding(
         &mut self,
         path: &[Node<'t>],
         at: usize,

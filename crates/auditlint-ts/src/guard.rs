@@ -159,9 +159,12 @@ enum Next {
     Done,
 }
 
-impl Extractor<'_> {
+impl<'s> Extractor<'s> {
     /// Analyses the call at the end of `path` (the ancestors of the call, then the call).
-    pub(crate) fn operation(&mut self, path: &[Node<'_>]) {
+    pub(crate) fn operation<'t>(&mut self, path: &[Node<'t>], uses: &crate::flow::Uses<'t>)
+    where
+        's: 't,
+    {
         let top = path.len() - 1;
         let op = path[top];
         if !self.is_top(path, top) {
@@ -252,7 +255,7 @@ impl Extractor<'_> {
                 enclosing,
                 guard,
                 value_check: None,
-                result: crate::flow::collection_use(self.src, path),
+                result: crate::flow::collection_use(self.src, uses, path),
             });
         }
         self.facts.ops.push(Operation {
@@ -263,7 +266,7 @@ impl Extractor<'_> {
             enclosing,
             guard: steps,
             value_check,
-            result: crate::flow::result_use(self.src, path),
+            result: crate::flow::result_use(self.src, uses, path),
         });
     }
 
@@ -737,14 +740,22 @@ impl Extractor<'_> {
                 && node.child_by_field_name("body") == Some(child)
                 && let Some(clause) = node.child_by_field_name("handler")
             {
-                let error = clause
-                    .child_by_field_name("parameter")
-                    .filter(|p| p.kind() == "identifier")
-                    .map(|p| text(p, self.src).to_string());
-                let body = clause
-                    .child_by_field_name("body")
-                    .map(|b| effects(b, error.as_deref(), self.src))
-                    .unwrap_or_default();
+                // Summarised once per clause, however many operations its `try` holds.
+                let src = self.src;
+                let body = self
+                    .catch_effects
+                    .entry(clause.id())
+                    .or_insert_with(|| {
+                        let error = clause
+                            .child_by_field_name("parameter")
+                            .filter(|p| p.kind() == "identifier")
+                            .map(|p| text(p, src).to_string());
+                        clause
+                            .child_by_field_name("body")
+                            .map(|b| effects(b, error.as_deref(), src))
+                            .unwrap_or_default()
+                    })
+                    .clone();
                 let end = clause
                     .child_by_field_name("body")
                     .map_or(clause.end_byte(), block_end);

@@ -96,6 +96,7 @@ pub fn extract_incremental(
         fn_ids: HashMap::new(),
         consts: HashMap::new(),
         forward_consts: Vec::new(),
+        catch_effects: HashMap::new(),
     };
     extractor.walk(parsed.root_node());
     extractor.resolve_forward_consts();
@@ -188,6 +189,8 @@ pub(crate) struct Extractor<'s> {
     pub(crate) consts: HashMap<String, String>,
     /// Identifiers passed to calls before any constant of that name was seen.
     pub(crate) forward_consts: Vec<(Span, String)>,
+    /// Catch clause node id → what its body does (every operation in its `try` asks).
+    pub(crate) catch_effects: HashMap<usize, auditlint_core::facts::Effects>,
 }
 
 impl<'s> Extractor<'s> {
@@ -236,12 +239,16 @@ impl<'s> Extractor<'s> {
 
     /// The one walk: functions, imports, exports, constants, table objects, operations and
     /// syntax errors, with the ancestors of the current node on an explicit stack.
-    fn walk(&mut self, root: Node<'_>) {
+    fn walk<'t>(&mut self, root: Node<'t>)
+    where
+        's: 't,
+    {
         let mut cursor = root.walk();
-        let mut stack: Vec<Node<'_>> = Vec::new();
+        let mut stack: Vec<Node<'t>> = Vec::new();
+        let uses = flow::Uses::default();
         loop {
             let node = cursor.node();
-            self.visit(node, &mut stack);
+            self.visit(node, &mut stack, &uses);
             let leaf = matches!(
                 node.kind(),
                 "string" | "template_string" | "comment" | "regex"
@@ -268,7 +275,10 @@ impl<'s> Extractor<'s> {
         }
     }
 
-    fn visit<'t>(&mut self, node: Node<'t>, stack: &mut Vec<Node<'t>>) {
+    fn visit<'t>(&mut self, node: Node<'t>, stack: &mut Vec<Node<'t>>, uses: &flow::Uses<'t>)
+    where
+        's: 't,
+    {
         if (node.is_error() || node.is_missing()) && self.facts.syntax_errors.len() < 100 {
             self.facts
                 .syntax_errors
@@ -282,7 +292,7 @@ impl<'s> Extractor<'s> {
         match kind {
             "call_expression" => {
                 stack.push(node);
-                self.operation(stack);
+                self.operation(stack, uses);
                 stack.pop();
             }
             "return_statement" => self.returned(node, stack),

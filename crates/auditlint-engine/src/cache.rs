@@ -1,0 +1,213 @@
+//! The persistent facts cache: one file's facts, keyed by its content, so a run over unchanged
+//! code reads the sources and the cached facts instead of parsing.
+//!
+//! Layout: `DIR/<namespace>/<2 hex>/<30 hex>`, where DIR is `.auditlint_cache/` in the project
+//! root (with a `.gitignore` of `*`) or `--cache-dir`; the namespace is a hash of the tool's
+//! version and build and of the configuration; the entry name is a hash of the file's extension
+//! (its grammar) and its bytes. So an edit, another configuration or another build of auditlint
+//! never meets an old entry.
+//!
+//! Safety: an entry is written to a temporary file in the same directory and renamed into place
+//! (atomic on POSIX and Windows), so concurrent runs (a pre-commit hook and an editor) see a whole
+//! entry or none. An entry is trusted only when its magic, its key and the checksum of its
+//! payload match and the payload decodes: anything else (truncated, corrupt, from another format)
+//! is recomputed and rewritten, never an error and never a wrong result. Any I/O failure (a
+//! read-only checkout, a full disk) just means no cache.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use auditlint_core::FileFacts;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
+
+/// The directory under the project root, unless `--cache-dir` says otherwise.
+pub const DEFAULT_DIR: &str = ".auditlint_cache";
+
+/// Overrides the tool version in the cache key (tests prove that a new version misses).
+const VERSION_ENV: &str = "AUDITLINT_CACHE_VERSION";
+
+/// The first bytes of every entry; bumped when the entry layout changes.
+const MAGIC: &[u8; 8] = b"ALFACTS1";
+/// Magic, key (16), payload length (8), payload checksum (8).
+const HEADER: usize = 8 + 16 + 8 + 8;
+
+/// Where facts are cached, and how often they were found.
+pub struct FactsStore {
+    dir: PathBuf,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// The key of one file's entry.
+#[derive(Clone, Copy)]
+pub struct EntryKey(u128);
+
+impl FactsStore {
+    /// Opens (creating it if needed) the namespace for this build and configuration under `dir`.
+    /// `None` when the directory cannot be created: the run goes on without a cache.
+    pub fn open(dir: &Path, config_text: &str, check_tests: bool) -> Option<Self> {
+        let version =
+            std::env::var(VERSION_ENV).unwrap_or_else(|_| env!("CARGO_PKG_VERSION").to_string());
+        let namespace = xxh3_128(
+            format!(
+                "{version}\0{}\0{check_tests}\0{config_text}",
+                build_identity()
+            )
+            .as_bytes(),
+        );
+        let fresh = !dir.exists();
+        std::fs::create_dir_all(dir).ok()?;
+        if fresh || !dir.join(".gitignore").exists() {
+            // Never committed: the directory ignores itself.
+            let _ = write_atomically(dir, ".gitignore", b"# auditlint's facts cache\n*\n");
+        }
+        let dir = dir.join(format!("{namespace:032x}"));
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(FactsStore {
+            dir,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        })
+    }
+
+    /// The key of a file with this path (for its extension) and text.
+    pub fn key(path: &str, text: &str) -> EntryKey {
+        let extension = path.rsplit_once('.').map_or("", |(_, e)| e);
+        let mut bytes = Vec::with_capacity(extension.len() + 1 + text.len());
+        bytes.extend_from_slice(extension.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(text.as_bytes());
+        EntryKey(xxh3_128(&bytes))
+    }
+
+    fn entry_path(&self, key: EntryKey) -> (PathBuf, String) {
+        let hex = format!("{:032x}", key.0);
+        (self.dir.join(&hex[..2]), hex[2..].to_string())
+    }
+
+    /// The cached facts for `key`, if a sound entry exists.
+    pub fn get(&self, key: EntryKey) -> Option<FileFacts> {
+        let (dir, name) = self.entry_path(key);
+        let found = std::fs::read(dir.join(name))
+            .ok()
+            .and_then(|bytes| decode(&bytes, key));
+        match found {
+            Some(_) => self.hits.fetch_add(1, Ordering::Relaxed),
+            None => self.misses.fetch_add(1, Ordering::Relaxed),
+        };
+        found
+    }
+
+    /// Stores `facts` under `key`; failures are ignored (the next run recomputes).
+    pub fn put(&self, key: EntryKey, facts: &FileFacts) {
+        let Ok(payload) = postcard::to_stdvec(facts) else {
+            return;
+        };
+        let mut bytes = Vec::with_capacity(HEADER + payload.len());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&key.0.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        let (dir, name) = self.entry_path(key);
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let _ = write_atomically(&dir, &name, &bytes);
+        }
+    }
+
+    /// (hits, misses) so far: `AUDITLINT_TRACE` prints them.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The facts in an entry, when every check passes.
+fn decode(bytes: &[u8], key: EntryKey) -> Option<FileFacts> {
+    let header = bytes.get(..HEADER)?;
+    if &header[..8] != MAGIC || header[8..24] != key.0.to_le_bytes() {
+        return None;
+    }
+    let length = u64::from_le_bytes(header[24..32].try_into().ok()?);
+    let checksum = u64::from_le_bytes(header[32..40].try_into().ok()?);
+    let payload = &bytes[HEADER..];
+    if payload.len() as u64 != length || xxh3_64(payload) != checksum {
+        return None;
+    }
+    postcard::from_bytes(payload).ok()
+}
+
+/// Writes `dir/name` through a temporary file renamed into place.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let temporary = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        SEQUENCE.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        drop(file);
+        std::fs::rename(&temporary, dir.join(name))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// This executable's size and modification time: a rebuilt binary (whose front ends may extract
+/// other facts under the same version number) never reads an older build's entries.
+fn build_identity() -> String {
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", m.len())
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_round_trips_and_a_damaged_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FactsStore::open(dir.path(), "", false).unwrap();
+        let text = "export async function f() { await db.insert(auditLogs).values({}) }";
+        let facts = auditlint_ts::extract(text, auditlint_core::facts::Language::TypeScript)
+            .expect("parses");
+        let key = FactsStore::key("a.ts", text);
+        assert!(store.get(key).is_none());
+        store.put(key, &facts);
+        let read = store.get(key).expect("a hit");
+        assert_eq!(format!("{read:?}"), format!("{facts:?}"));
+        assert!(dir.path().join(".gitignore").exists());
+        // Another extension is another grammar: another key.
+        assert!(store.get(FactsStore::key("a.tsx", text)).is_none());
+
+        let (entry_dir, name) = store.entry_path(key);
+        let path = entry_dir.join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        for cut in [0, 5, HEADER, bytes.len() - 1] {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            assert!(store.get(key).is_none(), "truncated at {cut}");
+        }
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x55;
+        std::fs::write(&path, &flipped).unwrap();
+        assert!(store.get(key).is_none());
+        assert_eq!(store.counts(), (1, 7));
+    }
+}
