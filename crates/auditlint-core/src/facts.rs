@@ -219,6 +219,10 @@ pub enum GuardStep {
     Returned,
     /// The value is stored or handed to other code: what happens next is its business.
     Stored,
+    /// The error leaves a closure handed to `callee` (`db_call(&db, move |db| db.record_audit(..))`):
+    /// if that project function calls its closure and passes the result on, the error goes where
+    /// the call at `call` sends its result; otherwise the callee decides.
+    IntoCall { callee: String, call: Span },
     /// The value is passed to a call (`trySafe(write())`): handed to other code, unless the
     /// vocabulary says that callee swallows what it is given (`[handlers] swallow`).
     Argument { callee: String, span: Span },

@@ -513,6 +513,9 @@ impl<'a> Index<'a> {
                     };
                 }
                 GuardStep::PassedOn => return Outcome::OutOfScope,
+                GuardStep::IntoCall { callee, call } => {
+                    return self.through_helper_call(file, callee, *call, state != State::Thrown);
+                }
                 GuardStep::Observed(handler) => {
                     if state != State::Escaping
                         && let HandlerClass::Handles(
@@ -528,6 +531,47 @@ impl<'a> Index<'a> {
             }
         }
         Outcome::OutOfScope
+    }
+
+    /// The error leaves a closure handed to `callee`. When `callee` is a project function that
+    /// calls one of its parameters (the closure) — `db_call(&db, |db| db.record_audit(..))`
+    /// running it on a blocking thread and returning its `Result` — the error goes where the
+    /// call's own result goes: that call's guard decides. Anything else is the callee's business.
+    fn through_helper_call(&self, file: u32, callee: &str, call: Span, is_async: bool) -> Outcome {
+        let Some(target) = self.resolve_call(file, callee) else {
+            return Outcome::OutOfScope;
+        };
+        let function = &self.files[target.file as usize].facts.functions[target.func as usize];
+        let calls_closure = function.effects.as_ref().is_some_and(|effects| {
+            effects
+                .calls
+                .iter()
+                .any(|c| function.locals.iter().any(|param| param == c))
+        });
+        if !calls_closure {
+            return Outcome::OutOfScope;
+        }
+        // The operation of that call: the innermost chain with that callee around it.
+        let facts = &self.files[file as usize].facts;
+        let Some(op) = facts
+            .ops
+            .iter()
+            .filter(|op| {
+                op.callee == callee && op.span.start <= call.start && call.end <= op.span.end
+            })
+            .min_by_key(|op| op.span.end - op.span.start)
+        else {
+            return Outcome::OutOfScope;
+        };
+        // The call's guard never leads back into the same closure, but stay safe on odd input.
+        if op
+            .guard
+            .iter()
+            .any(|step| matches!(step, GuardStep::IntoCall { call: c, .. } if *c == call))
+        {
+            return Outcome::OutOfScope;
+        }
+        self.evaluate(file, op, is_async || function.is_async)
     }
 
     /// How a handler deals with the error: the heart of DESIGN.md's handler outcomes.

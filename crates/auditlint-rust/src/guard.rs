@@ -186,7 +186,25 @@ impl<'a> Walker<'a> {
                             Some(Node::Expr(Expr::Call(c))) if matches!(&*c.func, Expr::Path(p) if is_spawn(&crate::sinks::path_text(&p.path)))
                         );
                         if !spawn_next {
-                            steps.push(GuardStep::PassedOn);
+                            // Handed to a call: the index decides whether that call returns what
+                            // the closure returns (a project helper such as `db_call`).
+                            let into = match self.stack.get(cur.wrapping_sub(2)) {
+                                Some(Node::Expr(call @ Expr::Call(c))) => match &*c.func {
+                                    Expr::Path(p) => {
+                                        Some((crate::sinks::path_text(&p.path), self.span_of(call)))
+                                    }
+                                    _ => None,
+                                },
+                                Some(Node::Expr(call @ Expr::MethodCall(_))) => Some((
+                                    crate::sinks::callee(&crate::sinks::chain(call)),
+                                    self.span_of(call),
+                                )),
+                                _ => None,
+                            };
+                            steps.push(match into {
+                                Some((callee, call)) => GuardStep::IntoCall { callee, call },
+                                None => GuardStep::PassedOn,
+                            });
                             return None;
                         }
                         cur -= 1;
