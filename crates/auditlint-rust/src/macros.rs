@@ -38,8 +38,8 @@ impl MacroBodies {
         let mut pending = found.macros;
         for _ in 0..MAX_DEPTH {
             let mut next = Vec::new();
-            for (start, tokens) in pending {
-                let blocks = blocks_in(tokens, &mut budget);
+            for (start, tokens, braced) in pending {
+                let blocks = blocks_in(tokens, braced, &mut budget);
                 if blocks.is_empty() {
                     continue;
                 }
@@ -101,13 +101,15 @@ fn skipped(mac: &syn::Macro) -> bool {
 
 #[derive(Default)]
 struct Collector {
-    macros: Vec<((usize, usize), TokenStream)>,
+    /// (where the macro starts, its body, whether the body is in braces)
+    macros: Vec<((usize, usize), TokenStream, bool)>,
 }
 
 impl<'ast> Visit<'ast> for Collector {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if !skipped(mac) {
-            self.macros.push((start_of(mac), mac.tokens.clone()));
+            let braced = matches!(mac.delimiter, syn::MacroDelimiter::Brace(_));
+            self.macros.push((start_of(mac), mac.tokens.clone(), braced));
         }
     }
 }
@@ -115,8 +117,15 @@ impl<'ast> Visit<'ast> for Collector {
 /// The macro body itself when it is a block's statements (`spawn_local! { .. }`), else each
 /// brace group in it that is (`db_run! { conn: sqlite { .. } }`), at any depth of groups that
 /// are not themselves blocks.
-fn blocks_in(tokens: TokenStream, budget: &mut usize) -> Vec<Block> {
+fn blocks_in(tokens: TokenStream, braced: bool, budget: &mut usize) -> Vec<Block> {
     let mut out = Vec::new();
+    // `join!(a(), b())`, `try_join!(..)`, `vec![..]`: the body as a list of expressions, kept
+    // as one array expression (its elements' values go into the macro, whose semantics we do
+    // not know: the calls inside are found, their results are the macro's business).
+    if !braced && let Some(list) = expressions(tokens.clone()) {
+        out.push(list);
+        return out;
+    }
     // (tokens, the braces around them when they are a group's)
     let mut stack = vec![(tokens, None)];
     while let Some((tokens, braces)) = stack.pop() {
@@ -142,6 +151,31 @@ fn blocks_in(tokens: TokenStream, budget: &mut usize) -> Vec<Block> {
         }
     }
     out
+}
+
+/// `tokens` as comma-separated expressions holding at least one call, as a block whose one
+/// statement is an array of them.
+fn expressions(tokens: TokenStream) -> Option<Block> {
+    let has_call = tokens.clone().into_iter().any(|t| {
+        matches!(&t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis)
+    });
+    if !has_call {
+        return None;
+    }
+    let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+    let elems = syn::parse::Parser::parse2(parser, tokens).ok()?;
+    if elems.is_empty() {
+        return None;
+    }
+    let array = syn::Expr::Array(syn::ExprArray {
+        attrs: Vec::new(),
+        bracket_token: Default::default(),
+        elems,
+    });
+    Some(Block {
+        brace_token: Default::default(),
+        stmts: vec![Stmt::Expr(array, None)],
+    })
 }
 
 /// `tokens` as a block's statements, if they parse as one and hold at least one call.
