@@ -309,6 +309,9 @@ pub struct Effects {
     /// Where it stores the error (or a value built from it) in an object or collection from
     /// outside the handler: `resource.error = msg`, `failures.push(e)`.
     pub stores_error: Option<String>,
+    /// Names it hands straight to a spawn (`tokio::spawn(fut)`): a function spawning its
+    /// parameter makes every argument passed there a spawned task.
+    pub spawns: Vec<String>,
 }
 
 /// `import { imported as local } from "source"`.

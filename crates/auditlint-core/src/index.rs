@@ -476,6 +476,14 @@ impl<'a> Index<'a> {
                     }
                 }
                 GuardStep::Argument { callee, span } => {
+                    // `run_in_background(write_audit(..))` where the project function does
+                    // `tokio::spawn(f)` and drops the handle: the task's error goes nowhere.
+                    if self.spawns_parameter(file, callee) {
+                        return Outcome::Floating {
+                            span: *span,
+                            how: DropKind::Spawn,
+                        };
+                    }
                     if state != State::Thrown {
                         if self.vocab.is_swallower(callee) {
                             return Outcome::Swallowed {
@@ -572,6 +580,20 @@ impl<'a> Index<'a> {
             return Outcome::OutOfScope;
         }
         self.evaluate(file, op, is_async || function.is_async)
+    }
+
+    /// Is `callee` a project function that hands one of its parameters to a spawn?
+    fn spawns_parameter(&self, file: u32, callee: &str) -> bool {
+        let Some(target) = self.resolve_call(file, callee) else {
+            return false;
+        };
+        let function = &self.files[target.file as usize].facts.functions[target.func as usize];
+        function.effects.as_ref().is_some_and(|effects| {
+            effects
+                .spawns
+                .iter()
+                .any(|name| function.locals.iter().any(|param| param == name))
+        })
     }
 
     /// How a handler deals with the error: the heart of DESIGN.md's handler outcomes.

@@ -187,7 +187,15 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         match expr {
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func {
-                    self.effects.calls.push(crate::sinks::path_text(&p.path));
+                    let path = crate::sinks::path_text(&p.path);
+                    // `tokio::spawn(fut)`: a name handed straight to a spawn.
+                    if crate::guard::is_spawn(&path)
+                        && let Some(Expr::Path(arg)) = c.args.first()
+                        && let Some(ident) = arg.path.get_ident()
+                    {
+                        self.effects.spawns.push(ident.to_string());
+                    }
+                    self.effects.calls.push(path);
                 }
             }
             Expr::MethodCall(m) => {

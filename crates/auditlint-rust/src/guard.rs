@@ -171,6 +171,14 @@ impl<'a> Walker<'a> {
                             return None;
                         } else if matches!(crate::sinks::last_segment(&path), "pin" | "timeout") {
                             cur -= 1;
+                        } else if !path.is_empty() {
+                            // Handed to a function: its business, unless the index finds that
+                            // the project function spawns it (`run_in_background(fut)`).
+                            steps.push(GuardStep::Argument {
+                                callee: path,
+                                span: self.span_of(c),
+                            });
+                            return None;
                         } else {
                             steps.push(GuardStep::Stored);
                             return None;

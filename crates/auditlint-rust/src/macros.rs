@@ -109,7 +109,8 @@ impl<'ast> Visit<'ast> for Collector {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if !skipped(mac) {
             let braced = matches!(mac.delimiter, syn::MacroDelimiter::Brace(_));
-            self.macros.push((start_of(mac), mac.tokens.clone(), braced));
+            self.macros
+                .push((start_of(mac), mac.tokens.clone(), braced));
         }
     }
 }
@@ -156,9 +157,10 @@ fn blocks_in(tokens: TokenStream, braced: bool, budget: &mut usize) -> Vec<Block
 /// `tokens` as comma-separated expressions holding at least one call, as a block whose one
 /// statement is an array of them.
 fn expressions(tokens: TokenStream) -> Option<Block> {
-    let has_call = tokens.clone().into_iter().any(|t| {
-        matches!(&t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis)
-    });
+    let has_call = tokens
+        .clone()
+        .into_iter()
+        .any(|t| matches!(&t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis));
     if !has_call {
         return None;
     }
