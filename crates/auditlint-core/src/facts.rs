@@ -171,7 +171,7 @@ pub type BuilderApi = &'static str;
 
 /// The query-builder APIs the front ends name (a [`SinkSyntax::BuilderInsert`]'s `api`).
 pub const BUILDER_APIS: &[&str] = &[
-    "supabase", "knex", "kysely", "diesel", "sea-orm", "sqlx", "mongo",
+    "supabase", "knex", "kysely", "diesel", "sea-orm", "sqlx", "mongo", "redis",
 ];
 
 /// Reads a builder API back from the facts cache: one of [`BUILDER_APIS`], else the entry is

@@ -936,14 +936,20 @@ impl<'a> Index<'a> {
         if exported == "default" {
             return None;
         }
-        facts.exports.iter().find_map(|export| {
-            let Export::All { source } = export else {
-                return None;
-            };
-            let target = self.resolver.resolve(path, source)?;
-            let target = *self.by_path.get(target.as_str())?;
-            self.resolve_export(target, exported, depth + 1)
-        })
+        facts
+            .exports
+            .iter()
+            .find_map(|export| {
+                let Export::All { source } = export else {
+                    return None;
+                };
+                let target = self.resolver.resolve(path, source)?;
+                let target = *self.by_path.get(target.as_str())?;
+                self.resolve_export(target, exported, depth + 1)
+            })
+            // CommonJS assigns functions to export names we do not always record
+            // (`module.exports.record = async function (..) {..}`): the module's own function.
+            .or_else(|| self.unique_in_file(file, exported))
     }
 
     /// The unique-name fallback: exactly one top-level function of that name in the project.

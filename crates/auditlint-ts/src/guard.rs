@@ -436,6 +436,31 @@ impl<'s> Extractor<'s> {
                         sink = Some(SinkSyntax::HttpClient { url });
                     }
                 }
+                // Redis: `redis.xadd("audit:stream", ..)`, `lpush("audit_log", ..)` — the key
+                // names the store.
+                "xadd" | "lpush" | "rpush" | "zadd" | "sadd" | "hset" | "hmset" | "setex"
+                    if function.kind() == "member_expression" =>
+                {
+                    if let Some(key) = first_literal.clone() {
+                        sink = Some(SinkSyntax::BuilderInsert {
+                            table: key,
+                            api: "redis",
+                        });
+                    }
+                }
+                // MikroORM: `em.persistAndFlush(new AuditLog(..))`, `em.persist(new AuditLog(..))`.
+                "persist" | "persistAndFlush" => {
+                    if let Some(model) = first_arg.and_then(|a| {
+                        let a = unwrap_expr(a);
+                        (a.kind() == "new_expression")
+                            .then(|| {
+                                model_name(unwrap_expr(a.child_by_field_name("constructor")?), src)
+                            })
+                            .flatten()
+                    }) {
+                        sink = Some(SinkSyntax::ModelCreate { model });
+                    }
+                }
                 // MongoDB: `db.collection("audit_logs").insertOne(..)`.
                 "collection" => {
                     if let Some(t) = first_literal.clone() {

@@ -299,6 +299,7 @@ impl<'s> Extractor<'s> {
             "import_statement" => self.import(node),
             "interface_declaration" | "type_alias_declaration" => self.type_decl(node),
             "export_statement" => self.export(node),
+            "assignment_expression" => self.commonjs_export(node),
             "variable_declarator" => {
                 self.bind_locals(node, stack);
                 self.declarator(node);
@@ -556,6 +557,88 @@ impl<'s> Extractor<'s> {
                     local: name,
                 },
             });
+        }
+    }
+
+    /// CommonJS exports: `module.exports = { log, record: require("./record").record }`,
+    /// `exports.log = log`, `module.exports.log = require("./log").log`,
+    /// `module.exports = require("./audit")` (a re-export of everything).
+    fn commonjs_export(&mut self, node: Node<'_>) {
+        let src = self.src;
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let Some(target) = callee_path(left, src) else {
+            return;
+        };
+        let exported = match target.as_str() {
+            "module.exports" => None,
+            t => match t
+                .strip_prefix("module.exports.")
+                .or_else(|| t.strip_prefix("exports."))
+            {
+                Some(name) if !name.contains('.') => Some(name.to_string()),
+                _ => return,
+            },
+        };
+        let right = unwrap_expr(right);
+        match exported {
+            Some(name) => {
+                if let Some(export) = self.commonjs_value(&name, right) {
+                    self.facts.exports.push(export);
+                }
+            }
+            None if right.kind() == "object" => {
+                let mut cursor = right.walk();
+                for member in right.named_children(&mut cursor) {
+                    let export = match member.kind() {
+                        "shorthand_property_identifier" => Some(Export::Local {
+                            exported: text(member, src).to_string(),
+                            local: text(member, src).to_string(),
+                        }),
+                        "pair" => member
+                            .child_by_field_name("key")
+                            .zip(member.child_by_field_name("value"))
+                            .and_then(|(k, v)| {
+                                let key = text(k, src).trim_matches(['"', '\'']).to_string();
+                                self.commonjs_value(&key, unwrap_expr(v))
+                            }),
+                        _ => None,
+                    };
+                    self.facts.exports.extend(export);
+                }
+            }
+            None => {
+                // `module.exports = require("./audit")`.
+                if let Some(source) = require_source(right, src) {
+                    self.facts.exports.push(Export::All { source });
+                }
+            }
+        }
+    }
+
+    /// What exporting `value` as `name` exports: a local (`log`), or a name of another module
+    /// (`require("./log").log`).
+    fn commonjs_value(&self, name: &str, value: Node<'_>) -> Option<Export> {
+        let src = self.src;
+        match value.kind() {
+            "identifier" => Some(Export::Local {
+                exported: name.to_string(),
+                local: text(value, src).to_string(),
+            }),
+            "member_expression" => {
+                let object = unwrap_expr(value.child_by_field_name("object")?);
+                let property = value.child_by_field_name("property")?;
+                Some(Export::From {
+                    exported: name.to_string(),
+                    imported: text(property, src).to_string(),
+                    source: require_source(object, src)?,
+                })
+            }
+            _ => None,
         }
     }
 
@@ -902,6 +985,21 @@ fn declared_names(declaration: Node<'_>, src: &str) -> Vec<String> {
             .map(|n| vec![text(n, src).to_string()])
             .unwrap_or_default(),
     }
+}
+
+/// `require("./x")` (or a path built from constants): the module it names.
+fn require_source(node: Node<'_>, src: &str) -> Option<String> {
+    if node.kind() != "call_expression"
+        || node
+            .child_by_field_name("function")
+            .is_none_or(|f| text(f, src) != "require")
+    {
+        return None;
+    }
+    let arg = syntax::nth_named(node.child_by_field_name("arguments")?, 0)?;
+    literal_text(arg, src)
+        .map(str::to_string)
+        .or_else(|| computed_specifier(arg, src))
 }
 
 /// The module a `require` argument built from constants names: `path.join(__dirname, "..",
