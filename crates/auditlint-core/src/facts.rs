@@ -118,6 +118,10 @@ pub struct Function {
     /// own bindings not): a call of such a name calls that value, never a project function
     /// found by the unique-name fallback (`const [createUser] = useMutation(..)`).
     pub locals: Vec<String>,
+    /// The trait whose `impl` it is in (`impl AuditSink for DbSink` → `AuditSink`): a call on a
+    /// `dyn AuditSink` resolves to it.
+    #[serde(default)]
+    pub implements: Option<String>,
 }
 
 /// A call (or a chain of calls, `db.prepare(sql).bind(x).run()`) whose error we follow.

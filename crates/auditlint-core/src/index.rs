@@ -858,17 +858,21 @@ impl<'a> Index<'a> {
         if !self.classes.contains(class) {
             return None;
         }
-        let found = candidates.and_then(|c| {
-            let mut matching = c.iter().filter(|r| {
-                self.files[r.file as usize].facts.functions[r.func as usize]
-                    .class
-                    .as_deref()
-                    == Some(class)
-            });
-            let first = *matching.next()?;
-            matching.next().is_none().then_some(first)
-        });
-        Some(found)
+        let unique = |pred: &dyn Fn(&crate::facts::Function) -> bool| {
+            candidates.and_then(|c| {
+                let mut matching = c.iter().filter(|r| {
+                    pred(&self.files[r.file as usize].facts.functions[r.func as usize])
+                });
+                let first = *matching.next()?;
+                matching.next().is_none().then_some(first)
+            })
+        };
+        // A trait of the project (`sink: &dyn AuditSink`): its one implementation of the method,
+        // when there is one; the trait's own declaration has no body to judge.
+        if let Some(implementation) = unique(&|f| f.implements.as_deref() == Some(class)) {
+            return Some(Some(implementation));
+        }
+        Some(unique(&|f| f.class.as_deref() == Some(class)))
     }
 
     fn resolve_name(&self, file: u32, name: &str, depth: u32) -> Option<FnRef> {

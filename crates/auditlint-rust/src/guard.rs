@@ -169,7 +169,10 @@ impl<'a> Walker<'a> {
                         } else if path == "drop" || path == "std::mem::drop" {
                             steps.push(discard(self.span_of(c)));
                             return None;
-                        } else if matches!(crate::sinks::last_segment(&path), "pin" | "timeout") {
+                        } else if matches!(
+                            crate::sinks::last_segment(&path),
+                            "pin" | "timeout" | "block_on"
+                        ) {
                             cur -= 1;
                         } else if !path.is_empty() {
                             // Handed to a function: its business, unless the index finds that

@@ -60,6 +60,8 @@ pub struct Walker<'a> {
     pub(crate) consts: HashMap<String, String>,
     /// The self type of the `impl` (or the trait) being walked.
     impl_types: Vec<Option<String>>,
+    /// The trait of the `impl` being walked (`impl AuditSink for DbSink`).
+    impl_traits: Vec<Option<String>>,
     pub(crate) scopes: Vec<Scope>,
     /// Walk `#[cfg(test)]` items and test functions too.
     check_tests: bool,
@@ -82,6 +84,7 @@ impl<'a> Walker<'a> {
             stack: Vec::with_capacity(64),
             consts: HashMap::new(),
             impl_types: Vec::new(),
+            impl_traits: Vec::new(),
             scopes: Vec::new(),
             check_tests,
             macro_bodies,
@@ -159,6 +162,7 @@ impl<'a> Walker<'a> {
             locals,
             name: Some(sig.ident.to_string()),
             class: self.impl_types.last().cloned().flatten(),
+            implements: self.impl_traits.last().cloned().flatten(),
             span: self.span_of(&sig.ident),
             // Rust futures are values and errors travel in `Result`s: a call's error is
             // judged like a synchronous one (a dropped future never runs at all).
@@ -400,6 +404,16 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// The first trait of a bound list (`dyn AuditSink + Send` → `AuditSink`).
+fn trait_bound(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> Option<String> {
+    bounds.iter().find_map(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    })
+}
+
 /// `Type::new(..)`, `module::Type::from(..)`, `Type { .. }` (also behind `.await`/`?`): the
 /// type a constructor call builds. Only a capitalised path segment before the function counts.
 fn constructed_type(expr: &Expr) -> Option<String> {
@@ -440,6 +454,9 @@ fn receiver_type(ty: &syn::Type) -> Option<String> {
             syn::Type::Reference(r) => ty = &r.elem,
             syn::Type::Paren(p) => ty = &p.elem,
             syn::Type::Group(g) => ty = &g.elem,
+            // `&dyn AuditSink`, `impl AuditSink`: the trait (its impls have the methods).
+            syn::Type::TraitObject(t) => return trait_bound(&t.bounds),
+            syn::Type::ImplTrait(t) => return trait_bound(&t.bounds),
             syn::Type::Path(p) => {
                 let last = p.path.segments.last()?;
                 let name = last.ident.to_string();
@@ -509,9 +526,11 @@ impl<'a> Visit<'a> for Walker<'a> {
         if !self.check_tests && is_test_item(&item.attrs) {
             return;
         }
+        self.impl_traits.push(None);
         self.impl_types.push(None);
         self.function(&item.sig, Some(&item.block));
         self.impl_types.pop();
+        self.impl_traits.pop();
     }
 
     fn visit_impl_item_fn(&mut self, item: &'a syn::ImplItemFn) {
@@ -531,9 +550,16 @@ impl<'a> Visit<'a> for Walker<'a> {
         }
         self.impl_types
             .push(crate::names::last_type_name(&item.self_ty));
+        self.impl_traits.push(
+            item.trait_
+                .as_ref()
+                .and_then(|(path, _)| path.segments.last())
+                .map(|s| s.ident.to_string()),
+        );
         self.stack.push(Node::Item);
         syn::visit::visit_item_impl(self, item);
         self.stack.pop();
+        self.impl_traits.pop();
         self.impl_types.pop();
     }
 

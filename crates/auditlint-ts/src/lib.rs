@@ -368,6 +368,7 @@ impl<'s> Extractor<'s> {
         self.facts.functions.push(Function {
             parent,
             locals,
+            implements: None,
             name,
             class,
             span,
