@@ -133,6 +133,7 @@ raw_section!(RawHandlers {
     propagate, extend_propagate, "propagate", "extend-propagate";
     noop, extend_noop, "noop", "extend-noop";
     swallow, extend_swallow, "swallow", "extend-swallow";
+    settle, extend_settle, "settle", "extend-settle";
 });
 raw_section!(RawFlags {
     names, extend_names, "names", "extend-names";
@@ -402,6 +403,7 @@ impl Merged {
             propagators: self.globs("handlers.propagate")?,
             noops: self.globs("handlers.noop")?,
             swallowers: self.globs("handlers.swallow")?,
+            settlers: self.globs("handlers.settle")?,
             flags: self.words("flags.names"),
         };
         let exclude = GlobMatcher::new(self.list("files.exclude"), false)?;

@@ -484,6 +484,23 @@ impl<'a> Index<'a> {
                             how: DropKind::Spawn,
                         };
                     }
+                    if state != State::Thrown && self.vocab.is_settler(callee) {
+                        let dropped = self.files[file as usize]
+                            .facts
+                            .ops
+                            .iter()
+                            .find(|op| op.span == *span)
+                            .is_some_and(|op| op.result.dropped);
+                        if dropped {
+                            return Outcome::Swallowed {
+                                handler: *span,
+                                reason: format!(
+                                    "`{callee}` turns the rejection into a value that nothing reads"
+                                ),
+                            };
+                        }
+                        return Outcome::OutOfScope;
+                    }
                     if state != State::Thrown {
                         if self.vocab.is_swallower(callee) {
                             return Outcome::Swallowed {

@@ -17,6 +17,7 @@ pub struct Vocabulary {
     pub propagators: GlobMatcher,
     pub noops: GlobMatcher,
     pub swallowers: GlobMatcher,
+    pub settlers: GlobMatcher,
     pub flags: Vec<String>,
 }
 
@@ -162,6 +163,12 @@ impl Vocabulary {
     /// (`trySafe(promise)`)?
     pub fn is_swallower(&self, callee: &str) -> bool {
         self.swallowers.is_match(callee)
+    }
+
+    /// Does this library helper turn the rejection of the promise passed to it into a value
+    /// the caller must read (`to(promise)` → `[err, data]`, `pSettle([..])`)?
+    pub fn is_settler(&self, callee: &str) -> bool {
+        self.settlers.is_match(callee)
     }
 
     pub fn is_noop(&self, callee: &str) -> bool {

@@ -675,6 +675,20 @@ impl<'s> Extractor<'s> {
                     {
                         return next;
                     }
+                    // `pSettle([write()])`: an array handed to a call, as the call's argument.
+                    if parent >= 2
+                        && path[parent - 1].kind() == "arguments"
+                        && path[parent - 2].kind() == "call_expression"
+                        && let Some(callee) = path[parent - 2]
+                            .child_by_field_name("function")
+                            .and_then(|f| callee_path(f, self.src))
+                    {
+                        steps.push(GuardStep::Argument {
+                            callee,
+                            span: span_of(path[parent - 2]),
+                        });
+                        return self.try_walk(path, parent, steps);
+                    }
                     steps.push(GuardStep::Stored);
                     return self.try_walk(path, parent, steps);
                 }
