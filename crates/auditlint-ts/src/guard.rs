@@ -342,6 +342,14 @@ impl<'s> Extractor<'s> {
                 sink = Some(SinkSyntax::SqlInsert { table });
             }
             match method {
+                "save" | "bulkCreate" | "insert" | "insertMany" | "upsert"
+                    if pending_model.is_none()
+                        && pending_table.is_none()
+                        && let Some(model) = self.injected_model(function) =>
+                {
+                    // `this.repo.save(..)` on an injected `Repository<AuditLog>`.
+                    sink = Some(SinkSyntax::ModelCreate { model });
+                }
                 "from" | "table" => {
                     if let Some(t) = first_literal.clone() {
                         let api = if method == "from" { "supabase" } else { "knex" };
@@ -526,6 +534,16 @@ impl<'s> Extractor<'s> {
             None => false,
         };
         (sink, promise_api)
+    }
+
+    /// `this.repo.save`, `repo.insert`: the model of an injected repository the receiver is.
+    fn injected_model(&self, function: Node<'_>) -> Option<String> {
+        if function.kind() != "member_expression" || self.repositories.is_empty() {
+            return None;
+        }
+        let receiver = callee_path(function.child_by_field_name("object")?, self.src)?;
+        let field = receiver.strip_prefix("this.").unwrap_or(&receiver);
+        self.repositories.get(field).cloned()
     }
 
     fn literal_or_const(&self, arg: Node<'_>) -> Option<String> {

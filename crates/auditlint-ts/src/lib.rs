@@ -95,6 +95,7 @@ pub fn extract_incremental(
         facts: FileFacts::default(),
         fn_ids: HashMap::new(),
         consts: HashMap::new(),
+        repositories: HashMap::new(),
         forward_consts: Vec::new(),
         catch_effects: HashMap::new(),
     };
@@ -187,6 +188,9 @@ pub(crate) struct Extractor<'s> {
     pub(crate) fn_ids: HashMap<usize, FnId>,
     /// `const X = "…"`: string constants, so `db.prepare(INSERT_AUDIT)` is seen through.
     pub(crate) consts: HashMap<String, String>,
+    /// Injected ORM repositories and models by field or parameter name: `@InjectRepository(
+    /// AuditLog) private repo: Repository<AuditLog>` → `repo` → `AuditLog`.
+    pub(crate) repositories: HashMap<String, String>,
     /// Identifiers passed to calls before any constant of that name was seen.
     pub(crate) forward_consts: Vec<(Span, String)>,
     /// Catch clause node id → what its body does (every operation in its `try` asks).
@@ -300,6 +304,9 @@ impl<'s> Extractor<'s> {
             "interface_declaration" | "type_alias_declaration" => self.type_decl(node),
             "export_statement" => self.export(node),
             "assignment_expression" => self.commonjs_export(node),
+            "required_parameter" | "optional_parameter" | "public_field_definition" => {
+                self.repository_binding(node);
+            }
             "variable_declarator" => {
                 self.bind_locals(node, stack);
                 self.declarator(node);
@@ -640,6 +647,63 @@ impl<'s> Extractor<'s> {
                 })
             }
             _ => None,
+        }
+    }
+
+    /// `@InjectRepository(AuditLog) private repo: Repository<AuditLog>`,
+    /// `@InjectModel(AuditLog.name) model: Model<AuditLogDocument>`: the model a field or
+    /// constructor parameter holds the repository of.
+    fn repository_binding(&mut self, node: Node<'_>) {
+        let src = self.src;
+        let name = node
+            .child_by_field_name("pattern")
+            .or_else(|| node.child_by_field_name("name"))
+            .filter(|n| matches!(n.kind(), "identifier" | "property_identifier"))
+            .map(|n| text(n, src).to_string());
+        let Some(name) = name else { return };
+        let mut model = None;
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            match child.kind() {
+                "decorator" => {
+                    let t = text(child, src);
+                    for prefix in ["@InjectRepository(", "@InjectModel("] {
+                        if let Some(rest) = t.strip_prefix(prefix) {
+                            let arg: String = rest
+                                .chars()
+                                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                                .collect();
+                            if !arg.is_empty() {
+                                model = Some(arg);
+                            }
+                        }
+                    }
+                }
+                "type_annotation" if model.is_none() => {
+                    let t = text(child, src);
+                    for prefix in [
+                        "Repository<",
+                        "Model<",
+                        "EntityRepository<",
+                        "MongoRepository<",
+                    ] {
+                        if let Some(at) = t.find(prefix) {
+                            let arg: String = t[at + prefix.len()..]
+                                .chars()
+                                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                                .collect();
+                            if !arg.is_empty() {
+                                // `Model<AuditLogDocument>`: the model, not its document type.
+                                model = Some(arg.trim_end_matches("Document").to_string());
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(model) = model {
+            self.repositories.insert(name, model);
         }
     }
 
