@@ -586,3 +586,30 @@ fn generated_code_is_skipped_counted_and_listed_with_verbose() {
         assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
     }
 }
+
+/// A table glob too short to prefilter on (`tx`, `*`) lets every file through: the file that
+/// inserts into it is parsed and its swallow found, though it never says "audit".
+#[test]
+fn short_table_globs_do_not_defeat_the_prefilter() {
+    for tables in ["extend-tables = [\"tx\"]", "tables = [\"*\"]"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("auditlint.toml"),
+            format!("[sinks]\n{tables}\n"),
+        )
+        .expect("config");
+        std::fs::write(
+            dir.path().join("pay.ts"),
+            "export async function pay(env: Env) {\n  try {\n    await env.DB.prepare(\"INSERT INTO tx (a) VALUES (1)\").run();\n  } catch {}\n}\n",
+        )
+        .expect("pay.ts");
+        let (_, json) = support::check_json(dir.path(), &[]);
+        let lines: Vec<u64> = json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["line"].as_u64())
+            .collect();
+        assert_eq!(lines, [4], "{tables}: {json:#}");
+    }
+}

@@ -180,7 +180,8 @@ impl Vocabulary {
     }
 
     /// Literals (lowercase) one of which a file must contain for the vocabulary to find a sink
-    /// in it: the longest literal run of every sink pattern, and its camelCase spelling.
+    /// in it: the longest literal run of every sink pattern, and its camelCase spelling; the
+    /// empty literal (every file) when a sink pattern has no run of 3 literal characters.
     pub fn prefilter_literals(&self) -> Vec<String> {
         let mut out = Vec::new();
         let patterns = self
@@ -191,8 +192,15 @@ impl Vocabulary {
             .chain(&self.urls.patterns)
             .chain(&self.function_words)
             .chain(&self.flags);
-        for pattern in patterns {
+        let sink_patterns =
+            self.tables.patterns.len() + self.functions.patterns.len() + self.urls.patterns.len();
+        for (i, pattern) in patterns.enumerate() {
             let Some(literal) = longest_literal(pattern) else {
+                // A sink pattern too short to look for (`tx`, `*`) could match in any file: the
+                // empty literal lets every file through rather than skip the ones it names.
+                if i < sink_patterns {
+                    out.push(String::new());
+                }
                 continue;
             };
             let joined: String = literal.trim_matches('_').replace('_', "");
