@@ -437,3 +437,69 @@ fn non_utf8_rust_files_are_reported() {
     assert!(!errors_for(&json, "latin1.rs").is_empty(), "{json:#}");
     still_found_the_good_rust_file(&json);
 }
+
+/// FIFOs are never opened for reading (that would block forever) and never skipped silently:
+/// one named like a source file, in the tree or named on the command line, is an error naming
+/// it; a configuration, a baseline that is a FIFO, a device or a directory is an error too.
+#[test]
+fn fifos_devices_and_directories_never_hang_and_are_named() {
+    let dir = project();
+    let mkfifo = |name: &str| {
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(name))
+            .status()
+            .expect("mkfifo");
+        assert!(status.success());
+    };
+    mkfifo("pipe.ts");
+    mkfifo("config.toml");
+    mkfifo("baseline.json");
+    let run = |args: &[&str]| {
+        let out = support::auditlint()
+            .args(args)
+            .current_dir(dir.path())
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .expect("run auditlint");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // In the tree: named, the rest still checked (good.ts's finding is reported).
+    let (code, stdout, _) = run(&["check", "--format", "json", "--fail-on", "never", "."]);
+    assert_eq!(code, Some(2), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert!(
+        errors_for(&json, "pipe.ts")
+            .iter()
+            .any(|e| e.contains("not a regular file")),
+        "{json:#}"
+    );
+    assert_eq!(json["summary"]["findings"], 1, "{json:#}");
+    // Named on the command line.
+    let (code, stdout, _) = run(&["check", "--format", "json", "pipe.ts"]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains("not a regular file"), "{stdout}");
+    // A configuration and baselines that are not regular files.
+    for args in [
+        &["check", "--config", "config.toml", "."][..],
+        &["check", "--baseline", "baseline.json", "."][..],
+        &["check", "--baseline", "/dev/zero", "."][..],
+    ] {
+        let (code, _, stderr) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{args:?}: {stderr}");
+    }
+    // An `auditlint.toml` that is a directory is an error, not the defaults.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir_all(sub.join("auditlint.toml")).expect("mkdir");
+    std::fs::write(sub.join("x.ts"), "export const x = 1;\n").expect("x.ts");
+    let (code, _, stderr) = run(&["check", "sub"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("auditlint.toml") && stderr.contains("not a regular file"),
+        "{stderr}"
+    );
+}

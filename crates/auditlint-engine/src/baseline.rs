@@ -27,7 +27,7 @@ pub enum BaselineMode {
 /// Reads and parses a baseline file.
 pub fn load(path: &Path) -> Result<Baseline, EngineError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|err| EngineError::Io {
+    let text = crate::project::read_regular(path).map_err(|err| EngineError::Io {
         path: shown.clone(),
         message: format!("cannot read the baseline: {err}"),
     })?;

@@ -224,7 +224,17 @@ fn classify(
         };
     }
     if !file_type.is_some_and(|t| t.is_file()) {
-        return None;
+        // A FIFO, socket or device named like a source file is never opened (it could block
+        // the run), and never skipped silently.
+        let special = file_type.is_some_and(|t| !t.is_dir() && !t.is_symlink());
+        return (special && is_source(&rel)).then(|| {
+            Found::Error(FileError {
+                path: rel,
+                message:
+                    "not a regular file (a directory, FIFO, socket or device); it was not read"
+                        .into(),
+            })
+        });
     }
     let name = rel.rsplit('/').next().unwrap_or(&rel);
     if name == "package.json" || name == "tsconfig.json" {

@@ -33,7 +33,9 @@ pub fn find_project(start: &Path, explicit_config: Option<&Path>) -> Result<Proj
     let mut dir = Some(start);
     while let Some(current) = dir {
         let candidate = current.join(CONFIG_FILE);
-        if candidate.is_file() {
+        // Anything by that name is the configuration: a directory, FIFO or device there is an
+        // error to report (see `load_config`), never a reason to fall back to the defaults.
+        if std::fs::symlink_metadata(&candidate).is_ok() {
             let config = load_config(&candidate, &known)?;
             return Ok(Project {
                 root: current.to_path_buf(),
@@ -58,10 +60,18 @@ pub fn find_project(start: &Path, explicit_config: Option<&Path>) -> Result<Proj
 }
 
 fn load_config(path: &Path, known: &[&str]) -> Result<Config, EngineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EngineError::Io {
+    let text = read_regular(path).map_err(|source| EngineError::Io {
         path: path.display().to_string(),
         message: source.to_string(),
     })?;
     let shown = path.display().to_string();
     Config::parse(Some((&text, &shown)), known).map_err(EngineError::Config)
+}
+
+/// A regular file's text (never a FIFO's or a device's: see [`crate::read::open_regular`]).
+pub(crate) fn read_regular(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    crate::read::open_regular(path)?.read_to_string(&mut text)?;
+    Ok(text)
 }

@@ -18,9 +18,31 @@ pub enum Unread {
 const BINARY_SNIFF: usize = 8192;
 
 /// The file's text, or why it is not analysed.
+/// Opens `path` for reading only if it is a regular file. A FIFO would block `open` (or every
+/// read) forever, a device may never end: so it is opened without blocking and checked on the
+/// open descriptor itself, which no swap of the path between a check and the open can fool.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a
+        // writer. It changes nothing for a regular file.
+        options.custom_flags(0o4000);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a directory, FIFO, socket or device); it was not read",
+        ));
+    }
+    Ok(file)
+}
+
 pub fn read_source(path: &Path, max_size: u64) -> Result<String, Unread> {
     let cannot_read = |e: std::io::Error| Unread::Problem(format!("cannot read: {e}"));
-    let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+    let mut file = open_regular(path).map_err(cannot_read)?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > max_size {
         // A bundle over the limit is generated code, not a file the user must hear about.
