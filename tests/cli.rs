@@ -613,3 +613,65 @@ fn short_table_globs_do_not_defeat_the_prefilter() {
         assert_eq!(lines, [4], "{tables}: {json:#}");
     }
 }
+
+/// A run that cannot start still gives a JSON consumer the contract on stdout: version, tool,
+/// a summary counting the error, and the error itself (the message also goes to stderr).
+#[test]
+fn json_consumers_get_the_contract_when_the_run_cannot_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("auditlint.toml"), "[sinks]\ntables = 3\n").expect("config");
+    std::fs::write(dir.path().join("a.ts"), "export const a = 1;\n").expect("a.ts");
+    std::fs::write(dir.path().join("good.toml"), "").expect("good.toml");
+    std::fs::write(dir.path().join("broken.json"), "{ not json").expect("broken.json");
+    for (args, path, needle) in [
+        (
+            &["check", "--format", "json", "."][..],
+            "auditlint.toml",
+            "invalid configuration",
+        ),
+        (
+            &[
+                "check",
+                "--format",
+                "json",
+                "--config",
+                "good.toml",
+                "--baseline",
+                "broken.json",
+                ".",
+            ][..],
+            "broken.json",
+            "cannot use the baseline",
+        ),
+        (
+            &["check", "--format", "json", "--select", "no-such-rule", "."][..],
+            ".",
+            "unknown rule",
+        ),
+    ] {
+        let out = support::auditlint()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let json: serde_json::Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e}): {stdout}"));
+        assert_eq!(json["version"], 1, "{json:#}");
+        assert_eq!(json["tool"]["name"], "auditlint", "{json:#}");
+        assert_eq!(json["summary"]["errors"], 1, "{json:#}");
+        assert_eq!(
+            json["findings"].as_array().map(Vec::len),
+            Some(0),
+            "{json:#}"
+        );
+        assert_eq!(json["errors"][0]["path"], path, "{json:#}");
+        let message = json["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(needle), "{args:?}: {message}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "the message goes to stderr too"
+        );
+    }
+}

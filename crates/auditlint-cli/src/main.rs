@@ -288,14 +288,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// A run that could not start (usage, configuration, baseline): the message on stderr, and
+/// under `--format json` also the JSON contract on stdout — version, tool, a summary counting
+/// one error, and the error naming `path` — so a consumer never reads empty input.
+fn refuse(format: &Format, path: &str, message: &str) -> ExitCode {
+    eprintln!("auditlint: error: {message}");
+    if matches!(format, Format::Json) {
+        let mut report = auditlint_core::Report::default();
+        report.errors.push(auditlint_core::FileError {
+            path: path.to_string(),
+            message: message.to_string(),
+        });
+        report.summary.errors = 1;
+        print!(
+            "{}",
+            auditlint_report::json::render(&report, env!("CARGO_PKG_VERSION"))
+        );
+    }
+    ExitCode::from(2)
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode> {
     for rule in args.select.iter().chain(&args.ignore) {
         if auditlint_rules::find_rule(rule).is_none() {
-            eprintln!(
-                "auditlint: error: unknown rule `{rule}` in --select/--ignore; known rules: {}",
+            let message = format!(
+                "unknown rule `{rule}` in --select/--ignore; known rules: {}",
                 auditlint_rules::rule_ids().join(", ")
             );
-            return Ok(ExitCode::from(2));
+            return Ok(refuse(&args.format, ".", &message));
         }
     }
     if args.statistics && !matches!(args.format, Format::Human) {
@@ -303,9 +323,13 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let old_baseline = match &args.baseline {
-        Some(file) => {
-            Some(auditlint_engine::load_baseline(file).context("cannot use the baseline")?)
-        }
+        Some(file) => match auditlint_engine::load_baseline(file) {
+            Ok(baseline) => Some(baseline),
+            Err(err) => {
+                let message = format!("cannot use the baseline: {err}");
+                return Ok(refuse(&args.format, &file.display().to_string(), &message));
+            }
+        },
         None => None,
     };
     let options = CheckOptions {
@@ -330,14 +354,20 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     let mut report = match auditlint_engine::check(&options) {
         Ok(report) => report,
         Err(EngineError::Config(err)) => {
-            eprintln!("auditlint: error: invalid configuration: {err}");
-            return Ok(ExitCode::from(2));
+            let config = args.config.as_ref().map_or_else(
+                || auditlint_engine::CONFIG_FILE.to_string(),
+                |c| c.display().to_string(),
+            );
+            let message = format!("invalid configuration: {err}");
+            return Ok(refuse(&args.format, &config, &message));
         }
         Err(EngineError::Usage(message)) => {
-            eprintln!("auditlint: error: {message}");
-            return Ok(ExitCode::from(2));
+            return Ok(refuse(&args.format, ".", &message));
         }
-        Err(err) => return Err(err).context("cannot check"),
+        Err(err) => {
+            let message = format!("cannot check: {err}");
+            return Ok(refuse(&args.format, ".", &message));
+        }
     };
     select_rules(&mut report, &args.select, &args.ignore);
     let nothing_checked = nothing_checked(&report, &args.paths);
