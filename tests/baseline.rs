@@ -322,3 +322,40 @@ fn suppressed_findings_are_not_recorded() {
     assert_eq!(json["summary"]["suppressed"], 1);
     assert_eq!(json["summary"]["baselined"], 1);
 }
+
+/// Writing a baseline leaves no litter — temporary files a killed earlier write left behind are
+/// removed — and a symlinked baseline stays a symlink whose target gets the new text.
+#[test]
+fn writes_clean_up_killed_writes_and_keep_symlinks() {
+    let dir = project(PURGE);
+    // A `.baseline.json.PID.tmp` whose process is long gone (pid above any pid_max).
+    let stale = dir.path().join(".baseline.json.4294967294.tmp");
+    std::fs::write(&stale, "half a baseline").unwrap();
+    record(dir.path());
+    assert!(!stale.exists(), "the stale temporary file is removed");
+    let litter: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(litter.is_empty(), "{litter:?}");
+
+    // The baseline kept elsewhere, linked from the project.
+    std::fs::create_dir(dir.path().join("compliance")).unwrap();
+    std::fs::rename(
+        dir.path().join("baseline.json"),
+        dir.path().join("compliance/baseline.json"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("compliance/baseline.json", dir.path().join("baseline.json"))
+        .unwrap();
+    std::fs::write(dir.path().join("compliance/baseline.json"), "{ not yet }").unwrap();
+    record(dir.path());
+    let link = std::fs::symlink_metadata(dir.path().join("baseline.json")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link is kept");
+    assert!(
+        !baseline_entries(dir.path()).is_empty(),
+        "its target holds the baseline"
+    );
+}

@@ -44,13 +44,24 @@ pub fn save(path: &Path, baseline: &Baseline) -> Result<(), EngineError> {
         path: path.display().to_string(),
         message: format!("cannot write the baseline: {err}"),
     };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io(std::io::Error::other("not a file name")))?;
-    let dir = match path.parent() {
+    let dir_of = |path: &Path| match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
+    // A symlinked baseline is written through: the link stays, its target gets the new text.
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let link = std::fs::read_link(path).map_err(io)?;
+            dir_of(path).join(link)
+        }
+        _ => path.to_path_buf(),
+    };
+    let path = target.as_path();
+    let name = path
+        .file_name()
+        .ok_or_else(|| io(std::io::Error::other("not a file name")))?;
+    let dir = dir_of(path);
+    remove_stale_temps(&dir, &name.to_string_lossy());
     let temp = dir.join(format!(
         ".{}.{}.tmp",
         name.to_string_lossy(),
@@ -66,6 +77,30 @@ pub fn save(path: &Path, baseline: &Baseline) -> Result<(), EngineError> {
         return Err(io(err));
     }
     Ok(())
+}
+
+/// Temporary files an earlier write of `name` left behind when it was killed (`.NAME.PID.tmp`
+/// whose process is gone): removed, so an interrupted `--update-baseline` leaves no litter.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Applies `mode` to a report whose paths are still project-relative.
