@@ -64,22 +64,47 @@ pub(crate) fn silence(
     if suppressions.is_empty() {
         return counts;
     }
-    let mut by_path: HashMap<&str, Vec<usize>> = HashMap::new();
+    // By path: the file-wide suppressions, and the line suppressions by their line — a finding
+    // looks only at those that can cover it (its line, the line above, the file's), so N
+    // findings against N suppressions in one file cost N lookups, not N².
+    #[derive(Default)]
+    struct InFile {
+        file_wide: Vec<usize>,
+        by_line: HashMap<u32, Vec<usize>>,
+    }
+    let mut by_path: HashMap<&str, InFile> = HashMap::new();
     for (i, s) in suppressions.iter().enumerate() {
         if let Some(file) = index.files.get(s.file as usize) {
-            by_path.entry(file.path.as_str()).or_default().push(i);
+            let in_file = by_path.entry(file.path.as_str()).or_default();
+            match s.scope {
+                auditlint_core::suppression::SuppressionScope::File => in_file.file_wide.push(i),
+                auditlint_core::suppression::SuppressionScope::Line => {
+                    in_file.by_line.entry(s.line).or_default().push(i);
+                }
+            }
         }
     }
     for finding in findings.iter_mut() {
-        let Some(candidates) = by_path.get(finding.path.as_str()) else {
+        let Some(in_file) = by_path.get(finding.path.as_str()) else {
             continue;
         };
         let line = finding.start.line;
-        let chosen = candidates
-            .iter()
+        let near = [Some(line), line.checked_sub(1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|l| in_file.by_line.get(&l))
+            .flatten();
+        let chosen = near
+            .chain(&in_file.file_wide)
             .copied()
             .filter(|&i| suppressions[i].covers(finding.rule, line))
-            .min_by_key(|&i| (suppressions[i].scope, line.abs_diff(suppressions[i].line)));
+            .min_by_key(|&i| {
+                (
+                    suppressions[i].scope,
+                    line.abs_diff(suppressions[i].line),
+                    i,
+                )
+            });
         let Some(i) = chosen else { continue };
         let suppression = &mut suppressions[i];
         for (rule, used) in suppression.rules.iter().zip(suppression.used.iter_mut()) {
