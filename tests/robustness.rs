@@ -503,3 +503,42 @@ fn fifos_devices_and_directories_never_hang_and_are_named() {
         "{stderr}"
     );
 }
+
+/// Shapes that once slipped past the Rust nesting pre-check and overflowed the stack: a
+/// backslash in a raw string hiding deep parentheses, a closure chain whose parameters are
+/// separated by commas. Each is refused with its line; the other files are still checked.
+#[test]
+fn rust_shapes_past_the_nesting_check_are_refused_not_overflowed() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("raw.rs"),
+        format!(
+            "// writes audit_log\npub fn f() {{ let _a = r\"\\\"; let _d = {}1{}; let _q = '\"'; }}\n",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("closures.rs"),
+        format!(
+            "// writes audit_log\npub fn g() {{ let _g = {}1; }}\n",
+            "|a, b| ".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let (code, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(code, 2, "{json:#}");
+    for file in ["raw.rs", "closures.rs"] {
+        assert!(
+            errors_for(&json, file)
+                .iter()
+                .any(|e| e.contains("nesting too deep")),
+            "{file}: {json:#}"
+        );
+    }
+    assert_eq!(
+        json["summary"]["findings"], 1,
+        "good.ts is still checked: {json:#}"
+    );
+}

@@ -20,6 +20,9 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
     let mut depth = 0usize;
     // Recursion-prone tokens in the current statement, per open bracket, and their sum.
     let mut counters: Vec<usize> = vec![0];
+    // Closure pipes per open bracket: a `,` between a closure's parameters (`|a, b| |a, b| ..`)
+    // ends no list item, so these are reset only where a statement or bracket ends.
+    let mut pipes: Vec<usize> = vec![0];
     let mut total = 0usize;
     let mut line = 1usize;
     let mut i = 0;
@@ -63,7 +66,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
                 continue;
             }
             b'"' => {
-                i = skip_string(bytes, i + 1, 0, &mut line);
+                i = skip_string(bytes, i + 1, None, &mut line);
                 continue;
             }
             b'\'' => {
@@ -90,18 +93,23 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
                     return Some((line, Limit::Brackets));
                 }
                 counters.push(0);
+                pipes.push(0);
             }
             b')' | b']' | b'}' => {
                 depth = depth.saturating_sub(1);
                 if counters.len() > 1 {
                     total -= counters.pop().unwrap_or(0);
+                    total -= pipes.pop().unwrap_or(0);
                 }
                 // A closed block ends an item or statement (`fn f() { .. }`, `if c { .. }`).
-                if b == b'}'
-                    && let Some(top) = counters.last_mut()
-                {
-                    total -= *top;
-                    *top = 0;
+                if b == b'}' {
+                    for top in [counters.last_mut(), pipes.last_mut()]
+                        .into_iter()
+                        .flatten()
+                    {
+                        total -= *top;
+                        *top = 0;
+                    }
                 }
             }
             b';' | b',' => {
@@ -109,9 +117,24 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
                     total -= *top;
                     *top = 0;
                 }
+                if b == b';'
+                    && let Some(top) = pipes.last_mut()
+                {
+                    total -= *top;
+                    *top = 0;
+                }
             }
-            b'!' | b'-' | b'*' | b'&' | b'|' | b'<' | b'=' | b'.' | b'?' | b'+' | b'/' | b'%'
-            | b'^' | b'>' => {
+            b'|' => {
+                if let Some(top) = pipes.last_mut() {
+                    *top += 1;
+                    total += 1;
+                }
+                if total > MAX_PREFIX_CHAIN {
+                    return Some((line, Limit::Chain));
+                }
+            }
+            b'!' | b'-' | b'*' | b'&' | b'<' | b'=' | b'.' | b'?' | b'+' | b'/' | b'%' | b'^'
+            | b'>' => {
                 if let Some(top) = counters.last_mut() {
                     *top += 1;
                     total += 1;
@@ -132,7 +155,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
                         hashes += 1;
                         i += 1;
                     }
-                    i = skip_string(bytes, i + 1, hashes, &mut line);
+                    i = skip_string(bytes, i + 1, Some(hashes), &mut line);
                     continue;
                 }
                 if RECURSIVE_KEYWORDS.contains(&word) {
@@ -170,10 +193,13 @@ fn is_raw_start(bytes: &[u8], i: usize) -> bool {
 }
 
 /// Skips a string body starting at `i` (after the opening quote); returns the index after it.
-fn skip_string(bytes: &[u8], mut i: usize, hashes: usize, line: &mut usize) -> usize {
+/// `raw`: the `#`s of a raw string (`r#".."#`), in which a backslash escapes nothing — `r"\"`
+/// is a whole string.
+fn skip_string(bytes: &[u8], mut i: usize, raw: Option<usize>, line: &mut usize) -> usize {
+    let hashes = raw.unwrap_or(0);
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' if hashes == 0 => i += 2,
+            b'\\' if raw.is_none() => i += 2,
             b'"' => {
                 let closes = (0..hashes).all(|k| bytes.get(i + 1 + k) == Some(&b'#'));
                 if closes {
@@ -226,5 +252,27 @@ mod tests {
             "impl std::fmt::Display for X { fn fmt(&self) -> &'a u8 { &&*x } }\n".repeat(5_000);
         assert_eq!(too_deep(&items, 256), None);
         assert_eq!(too_deep("const C: char = '(';", 0), None);
+    }
+
+    #[test]
+    fn a_backslash_in_a_raw_string_hides_nothing() {
+        let deep = format!(
+            "pub fn f() {{ let _a = r\"\\\"; let _d = {}1{}; let _q = '\"'; }}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert_eq!(too_deep(&deep, 256), Some((1, Limit::Brackets)));
+    }
+
+    #[test]
+    fn commas_between_closure_parameters_do_not_reset_the_chain() {
+        let chain = format!("pub fn f() {{ let _g = {}1; }}", "|a, b| ".repeat(100_000));
+        assert_eq!(too_deep(&chain, 256), Some((1, Limit::Chain)));
+        // Real closures in argument lists stay far below the limit.
+        let calls = format!(
+            "pub fn f() {{ {} }}",
+            "xs.iter().map(|a| a + 1).filter(|b| *b > 2).count();\n".repeat(20_000)
+        );
+        assert_eq!(too_deep(&calls, 256), None);
     }
 }
