@@ -542,3 +542,32 @@ fn rust_shapes_past_the_nesting_check_are_refused_not_overflowed() {
         "good.ts is still checked: {json:#}"
     );
 }
+
+/// tree-sitter's parser recursed once per line on this broken input and overflowed a worker's
+/// stack: it is parsed on a thread with a large stack now, reported as the syntax error it is,
+/// and the other files are still checked.
+#[test]
+fn a_typescript_input_that_recursed_in_the_parser_is_a_syntax_error() {
+    let dir = project();
+    for (name, lines) in [("many.ts", 20_000), ("more.ts", 100_000)] {
+        std::fs::write(
+            dir.path().join(name),
+            format!("// audit\n(f<>(() => {{}})\n{}", "//c\n".repeat(lines)),
+        )
+        .unwrap();
+    }
+    let (code, json) = support::check_json(dir.path(), &[]);
+    assert_eq!(code, 2, "{json:#}");
+    for name in ["many.ts", "more.ts"] {
+        assert!(
+            errors_for(&json, name)
+                .iter()
+                .any(|e| e.contains("syntax error at line 2")),
+            "{name}: {json:#}"
+        );
+    }
+    assert_eq!(
+        json["summary"]["findings"], 1,
+        "good.ts is still checked: {json:#}"
+    );
+}

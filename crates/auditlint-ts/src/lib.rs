@@ -48,7 +48,36 @@ thread_local! {
     static PARSERS: RefCell<(Option<Parser>, Option<Parser>)> = const { RefCell::new((None, None)) };
 }
 
+/// Files with more lines than this are parsed on a thread of their own with [`PARSE_STACK`]
+/// bytes of stack: tree-sitter's C parser recurses while it merges error-recovery stacks, about
+/// once per line in the worst inputs (`(f<>(() => {})` then 20,000 comment lines overflowed a
+/// worker's stack). Below it, the calling thread's stack is plenty, and its warm parser is used.
+const LINES_ON_OWN_STACK: usize = 8_000;
+
+/// Only touched pages are committed, so the reservation is cheap; it covers a 2 MiB file of
+/// one-line items (half a million recursion levels of a few hundred bytes).
+const PARSE_STACK: usize = 256 * 1024 * 1024;
+
 fn parse(source: &str, language: Language, previous: Option<&Tree>) -> Option<Tree> {
+    if bytecount_lines(source) <= LINES_ON_OWN_STACK {
+        return parse_here(source, language, previous);
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("auditlint-ts-parse".into())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || parse_here(source, language, previous))
+            .ok()?
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn bytecount_lines(source: &str) -> usize {
+    source.bytes().filter(|&b| b == b'\n').count()
+}
+
+fn parse_here(source: &str, language: Language, previous: Option<&Tree>) -> Option<Tree> {
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let (slot, grammar) = match language {
