@@ -274,7 +274,7 @@ fn cache_dir_puts_the_cache_elsewhere() {
 }
 
 #[test]
-fn an_unwritable_cache_directory_is_no_error() {
+fn an_unwritable_cache_directory_is_no_error_but_is_said() {
     let dir = project();
     // A file where the cache directory would be: nothing can be created under it.
     let blocker = dir.path().join("blocker");
@@ -283,4 +283,24 @@ fn an_unwritable_cache_directory_is_no_error() {
     let (json, counts) = run(dir.path(), &["--cache-dir", &cache_arg], &[]);
     assert_eq!(counts, None);
     assert_eq!(json, uncached(dir.path()));
+    // The run is right and exits as usual, and the user hears why the next one is not faster.
+    let output = auditlint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--cache-dir",
+            &cache_arg,
+        ])
+        .output()
+        .expect("run auditlint");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("auditlint: warning: the facts cache is off for this run: blocker/cache"),
+        "{stderr}"
+    );
 }

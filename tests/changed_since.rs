@@ -5,30 +5,8 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "auditlint tests")
-        .env("GIT_AUTHOR_EMAIL", "tests@auditlint.invalid")
-        .env("GIT_COMMITTER_NAME", "auditlint tests")
-        .env("GIT_COMMITTER_EMAIL", "tests@auditlint.invalid")
-        .output()
-        .expect("run git");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
+use support::git;
 
 fn write(dir: &Path, path: &str, text: &str) {
     let path = dir.join(path);

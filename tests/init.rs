@@ -197,3 +197,25 @@ fn the_readme_init_commands_run_as_written() {
         "{text}"
     );
 }
+
+/// A schema file `init` cannot read is named on stderr, never skipped silently (and a FIFO is
+/// never opened for reading, so nothing hangs).
+#[test]
+fn init_names_the_schema_files_it_could_not_read() {
+    let dir = project();
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("migrations/002_pipe.sql"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let (code, _, stderr) = init(dir.path(), &["--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: not read") && stderr.contains("migrations/002_pipe.sql"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("staff_actions"),
+        "the rest is still read: {stderr}"
+    );
+}

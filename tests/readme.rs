@@ -59,31 +59,7 @@ fn describe(output: &Output) -> String {
     )
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "auditlint tests")
-        .env("GIT_AUTHOR_EMAIL", "tests@auditlint.invalid")
-        .env("GIT_COMMITTER_NAME", "auditlint tests")
-        .env("GIT_COMMITTER_EMAIL", "tests@auditlint.invalid")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_WORK_TREE")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        describe(&output)
-    );
-}
+use support::git;
 
 #[test]
 fn every_readme_block_is_named_and_every_name_is_run_by_a_test() {

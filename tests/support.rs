@@ -138,3 +138,31 @@ pub fn readme_snippet(name: &str) -> String {
         .map(|(_, _, text)| text)
         .unwrap_or_default()
 }
+
+/// Runs `git ARGS` in `dir` as a test author (no signing, `main` as the first branch, none of
+/// the caller's `GIT_DIR`-style variables) and fails the test when git fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let output = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "auditlint tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@auditlint.invalid")
+        .env("GIT_COMMITTER_NAME", "auditlint tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@auditlint.invalid")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("run git");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

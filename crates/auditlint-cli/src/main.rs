@@ -369,6 +369,9 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             return Ok(refuse(&args.format, ".", &message));
         }
     };
+    for warning in &report.warnings {
+        eprintln!("auditlint: warning: {warning}");
+    }
     select_rules(&mut report, &args.select, &args.ignore);
     let nothing_checked = nothing_checked(&report, &args.paths);
     let rendered = match args.format {
@@ -465,13 +468,7 @@ fn select_rules(report: &mut auditlint_core::Report, select: &[String], ignore: 
         (select.is_empty() || select.iter().any(|r| r == f.rule))
             && !ignore.iter().any(|r| r == f.rule)
     });
-    let suppressed = report
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_some())
-        .count();
-    report.summary.suppressed = suppressed;
-    report.summary.findings = report.findings.len() - suppressed;
+    report.recount_findings();
 }
 
 /// Why the run checked nothing, when it did: no source file under the named directories (an
@@ -702,8 +699,15 @@ fn init(args: InitArgs) -> Result<ExitCode> {
         .canonicalize()
         .with_context(|| format!("{}: no such directory", start.display()))?;
     let project = auditlint_engine::find_project(&start, None)?;
-    let candidates = auditlint_engine::init::candidates(&project.root, &project.config.vocab);
+    let (candidates, unread) =
+        auditlint_engine::init::candidates(&project.root, &project.config.vocab);
     let mut err = std::io::stderr().lock();
+    for problem in &unread {
+        writeln!(
+            err,
+            "auditlint: warning: not read, its declarations are not listed: {problem}"
+        )?;
+    }
     if candidates.is_empty() {
         writeln!(
             err,

@@ -149,6 +149,23 @@ pub struct Report {
     /// Files in the checked paths deliberately not analysed (generated code, tests), sorted:
     /// counted in the summary, listed with `--verbose`. Never errors.
     pub skipped: Vec<SkippedFile>,
+    /// Problems that cost speed, never correctness (a facts cache that cannot be written):
+    /// said on stderr, never a reason for exit code 2.
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// `summary.findings` counts the findings that are not suppressed; `summary.suppressed` the
+    /// others (both stay in `findings`): recounted after findings were dropped or narrowed.
+    pub fn recount_findings(&mut self) {
+        let suppressed = self
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count();
+        self.summary.suppressed = suppressed;
+        self.summary.findings = self.findings.len() - suppressed;
+    }
 }
 
 /// Why a file was deliberately not analysed.

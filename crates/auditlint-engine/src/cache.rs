@@ -37,6 +37,8 @@ pub struct FactsStore {
     dir: PathBuf,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// The first failure to write an entry (see [`FactsStore::write_problem`]).
+    write_problem: std::sync::Mutex<Option<String>>,
 }
 
 /// The key of one file's entry.
@@ -46,7 +48,7 @@ pub struct EntryKey(u128);
 impl FactsStore {
     /// Opens (creating it if needed) the namespace for this build and configuration under `dir`.
     /// `None` when the directory cannot be created: the run goes on without a cache.
-    pub fn open(dir: &Path, config_text: &str, check_tests: bool) -> Option<Self> {
+    pub fn open(dir: &Path, config_text: &str, check_tests: bool) -> std::io::Result<Self> {
         let version =
             std::env::var(VERSION_ENV).unwrap_or_else(|_| env!("CARGO_PKG_VERSION").to_string());
         let namespace = xxh3_128(
@@ -56,19 +58,29 @@ impl FactsStore {
             )
             .as_bytes(),
         );
-        let fresh = !dir.exists();
-        std::fs::create_dir_all(dir).ok()?;
-        if fresh || !dir.join(".gitignore").exists() {
+        std::fs::create_dir_all(dir)?;
+        if !dir.join(".gitignore").exists() {
             // Never committed: the directory ignores itself.
-            let _ = write_atomically(dir, ".gitignore", b"# auditlint's facts cache\n*\n");
+            write_atomically(dir, ".gitignore", b"# auditlint's facts cache\n*\n")?;
         }
         let dir = dir.join(format!("{namespace:032x}"));
-        std::fs::create_dir_all(&dir).ok()?;
-        Some(FactsStore {
+        std::fs::create_dir_all(&dir)?;
+        Ok(FactsStore {
             dir,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            write_problem: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The first entry that could not be written, if one could not: the run is right, the
+    /// next one slower, and the user should hear why.
+    pub fn write_problem(&self) -> Option<String> {
+        self.write_problem
+            .lock()
+            .ok()?
+            .as_ref()
+            .map(|err| format!("the facts cache could not be written: {err}"))
     }
 
     /// The key of a file with this path (for its extension) and text.
@@ -99,10 +111,12 @@ impl FactsStore {
         found
     }
 
-    /// Stores `facts` under `key`; failures are ignored (the next run recomputes).
+    /// Stores `facts` under `key`. A failure costs the next run a recomputation, never a wrong
+    /// result; the first one is kept for [`FactsStore::write_problem`].
     pub fn put(&self, key: EntryKey, facts: &FileFacts) {
-        let Ok(payload) = postcard::to_stdvec(facts) else {
-            return;
+        let payload = match postcard::to_stdvec(facts) {
+            Ok(payload) => payload,
+            Err(err) => return self.note_problem(err.to_string()),
         };
         let mut bytes = Vec::with_capacity(HEADER + payload.len());
         bytes.extend_from_slice(MAGIC);
@@ -111,8 +125,18 @@ impl FactsStore {
         bytes.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
         bytes.extend_from_slice(&payload);
         let (dir, name) = self.entry_path(key);
-        if std::fs::create_dir_all(&dir).is_ok() {
-            let _ = write_atomically(&dir, &name, &bytes);
+        let written =
+            std::fs::create_dir_all(&dir).and_then(|()| write_atomically(&dir, &name, &bytes));
+        if let Err(err) = written {
+            self.note_problem(format!("{}: {err}", dir.display()));
+        }
+    }
+
+    fn note_problem(&self, problem: String) {
+        if let Ok(mut first) = self.write_problem.lock()
+            && first.is_none()
+        {
+            *first = Some(problem);
         }
     }
 

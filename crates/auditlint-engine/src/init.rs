@@ -95,16 +95,34 @@ impl Patterns {
 /// Reads every schema and source file under `root` (gitignore-aware, never following
 /// symlinks) and returns the candidate stores, strongest first. Stores the vocabulary already
 /// knows as audit tables are left out.
-pub fn candidates(root: &Path, vocab: &auditlint_core::Vocabulary) -> Vec<Candidate> {
+///
+/// Files it could not read are returned with why (`path: reason`): the candidates they might
+/// have declared are missing, and the user should know.
+pub fn candidates(
+    root: &Path,
+    vocab: &auditlint_core::Vocabulary,
+) -> (Vec<Candidate>, Vec<String>) {
     let patterns = Patterns::new();
     let mut texts: Vec<(String, String)> = Vec::new();
+    let mut unread: Vec<String> = Vec::new();
     for entry in ignore::WalkBuilder::new(root)
         .follow_links(false)
         .require_git(false)
         .build()
-        .flatten()
     {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                unread.push(err.to_string());
+                continue;
+            }
+        };
+        // Directories and symlinks (never followed) are not read; anything else with a schema
+        // or source extension is, and `open_regular` refuses what is not a regular file.
+        if entry
+            .file_type()
+            .is_none_or(|t| t.is_dir() || t.is_symlink())
+        {
             continue;
         }
         let path = entry.path();
@@ -115,13 +133,21 @@ pub fn candidates(root: &Path, vocab: &auditlint_core::Vocabulary) -> Vec<Candid
         ) {
             continue;
         }
+        let rel = crate::paths::slash(path.strip_prefix(root).unwrap_or(path));
         if entry.metadata().is_ok_and(|m| m.len() > 2 * 1024 * 1024) {
+            unread.push(format!("{rel}: over 2 MiB, not read"));
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue;
+        let text = match crate::read::open_regular(path).and_then(|mut file| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut file, &mut text).map(|_| text)
+        }) {
+            Ok(text) => text,
+            Err(err) => {
+                unread.push(format!("{rel}: {err}"));
+                continue;
+            }
         };
-        let rel = crate::paths::slash(path.strip_prefix(root).unwrap_or(path));
         texts.push((rel, text));
     }
     texts.sort();
@@ -155,6 +181,8 @@ pub fn candidates(root: &Path, vocab: &auditlint_core::Vocabulary) -> Vec<Candid
         names.dedup();
         let name = format!("(?:{})", names.join("|"));
         let q = r#"[`"'\[]?"#;
+        // The names are escaped: these patterns always compile (a failure would only leave
+        // the counts at zero, never stop the command).
         let re = |p: String| Regex::new(&format!("(?i){p}")).ok();
         let writes = re(format!(
             r"insert\s+(?:or\s+\w+\s+|ignore\s+)?into\s+(?:\w+\.)?{q}{name}\b|\binsert(?:_into|_or_ignore_into|Into)?\(\s*{q}{name}\b|\b{name}\s*\.\s*(?:create|createMany|insert|insertOne|insertMany|save|bulkCreate|add)\s*\(|\.from\(\s*{q}{name}{q}\s*\)\s*\.\s*(?:insert|upsert)|\b{name}::table\b"
@@ -196,7 +224,8 @@ pub fn candidates(root: &Path, vocab: &auditlint_core::Vocabulary) -> Vec<Candid
         .filter(|c| !vocab.is_audit_table(&c.name) && !vocab.is_audit_model(&c.name))
         .collect();
     out.sort_by(|a, b| b.score.cmp(&a.score).then(a.name.cmp(&b.name)));
-    out
+    unread.sort();
+    (out, unread)
 }
 
 fn score(c: &Candidate) -> u32 {

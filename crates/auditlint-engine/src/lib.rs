@@ -189,7 +189,10 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             }),
         }
     }
-    let store = open_store(&options.cache, &cwd, &root, &project);
+    let (store, cache_warning) = match open_store(&options.cache, &cwd, &root, &project) {
+        Ok(store) => (store, None),
+        Err(problem) => (None, Some(problem)),
+    };
     let extras = Extras {
         today: suppress::today().map_err(EngineError::Usage)?,
         inventory: options.inventory,
@@ -206,12 +209,16 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             &extras,
         )
     });
+    report.warnings.extend(cache_warning);
+    report
+        .warnings
+        .extend(store.as_ref().and_then(cache::FactsStore::write_problem));
     baseline::apply(&mut report, &options.baseline, &scopes, &errors);
     // After the baseline, which matches against every finding of the checked paths.
     if let Some(changed) = &changed {
         changed.narrow(&mut report);
     }
-    count_findings(&mut report);
+    report.recount_findings();
     // Paths relative to the current directory, with `/`.
     let shown = |rel: &str| paths::display(&root.join(rel), &cwd);
     show_paths(&mut report, &shown);
@@ -285,6 +292,7 @@ fn check_projects(
         errors.extend(report.errors);
         merged.sources.extend(report.sources);
         merged.suppressions.extend(report.suppressions);
+        merged.warnings.extend(report.warnings);
         merged.summary.files_scanned += report.summary.files_scanned;
         merged.summary.files_parsed += report.summary.files_parsed;
         merged.summary.findings += report.summary.findings;
@@ -356,13 +364,13 @@ fn open_store(
     cwd: &Path,
     root: &Path,
     project: &Project,
-) -> Option<cache::FactsStore> {
+) -> Result<Option<cache::FactsStore>, String> {
     // The test hook that injects a panic must meet the parser, never a cached entry.
     if std::env::var_os("AUDITLINT_INJECT_PANIC").is_some() {
-        return None;
+        return Ok(None);
     }
     let dir = match mode {
-        CacheMode::Off => return None,
+        CacheMode::Off => return Ok(None),
         CacheMode::Project => root.join(cache::DEFAULT_DIR),
         CacheMode::Dir(dir) => cwd.join(dir),
     };
@@ -372,18 +380,13 @@ fn open_store(
         .map(|file| std::fs::read_to_string(file).unwrap_or_else(|_| "<unreadable>".into()))
         .unwrap_or_default();
     cache::FactsStore::open(&dir, &config_text, project.config.check_tests)
-}
-
-/// `summary.findings` counts the findings that are not suppressed; `summary.suppressed` the
-/// others (both stay in `findings`).
-fn count_findings(report: &mut Report) {
-    let suppressed = report
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_some())
-        .count();
-    report.summary.suppressed = suppressed;
-    report.summary.findings = report.findings.len() - suppressed;
+        .map(Some)
+        .map_err(|err| {
+            format!(
+                "the facts cache is off for this run: {}: {err} (use --cache-dir DIR or --no-cache)",
+                paths::display(&dir, cwd)
+            )
+        })
 }
 
 /// Turns the project-relative paths of the suppression records and the inventory into shown
@@ -586,6 +589,7 @@ fn run(
         suppressions,
         inventory,
         skipped,
+        warnings: Vec::new(),
     }
 }
 

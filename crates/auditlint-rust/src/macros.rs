@@ -157,11 +157,7 @@ fn blocks_in(tokens: TokenStream, braced: bool, budget: &mut usize) -> Vec<Block
 /// `tokens` as comma-separated expressions holding at least one call, as a block whose one
 /// statement is an array of them.
 fn expressions(tokens: TokenStream) -> Option<Block> {
-    let has_call = tokens
-        .clone()
-        .into_iter()
-        .any(|t| matches!(&t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis));
-    if !has_call {
+    if !has_call(&tokens) {
         return None;
     }
     let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
@@ -182,12 +178,17 @@ fn expressions(tokens: TokenStream) -> Option<Block> {
 
 /// `tokens` as a block's statements, if they parse as one and hold at least one call.
 fn statements(tokens: TokenStream) -> Option<Vec<Stmt>> {
-    let has_call = tokens
-        .clone()
-        .into_iter()
-        .any(|t| matches!(&t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis));
-    if !has_call {
+    if !has_call(&tokens) {
         return None;
     }
     syn::parse::Parser::parse2(Block::parse_within, tokens).ok()
+}
+
+/// Does a parenthesised group (a call's arguments, usually) stand at the top of `tokens`? A
+/// body without one holds no call worth parsing for.
+fn has_call(tokens: &TokenStream) -> bool {
+    tokens
+        .clone()
+        .into_iter()
+        .any(|t| matches!(&t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis))
 }
