@@ -114,6 +114,57 @@ pub struct Index<'a> {
     resolved_calls: std::cell::RefCell<HashMap<u32, HashMap<String, Option<FnRef>>>>,
 }
 
+/// What the engine's next prefilter round looks for in the files not parsed yet: a file that
+/// shows none of it cannot call a writer or producer found so far.
+#[derive(Debug, Default)]
+pub struct RoundNames {
+    /// Names that matter wherever they appear as a whole identifier.
+    pub words: HashSet<String>,
+    /// Module names of TypeScript/JavaScript writers, and how a script can reach a writer there
+    /// without naming it: only through a module specifier (`from "./purge"`,
+    /// `require("../purge/index.js")`). Rust files look for them as words.
+    pub modules: HashMap<String, ModuleReach>,
+    /// Functions and class methods of scripts, and how a script can call one (see [`Reach`]).
+    /// Rust files look for them as words.
+    pub methods: HashMap<String, Reach>,
+}
+
+/// How a script can call a function of a script by its name.
+#[derive(Debug, Default, Clone)]
+pub struct Reach {
+    /// A plain call `record(..)` can reach it (it is no class method): every occurrence of the
+    /// name outside a member expression counts. Otherwise only an import of the name does
+    /// (`import { create } from "./models"`, through barrels: `create` followed by `,` `}` or
+    /// `as`).
+    pub by_name: bool,
+    /// A member call `recv.create(..)` reaches it only when the file names one of these — its
+    /// class, the interface it implements, a factory it is defined in (a typed binding, `new
+    /// AuditService()`, `createAuditLogger()`) — or the receiver is named after one
+    /// (`auditService.create`, see `unique_method`); a top-level function only through a
+    /// namespace import of its module (see `modules`).
+    pub classes: std::collections::BTreeSet<String>,
+}
+
+/// How a script reaches a writer's module without naming the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModuleReach {
+    /// `import record from "./audit"`: the writer is (or may be) the module's default export.
+    Default,
+    /// `import * as audit from "./audit"`, `const audit = require("./audit")`: `audit.record`.
+    Namespace,
+}
+
+/// `unique_method`'s rule: does a receiver named `receiver` name an instance of `class`?
+/// (`audit_service` and `auditService` name an `AuditService`.)
+pub fn receiver_names_class(receiver: &str, class: &str) -> bool {
+    let receiver = receiver
+        .trim_start_matches('_')
+        .replace('_', "")
+        .to_lowercase();
+    let class = class.to_lowercase();
+    receiver == class || receiver.ends_with(&class) || class.ends_with(&receiver)
+}
+
 /// Re-export chains longer than this are treated as unresolved (and cycles end here).
 const MAX_RESOLVE_DEPTH: u32 = 24;
 
@@ -180,49 +231,105 @@ impl<'a> Index<'a> {
     /// far can be called (function names, module names, re-export aliases, table objects), and
     /// the project functions that swallowing handlers call or are (`.catch(quietly)` with
     /// `quietly` imported from a file that names no sink), which may turn out to surface.
-    pub fn writer_names(&self) -> HashSet<String> {
-        let mut names: HashSet<String> = HashSet::new();
+    ///
+    /// A superset of the files whose parsing could change the result is all it must give; how
+    /// close it comes decides how many files a dense code base parses (see [`RoundNames`]).
+    pub fn writer_names(&self) -> RoundNames {
+        let mut round = RoundNames::default();
         for writer in self.writers.keys().chain(self.producers.keys()) {
             let file = &self.files[writer.file as usize];
-            if let Some(name) = &file.facts.functions[writer.func as usize].name {
-                names.insert(name.clone());
+            let function = &file.facts.functions[writer.func as usize];
+            if rust::is_rust(&file.path) {
+                // Rust paths: by name, and by module name.
+                round.words.extend(function.name.iter().cloned());
+                if let Some(stem) = module_stem(&file.path) {
+                    round.words.insert(stem.to_string());
+                }
+                continue;
             }
-            // The module's own name: `import x from "./purge"` does not repeat the function name.
-            if let Some(stem) = module_stem(&file.path) {
-                names.insert(stem.to_string());
+            let Some(name) = &function.name else {
+                continue;
+            };
+            let reach = round.methods.entry(name.clone()).or_default();
+            reach.by_name |= function.class.is_none();
+            let classes = &mut reach.classes;
+            classes.extend(function.class.iter().cloned());
+            classes.extend(function.implements.iter().cloned());
+            // A function defined inside a factory is reached as a method of what the factory
+            // returns (`const audit = createAuditLogger(); audit.logUpdate()`): the factory's
+            // name stands for its class.
+            let mut top = function;
+            let mut hops = 0;
+            while let Some(parent) = top
+                .parent
+                .and_then(|p| file.facts.functions.get(p as usize))
+                && hops < 64
+            {
+                classes.extend(parent.name.iter().cloned());
+                top = parent;
+                hops += 1;
+            }
+            let Some(stem) = module_stem(&file.path) else {
+                continue;
+            };
+            // `import record from "./audit"` does not repeat the function's name; CommonJS
+            // exports we do not record may be default ones too.
+            let top_name = top.name.as_deref();
+            let default_export = top_name == Some("default")
+                || file.facts.exports.is_empty()
+                || file.facts.exports.iter().any(|e| {
+                    matches!(e, Export::Local { exported, local }
+                        if exported == "default" && Some(local.as_str()) == top_name)
+                });
+            let reach = if default_export {
+                ModuleReach::Default
+            } else {
+                ModuleReach::Namespace
+            };
+            let known = round.modules.entry(stem.to_string()).or_insert(reach);
+            if reach == ModuleReach::Default {
+                *known = reach;
             }
         }
         // Declared types that carry a flag: functions declared to return one are producers.
-        names.extend(self.flag_type_names());
+        round.words.extend(self.flag_type_names());
         // Re-export aliases, through any number of barrels.
         loop {
-            let before = names.len();
+            let before = round.words.len();
             for file in self.files {
                 for export in &file.facts.exports {
                     if let Export::From {
                         exported, imported, ..
                     } = export
-                        && names.contains(imported)
+                        && !round.words.contains(exported)
+                        && (round.words.contains(imported)
+                            || round.methods.contains_key(imported)
+                            || round.modules.contains_key(imported))
                     {
-                        names.insert(exported.clone());
+                        round.words.insert(exported.clone());
                     }
                 }
             }
-            if names.len() == before {
+            if round.words.len() == before {
                 break;
             }
         }
         for (object, table) in &self.table_objects {
             if self.vocab.is_audit_table(table) {
-                names.insert((*object).to_string());
+                round.words.insert((*object).to_string());
             }
         }
         for site in &self.sites {
             if let Outcome::Swallowed { handler, .. } = &site.outcome {
-                self.handler_names(site.file, self.op(site.file, site.op), *handler, &mut names);
+                self.handler_names(
+                    site.file,
+                    self.op(site.file, site.op),
+                    *handler,
+                    &mut round.words,
+                );
             }
         }
-        names
+        round
     }
 
     /// The unresolved project-looking calls of the handler at `span` on `op`'s error path.
@@ -1007,15 +1114,7 @@ impl<'a> Index<'a> {
             };
             match (file, receiver) {
                 (Some(file), _) => c.file == file,
-                (None, Some(receiver)) => {
-                    // `audit_service` names an `AuditService` too.
-                    let receiver = receiver
-                        .trim_start_matches('_')
-                        .replace('_', "")
-                        .to_lowercase();
-                    let class = class.to_lowercase();
-                    receiver == class || receiver.ends_with(&class) || class.ends_with(&receiver)
-                }
+                (None, Some(receiver)) => receiver_names_class(receiver, class),
                 (None, None) => false,
             }
         });

@@ -2,11 +2,11 @@
 //! rounds over read sources, parsing (at most once per file text, with an optional cache),
 //! rules.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use auditlint_core::diagnostic::stable_hash;
 use auditlint_core::index::{Index, ProjectFile};
 use auditlint_core::resolve::Resolver;
@@ -14,6 +14,7 @@ use auditlint_core::{Config, Diagnostic, FileError, FileFacts, Level, LineIndex}
 use rayon::prelude::*;
 
 use crate::discover::FoundSource;
+use crate::rounds::{RoundPrefilter, Seen};
 
 /// A source file as read: its project-relative path and text (`None` if it could not be read).
 #[derive(Clone)]
@@ -78,9 +79,16 @@ pub fn parse_rounds(
     let mut parsed: Vec<bool> = vec![false; sources.len()];
     let mut files: Vec<ProjectFile> = Vec::new();
     let mut file_source: Vec<usize> = Vec::new();
-    let mut literals_seen: HashSet<String> = literals.iter().cloned().collect();
+    let mut seen = Seen::new(literals);
     let mut candidates = round_one;
+    let trace = crate::Trace::new();
+    let mut round = 0;
     while !candidates.is_empty() {
+        round += 1;
+        trace.note(&format!(
+            "round {round}: {} files to parse",
+            candidates.len()
+        ));
         let results: Vec<(usize, Result<Arc<FileFacts>, String>)> = {
             let cache_view = cache.as_deref();
             let facts_of = |i: usize| {
@@ -140,16 +148,14 @@ pub fn parse_rounds(
                 }),
             }
         }
+        trace.phase(&format!("round {round}: parse"));
         let index = Index::build(&files, &config.vocab, resolver);
-        let new_names: Vec<String> = index
-            .writer_names()
-            .into_iter()
-            .filter(|n| literals_seen.insert(n.clone()))
-            .collect();
-        if new_names.is_empty() {
+        trace.phase(&format!("round {round}: index"));
+        let names = index.writer_names();
+        let Some(matcher) = RoundPrefilter::new(&names, &mut seen) else {
             break;
-        }
-        let matcher = Prefilter::words(&new_names);
+        };
+        trace.note(&format!("round {round}: looking for {matcher:?}"));
         candidates = (0..sources.len())
             .into_par_iter()
             .filter(|&i| !parsed[i])
@@ -157,7 +163,7 @@ pub fn parse_rounds(
                 sources[i]
                     .text
                     .as_deref()
-                    .is_some_and(|text| matcher.matches(text))
+                    .is_some_and(|text| matcher.matches(&sources[i].path, text))
             })
             .collect();
     }
@@ -274,8 +280,6 @@ pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 pub enum Prefilter {
     /// Vocabulary fragments, anywhere, any case.
     Anywhere(AhoCorasick),
-    /// Writer names, as whole identifiers.
-    Words(AhoCorasick),
     Nothing,
 }
 
@@ -287,25 +291,9 @@ impl Prefilter {
             .map_or(Prefilter::Nothing, Prefilter::Anywhere)
     }
 
-    pub fn words(names: &[String]) -> Self {
-        AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(names)
-            .map_or(Prefilter::Nothing, Prefilter::Words)
-    }
-
     pub fn matches(&self, text: &str) -> bool {
         match self {
             Prefilter::Anywhere(ac) => ac.is_match(text),
-            Prefilter::Words(ac) => {
-                let bytes = text.as_bytes();
-                let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-                ac.find_iter(text).any(|m| {
-                    let before = m.start().checked_sub(1).map(|i| bytes[i]);
-                    let after = bytes.get(m.end()).copied();
-                    !before.is_some_and(ident) && !after.is_some_and(ident)
-                })
-            }
             Prefilter::Nothing => false,
         }
     }

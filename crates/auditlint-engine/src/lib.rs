@@ -20,6 +20,7 @@ mod manifests;
 mod paths;
 mod project;
 mod read;
+mod rounds;
 mod suppress;
 mod workspace;
 

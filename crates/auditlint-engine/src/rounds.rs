@@ -1,0 +1,485 @@
+//! The prefilter rounds after the first: which files not parsed yet could call a writer or
+//! producer found so far. Each round looks only for what no earlier round looked for, and errs
+//! on the side of parsing: a file it passes may not matter, a file it rejects cannot (the
+//! corpus run compares the findings with and without it; `bench/corpus/README.md`).
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use auditlint_core::index::{ModuleReach, RoundNames, receiver_names_class};
+
+/// The names earlier rounds looked for, by kind.
+#[derive(Default)]
+pub(crate) struct Seen {
+    words: HashSet<String>,
+    modules: HashSet<(String, ModuleReach)>,
+    methods: HashSet<(String, Option<String>)>,
+    imported: HashSet<String>,
+}
+
+impl Seen {
+    /// The first round's literals count as looked for.
+    pub(crate) fn new(literals: &[String]) -> Self {
+        Self {
+            words: literals.iter().cloned().collect(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A later prefilter round: what [`RoundNames`] asks for that no earlier round looked for.
+/// Like the first round it errs on the side of parsing: a file it passes may not matter, a
+/// file it rejects cannot.
+pub(crate) struct RoundPrefilter {
+    /// Whole identifiers, in every file.
+    words: Option<AhoCorasick>,
+    /// Module and method names as whole identifiers, in Rust files.
+    rust_words: Option<AhoCorasick>,
+    /// Module names inside module specifiers, in scripts; `module_reach[pattern]` says whether a
+    /// default import reaches the writer or only a namespace import does.
+    modules: Option<AhoCorasick>,
+    module_reach: Vec<ModuleReach>,
+    /// Function and method names, in scripts; `method_needs[pattern]` says which of their
+    /// occurrences count.
+    methods: Option<AhoCorasick>,
+    method_needs: Vec<MethodNeed>,
+    /// Every class of `method_classes`, as whole identifiers; `classes[pattern]` is its name.
+    class_words: Option<AhoCorasick>,
+    classes: Vec<String>,
+    /// What the round looks for, for `AUDITLINT_TRACE`.
+    described: String,
+}
+
+impl std::fmt::Debug for RoundPrefilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.described)
+    }
+}
+
+impl RoundPrefilter {
+    /// `None` when `names` holds nothing new: the rounds are over.
+    pub(crate) fn new(names: &RoundNames, seen: &mut Seen) -> Option<Self> {
+        let mut words: Vec<String> = names
+            .words
+            .iter()
+            .filter(|w| seen.words.insert((*w).clone()))
+            .cloned()
+            .collect();
+        let mut modules: Vec<(String, ModuleReach)> = names
+            .modules
+            .iter()
+            .filter(|(m, reach)| seen.modules.insert(((*m).clone(), **reach)))
+            .map(|(m, reach)| (m.clone(), *reach))
+            .collect();
+        let mut methods: Vec<(String, MethodNeed)> = names
+            .methods
+            .iter()
+            .filter_map(|(method, reach)| {
+                // Plain occurrences: all of them, or imports only (class methods).
+                let plain = if reach.by_name {
+                    seen.methods
+                        .insert((method.clone(), None))
+                        .then_some(Plain::Any)
+                } else {
+                    seen.imported
+                        .insert(method.clone())
+                        .then_some(Plain::Import)
+                };
+                let classes: Vec<String> = reach
+                    .classes
+                    .iter()
+                    .filter(|c| seen.methods.insert((method.clone(), Some((*c).clone()))))
+                    .cloned()
+                    .collect();
+                (plain.is_some() || !classes.is_empty())
+                    .then(|| (method.clone(), MethodNeed { plain, classes }))
+            })
+            .collect();
+        if words.is_empty() && modules.is_empty() && methods.is_empty() {
+            return None;
+        }
+        words.sort();
+        modules.sort();
+        methods.sort_by(|a, b| a.0.cmp(&b.0));
+        let rust_words: Vec<&String> = words
+            .iter()
+            .chain(modules.iter().map(|(m, _)| m))
+            .chain(methods.iter().map(|(m, _)| m))
+            .collect();
+        let mut classes: Vec<String> = methods
+            .iter()
+            .flat_map(|(_, need)| need.classes.clone())
+            .collect();
+        classes.sort();
+        classes.dedup();
+        Some(Self {
+            words: automaton(&words),
+            rust_words: automaton(&rust_words),
+            modules: automaton(&modules.iter().map(|(m, _)| m).collect::<Vec<_>>()),
+            module_reach: modules.iter().map(|(_, r)| *r).collect(),
+            methods: automaton(&methods.iter().map(|(m, _)| m).collect::<Vec<_>>()),
+            method_needs: methods.iter().map(|(_, need)| need.clone()).collect(),
+            class_words: automaton(&classes),
+            classes,
+            described: format!("words {words:?}, modules {modules:?}, methods {methods:?}"),
+        })
+    }
+
+    pub(crate) fn matches(&self, path: &str, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        if path.ends_with(".rs") {
+            return [&self.words, &self.rust_words]
+                .into_iter()
+                .flatten()
+                .any(|ac| any_word(ac, text));
+        }
+        // A name on a comment line calls nothing.
+        let in_code = |m: &aho_corasick::Match| {
+            word_bounded(bytes, m.start(), m.end()) && !on_comment_line(bytes, m.start())
+        };
+        if self
+            .words
+            .as_ref()
+            .is_some_and(|ac| ac.find_iter(text).any(|m| in_code(&m)))
+        {
+            return true;
+        }
+        // `from "./purge"`, `require('../purge/index.js')`, `"@/lib/purge"`.
+        let in_specifier = |m: &aho_corasick::Match| {
+            let before = m.start().checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(m.end()).copied();
+            before.is_some_and(|b| b"/\"'`@~#:".contains(&b))
+                && after.is_some_and(|b| b"\"'`./".contains(&b))
+        };
+        let namespace_import = std::cell::OnceCell::new();
+        if self.modules.as_ref().is_some_and(|ac| {
+            ac.find_iter(text).any(|m| {
+                in_specifier(&m)
+                    && match self.module_reach[m.pattern().as_usize()] {
+                        ModuleReach::Default => true,
+                        ModuleReach::Namespace => {
+                            *namespace_import.get_or_init(|| has_namespace_import(text))
+                        }
+                    }
+            })
+        }) {
+            return true;
+        }
+        let Some(methods) = &self.methods else {
+            return false;
+        };
+        // Member calls whose receiver does not name the class need the class named elsewhere in
+        // the file (`svc: AuditService`, `new AuditService()`).
+        let mut wanted: Vec<&str> = Vec::new();
+        for m in methods.find_iter(text) {
+            if !in_code(&m) {
+                continue;
+            }
+            let need = &self.method_needs[m.pattern().as_usize()];
+            let classes = &need.classes;
+            match receiver_before(bytes, m.start()) {
+                Receiver::NotMember => match need.plain {
+                    Some(Plain::Any) => return true,
+                    Some(Plain::Import) if imported_name(bytes, m.end()) => return true,
+                    _ => continue,
+                },
+                Receiver::Named(receiver) => {
+                    if classes.iter().any(|c| receiver_names_class(receiver, c)) {
+                        return true;
+                    }
+                }
+                Receiver::Expression => {}
+                Receiver::Unknown => return true,
+            }
+            wanted.extend(classes.iter().map(String::as_str));
+        }
+        !wanted.is_empty()
+            && self.class_words.as_ref().is_some_and(|ac| {
+                ac.find_iter(text).any(|m| {
+                    word_bounded(bytes, m.start(), m.end())
+                        && wanted.contains(&self.classes[m.pattern().as_usize()].as_str())
+                })
+            })
+    }
+}
+
+/// Which occurrences of a function's name count, for one round.
+#[derive(Debug, Clone)]
+struct MethodNeed {
+    /// Outside member expressions: any, imports only, or none (looked for before).
+    plain: Option<Plain>,
+    /// Member calls: those on a receiver named after one of these, or in a file naming one.
+    classes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Plain {
+    Any,
+    Import,
+}
+
+/// Is the name ending at `end` imported (`{ create }`, `{ create, x }`, `{ create as c }`)?
+fn imported_name(bytes: &[u8], end: usize) -> bool {
+    let rest = &bytes[end..];
+    let at = rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let rest = &rest[at..];
+    matches!(rest.first(), Some(b',' | b'}'))
+        || (rest.starts_with(b"as") && rest.get(2).is_some_and(|b| b.is_ascii_whitespace()))
+}
+
+enum Receiver<'t> {
+    NotMember,
+    Named(&'t str),
+    Expression,
+    Unknown,
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// Does the line around `at` start with a comment (`//`, `/*`, or ` * ` inside a block
+/// comment)? Only then is a name there surely not code.
+fn on_comment_line(bytes: &[u8], at: usize) -> bool {
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = &bytes[start..at];
+    let first = line.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(first) = first else {
+        return false;
+    };
+    let rest = &line[first..];
+    rest.starts_with(b"//") || rest.starts_with(b"/*") || rest.starts_with(b"* ") || rest == b"*"
+}
+
+fn word_bounded(bytes: &[u8], start: usize, end: usize) -> bool {
+    let before = start.checked_sub(1).map(|i| bytes[i]);
+    let after = bytes.get(end).copied();
+    !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+}
+
+/// What a name at `start` is a member of: `auditService.create`, `svc?.create`, `x!.create`.
+fn receiver_before(bytes: &[u8], start: usize) -> Receiver<'_> {
+    let mut at = start;
+    let skip_space = |mut at: usize| {
+        while at > 0 && bytes[at - 1].is_ascii_whitespace() {
+            at -= 1;
+        }
+        at
+    };
+    at = skip_space(at);
+    if at == 0 || bytes[at - 1] != b'.' {
+        return Receiver::NotMember;
+    }
+    at -= 1;
+    if at > 0 && bytes[at - 1] == b'.' {
+        // `...create`: a spread, not a member.
+        return Receiver::NotMember;
+    }
+    if at > 0 && bytes[at - 1] == b'?' {
+        at -= 1;
+    }
+    at = skip_space(at);
+    while at > 0 && bytes[at - 1] == b'!' {
+        at -= 1;
+    }
+    let end = at;
+    while at > 0 && is_ident(bytes[at - 1]) {
+        at -= 1;
+    }
+    if at < end {
+        return std::str::from_utf8(&bytes[at..end]).map_or(Receiver::Unknown, Receiver::Named);
+    }
+    match end.checked_sub(1).map(|i| bytes[i]) {
+        // `foo().create`: the callee holds a call and resolves by no name. `(svc as
+        // AuditService).create` is `svc.create` to the front end: only a call counts.
+        Some(b')') if is_call_before(bytes, end - 1) => Receiver::Expression,
+        // `list[0].create`, but not `deps["auditService"].create` (`deps.auditService.create`).
+        Some(b']') if end >= 2 && !b"\"'`".contains(&bytes[end - 2]) => Receiver::Expression,
+        _ => Receiver::Unknown,
+    }
+}
+
+/// Is the `)` at `close` the end of a call's arguments (rather than of a parenthesised
+/// expression)? Looks back at most a few kilobytes; when unsure, it is not.
+fn is_call_before(bytes: &[u8], close: usize) -> bool {
+    let floor = close.saturating_sub(4096);
+    let mut depth = 0usize;
+    let mut at = close + 1;
+    while at > floor {
+        at -= 1;
+        match bytes[at] {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return false;
+    }
+    let mut before = at;
+    while before > 0 && bytes[before - 1].is_ascii_whitespace() {
+        before -= 1;
+    }
+    let end = before;
+    while before > 0 && is_ident(bytes[before - 1]) {
+        before -= 1;
+    }
+    if before < end {
+        let word = &bytes[before..end];
+        const KEYWORDS: [&[u8]; 12] = [
+            b"return", b"await", b"typeof", b"void", b"in", b"of", b"case", b"yield", b"new",
+            b"delete", b"throw", b"else",
+        ];
+        return !KEYWORDS.contains(&word);
+    }
+    end > 0 && matches!(bytes[end - 1], b')' | b']' | b'>')
+}
+
+/// `import * as audit from ..`, `require(..)`, `import(..)`: a module bound to one name whose
+/// members are then called.
+fn has_namespace_import(text: &str) -> bool {
+    if text.contains("require") || text.contains("import(") {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    text.match_indices("as").any(|(at, _)| {
+        let after = bytes.get(at + 2).copied();
+        let mut before = at;
+        while before > 0 && bytes[before - 1].is_ascii_whitespace() {
+            before -= 1;
+        }
+        !after.is_some_and(is_ident) && before > 0 && bytes[before - 1] == b'*'
+    })
+}
+
+fn automaton<S: AsRef<[u8]>>(patterns: &[S]) -> Option<AhoCorasick> {
+    if patterns.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(patterns)
+        .ok()
+}
+
+fn any_word(ac: &AhoCorasick, text: &str) -> bool {
+    let bytes = text.as_bytes();
+    ac.find_iter(text)
+        .any(|m| word_bounded(bytes, m.start(), m.end()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auditlint_core::index::Reach;
+
+    fn round(build: impl FnOnce(&mut RoundNames)) -> RoundPrefilter {
+        let mut names = RoundNames::default();
+        build(&mut names);
+        RoundPrefilter::new(&names, &mut Seen::new(&[])).expect("something new")
+    }
+
+    fn method(names: &mut RoundNames, name: &str, by_name: bool, classes: &[&str]) {
+        names.methods.insert(
+            name.into(),
+            Reach {
+                by_name,
+                classes: classes.iter().map(|c| (*c).to_string()).collect(),
+            },
+        );
+    }
+
+    #[test]
+    fn words_count_outside_comment_lines_in_scripts_and_anywhere_in_rust() {
+        let r = round(|n| {
+            n.words.insert("insertAudit".into());
+        });
+        assert!(r.matches("a.ts", "await insertAudit(db, row);"));
+        assert!(!r.matches("a.ts", "await insertAuditRow(db, row);"));
+        assert!(!r.matches("a.ts", "  // insertAudit(db, row) was here\n"));
+        assert!(!r.matches("a.ts", "/**\n * Calls insertAudit.\n */\n"));
+        assert!(r.matches("a.ts", "x(); // then insertAudit\n"));
+        assert!(r.matches("a.rs", "// insertAudit\n"));
+    }
+
+    #[test]
+    fn a_class_method_needs_its_class_named_or_a_receiver_named_after_it() {
+        let r = round(|n| method(n, "create", false, &["AuditService"]));
+        assert!(r.matches("a.ts", "await this.auditService.create(row);"));
+        assert!(r.matches("a.ts", "await audit_service?.create(row);"));
+        assert!(r.matches("a.ts", "await auditService!\n  .create(row);"));
+        assert!(!r.matches("a.ts", "await svc.create(row);"));
+        assert!(r.matches(
+            "a.ts",
+            "constructor(private svc: AuditService) {}\nsvc.create(row);"
+        ));
+        // The class named, but the method never called on a member.
+        assert!(!r.matches("a.ts", "import { AuditService } from './x';"));
+        // A call's result, or an element: no name resolves them.
+        assert!(!r.matches("a.ts", "factory().create(row); list[0].create(row);"));
+        // Parentheses around a receiver are not a call: `(svc as AuditService).create`.
+        assert!(r.matches("a.ts", "return (svc as X).create(row);"));
+        assert!(r.matches("a.ts", "deps[\"svc\"].create(row);"));
+        // Plain occurrences: only imports reach a method.
+        assert!(!r.matches(
+            "a.ts",
+            "const mode = \"create\"; // create\nlet create = 1;"
+        ));
+        assert!(r.matches("a.ts", "import { create } from \"./models\";"));
+        assert!(r.matches("a.ts", "import { x, create as make } from \"./models\";"));
+        assert!(r.matches("a.rs", "let create = 1;"));
+    }
+
+    #[test]
+    fn a_function_counts_by_name_and_as_a_member_only_through_its_class_or_module() {
+        let r = round(|n| method(n, "logUpdate", true, &["createAuditLogger"]));
+        assert!(r.matches("a.ts", "logUpdate(row);"));
+        assert!(!r.matches("a.ts", "audit.logUpdate(row);"));
+        assert!(r.matches(
+            "a.ts",
+            "const audit = createAuditLogger();\naudit.logUpdate(row);"
+        ));
+    }
+
+    #[test]
+    fn modules_count_in_specifiers_and_namespace_ones_need_a_namespace_import() {
+        let r = round(|n| {
+            n.modules.insert("purge".into(), ModuleReach::Default);
+            n.modules.insert("audit".into(), ModuleReach::Namespace);
+        });
+        assert!(r.matches("a.ts", "import run from \"./purge\";"));
+        assert!(r.matches("a.ts", "import run from '../purge/index.js';"));
+        assert!(!r.matches("a.ts", "const purge = 1; purgeAll();"));
+        assert!(!r.matches("a.ts", "import { log } from \"./audit\";"));
+        assert!(r.matches("a.ts", "import * as a from \"./audit\";"));
+        assert!(r.matches("a.js", "const a = require('./audit');"));
+        assert!(r.matches("a.rs", "use crate::purge;"));
+    }
+
+    #[test]
+    fn each_round_looks_only_for_what_is_new() {
+        let mut seen = Seen::new(&["audit".to_string()]);
+        let mut names = RoundNames::default();
+        names.words.insert("audit".into());
+        assert!(RoundPrefilter::new(&names, &mut seen).is_none());
+        method(&mut names, "create", false, &["AuditService"]);
+        assert!(RoundPrefilter::new(&names, &mut seen).is_some());
+        assert!(RoundPrefilter::new(&names, &mut seen).is_none());
+        // The same method, now also a plain function: plain calls are new.
+        method(&mut names, "create", true, &["AuditService"]);
+        let r = RoundPrefilter::new(&names, &mut seen).expect("plain calls are new");
+        assert!(r.matches("a.ts", "create(row);"));
+        assert!(!r.matches("a.ts", "auditService.create(row);"));
+    }
+}
