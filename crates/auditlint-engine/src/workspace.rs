@@ -288,12 +288,20 @@ impl Workspace {
             let previous = previous.as_ref().map(|(old, tree)| (&**old, tree));
             auditlint_ts::extract_incremental(&text, language, previous)
         }));
-        // Anything unusual (the parser gave up, a panic): the regular path parses the file
-        // from scratch and reports what went wrong.
-        if let Ok(Some((facts, tree))) = parsed {
-            self.cache
-                .insert(rel.to_string(), (hash, Ok(Arc::new(facts))));
-            self.trees.insert(rel.to_string(), (text, tree));
+        // Over the parse time limit: that is the file's result (parsing it again from scratch
+        // would only take as long once more). Anything else unusual (the parser gave up, a
+        // panic): the regular path parses the file from scratch and reports what went wrong.
+        match parsed {
+            Ok(Ok((facts, tree))) => {
+                self.cache
+                    .insert(rel.to_string(), (hash, Ok(Arc::new(facts))));
+                self.trees.insert(rel.to_string(), (text, tree));
+            }
+            Ok(Err(limit @ auditlint_ts::ExtractError::TimeLimit(_))) => {
+                self.cache
+                    .insert(rel.to_string(), (hash, Err(limit.to_string())));
+            }
+            _ => {}
         }
     }
 }
