@@ -143,9 +143,16 @@ fn deep_nesting_never_overflows_the_stack() {
     std::fs::write(dir.path().join("parens.ts"), parens).unwrap();
     std::fs::write(dir.path().join("blocks.js"), blocks).unwrap();
     std::fs::write(dir.path().join("calls.tsx"), calls).unwrap();
+    // Template substitutions nest too (issue 14 item 7: they were not walked, nor counted).
+    let templates = format!(
+        "const audit = 1;\nexport const d = {}1{};\n",
+        "`${\n".repeat(n),
+        "}`\n".repeat(n)
+    );
+    std::fs::write(dir.path().join("templates.ts"), templates).unwrap();
     let (code, json) = support::check_json(dir.path(), &[]);
     assert_eq!(code, 2, "{json:#}");
-    for file in ["parens.ts", "blocks.js", "calls.tsx"] {
+    for file in ["parens.ts", "blocks.js", "calls.tsx", "templates.ts"] {
         let errors = errors_for(&json, file);
         assert!(
             errors.iter().any(|e| e.contains("nesting deeper than")),
@@ -642,4 +649,27 @@ fn a_rust_parse_over_the_time_limit_is_abandoned_and_named() {
             "slow{i}.rs: {json:#}"
         );
     }
+}
+
+/// Issue 14 item 7: an audit write inside a template substitution is in the inventory (and,
+/// per `fixtures/audit-error-swallowed/template-substitution.ts`, its swallowing is found).
+#[test]
+fn audit_writes_inside_template_substitutions_are_inventoried() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
+    std::fs::write(
+        dir.path().join("t.ts"),
+        "export const s = `x ${(async () => { try { await db.prepare(\"INSERT INTO audit_logs (a) VALUES (1)\").run() } catch {} })()}`;\n// wrapped\n",
+    )
+    .unwrap();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .args(["inventory"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("| `t.ts` | 1 |") && text.contains("table `audit_logs` | swallowed"),
+        "{text}"
+    );
 }

@@ -355,7 +355,7 @@ impl<'s> Extractor<'s> {
             self.visit(node, &mut stack, &uses);
             let leaf = matches!(
                 node.kind(),
-                "string" | "template_string" | "comment" | "regex"
+                "string" | "string_fragment" | "comment" | "regex"
             );
             if !leaf && cursor.goto_first_child() {
                 stack.push(node);
