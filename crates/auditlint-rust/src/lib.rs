@@ -77,12 +77,7 @@ pub fn extract_with(source: &str, check_tests: bool) -> Result<FileFacts, RustEr
             ),
         });
     }
-    analyse_within(
-        text.into_owned(),
-        base,
-        check_tests,
-        ParseDeadline::start(source.len()),
-    )
+    analyse_within(text.into_owned(), base, check_tests, source.len())
 }
 
 type Outcome = std::thread::Result<Result<FileFacts, RustError>>;
@@ -96,13 +91,14 @@ static ABANDONED: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
 const MAX_ABANDONED: usize = 2;
 
 /// Parses and analyses `text` on a worker thread with a [`PARSE_STACK`]-byte stack, waiting
-/// until `deadline`. A worker still running then is left to finish on its own (syn has no way
-/// to be interrupted) and the file is reported as over the parse time limit.
+/// until the deadline of a `bytes`-byte file. A worker still running then is left to finish on
+/// its own (syn has no way to be interrupted) and the file is reported as over the parse time
+/// limit.
 fn analyse_within(
     text: String,
     base: usize,
     check_tests: bool,
-    deadline: ParseDeadline,
+    bytes: usize,
 ) -> Result<FileFacts, RustError> {
     let (lock, ended) = &ABANDONED;
     {
@@ -111,6 +107,8 @@ fn analyse_within(
             running = ended.wait(running).unwrap_or_else(PoisonError::into_inner);
         }
     }
+    // The clock starts once this file may run: waiting for a slot is not its parse time.
+    let deadline = ParseDeadline::start(bytes);
     let (send, receive) = std::sync::mpsc::sync_channel::<Outcome>(1);
     let abandoned = Arc::new(AtomicBool::new(false));
     let worker_abandoned = Arc::clone(&abandoned);
