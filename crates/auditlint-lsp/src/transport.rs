@@ -63,8 +63,10 @@ pub fn transport<R: BufRead + Send + 'static>(
     JoinHandle<io::Result<()>>,
     JoinHandle<io::Result<()>>,
 ) {
-    let (to_server, from_client) = crossbeam_channel::unbounded::<Message>();
-    let (to_client, from_server) = crossbeam_channel::unbounded::<Message>();
+    // Rendezvous channels, as lsp-server's own: a client that floods the server (or stops
+    // reading) is slowed down, not buffered without bound.
+    let (to_server, from_client) = crossbeam_channel::bounded::<Message>(0);
+    let (to_client, from_server) = crossbeam_channel::bounded::<Message>(0);
     let writer_output = Arc::clone(&output);
     let writer = std::thread::Builder::new()
         .name("auditlint-lsp-writer".into())
@@ -285,8 +287,9 @@ mod tests {
         let out = Shared::default();
         let output: Arc<Mutex<Box<dyn Write + Send>>> = Arc::new(Mutex::new(Box::new(out.clone())));
         let (connection, reader, writer) = transport(io::Cursor::new(input.into_bytes()), output);
+        // Until the reader ends and drops its sender.
+        let received: Vec<Message> = connection.receiver.iter().collect();
         reader.join().unwrap().unwrap();
-        let received: Vec<Message> = connection.receiver.try_iter().collect();
         drop(connection);
         writer.join().unwrap().unwrap();
         let bytes = out.0.lock().unwrap().clone();
