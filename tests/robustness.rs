@@ -143,9 +143,16 @@ fn deep_nesting_never_overflows_the_stack() {
     std::fs::write(dir.path().join("parens.ts"), parens).unwrap();
     std::fs::write(dir.path().join("blocks.js"), blocks).unwrap();
     std::fs::write(dir.path().join("calls.tsx"), calls).unwrap();
+    // Template substitutions nest too (issue 14 item 7: they were not walked, nor counted).
+    let templates = format!(
+        "const audit = 1;\nexport const d = {}1{};\n",
+        "`${\n".repeat(n),
+        "}`\n".repeat(n)
+    );
+    std::fs::write(dir.path().join("templates.ts"), templates).unwrap();
     let (code, json) = support::check_json(dir.path(), &[]);
     assert_eq!(code, 2, "{json:#}");
-    for file in ["parens.ts", "blocks.js", "calls.tsx"] {
+    for file in ["parens.ts", "blocks.js", "calls.tsx", "templates.ts"] {
         let errors = errors_for(&json, file);
         assert!(
             errors.iter().any(|e| e.contains("nesting deeper than")),
@@ -570,4 +577,228 @@ fn a_typescript_input_that_recursed_in_the_parser_is_a_syntax_error() {
         json["summary"]["findings"], 1,
         "good.ts is still checked: {json:#}"
     );
+}
+
+/// Issue 14 item 3: `foo()`, thousands of comment lines, then a `/` at the end: tree-sitter's
+/// automatic-semicolon scan runs over every remaining comment once per comment, so parsing
+/// took time quadratic in the size (10 s at 400 KB, 40 s at 800 KB). The parse stops at the
+/// file's time limit (1 s plus 3 s per MiB), the file is named, and the rest is checked.
+#[test]
+fn a_parse_over_the_time_limit_is_cut_off_and_named() {
+    let dir = project();
+    let line = format!("// {}\n", "p".repeat(76));
+    std::fs::write(
+        dir.path().join("slow.ts"),
+        format!("const audit = 1;\nfoo()\n{}/", line.repeat(600 * 1024 / 80)),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (code, json) = support::check_json(dir.path(), &["--no-cache"]);
+    let took = started.elapsed();
+    assert_eq!(code, 2, "{json:#}");
+    let errors = errors_for(&json, "slow.ts");
+    assert!(
+        errors.iter().any(|e| e
+            .starts_with("not checked: parse time limit exceeded (more than 2.8 s for 601 KiB")
+            && e.ends_with("; the limit is 1 s plus 3 s per MiB)")),
+        "{errors:?}"
+    );
+    still_found_the_good_file(&json);
+    // Unlimited, this file parses for about 20 s; a generous bound, not a benchmark.
+    assert!(took.as_secs() < 12, "took {took:?}");
+}
+
+/// syn cannot be interrupted: a Rust file is parsed on a worker thread that the run stops
+/// waiting for at the deadline (here made 1 ms by a test hook), left to finish on its own, at
+/// most two at once. Every such file is named; the run ends and goes on for the rest.
+#[test]
+fn a_rust_parse_over_the_time_limit_is_abandoned_and_named() {
+    let dir = project();
+    let body = "    let _ = sqlx::query(\"INSERT INTO audit_log VALUES (1)\").execute(&pool);\n"
+        .repeat(4_000);
+    for i in 0..5 {
+        std::fs::write(
+            dir.path().join(format!("slow{i}.rs")),
+            format!("fn audit_{i}() {{\n{body}}}\n"),
+        )
+        .unwrap();
+    }
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .env("AUDITLINT_TEST_PARSE_BUDGET_MS", "1")
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-cache",
+            "--threads",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output.status.code(), Some(2), "{json:#}");
+    for i in 0..5 {
+        let errors = errors_for(&json, &format!("slow{i}.rs"));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("not checked: parse time limit exceeded (more than 0.0 s")),
+            "slow{i}.rs: {json:#}"
+        );
+    }
+}
+
+/// Issue 14 item 7: an audit write inside a template substitution is in the inventory (and,
+/// per `fixtures/audit-error-swallowed/template-substitution.ts`, its swallowing is found).
+#[test]
+fn audit_writes_inside_template_substitutions_are_inventoried() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
+    std::fs::write(
+        dir.path().join("t.ts"),
+        "export const s = `x ${(async () => { try { await db.prepare(\"INSERT INTO audit_logs (a) VALUES (1)\").run() } catch {} })()}`;\n// wrapped\n",
+    )
+    .unwrap();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .args(["inventory"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("| `t.ts` | 1 |") && text.contains("table `audit_logs` | swallowed"),
+        "{text}"
+    );
+}
+
+/// Issue 14 item 10: every path is printed relative to the current directory — findings and
+/// the errors of dangling links and unreadable names alike — and an argument that names
+/// nothing is printed as given (an absolute one keeps its leading `/`).
+#[cfg(unix)]
+#[test]
+fn every_path_is_relative_to_the_current_directory_and_arguments_are_named_as_given() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::copy(dir.path().join("good.ts"), src.join("a.ts")).unwrap();
+    std::os::unix::fs::symlink("missing.ts", src.join("gone.ts")).unwrap();
+    // A readable file whose name is not UTF-8: said truthfully, not "No such file".
+    let name = std::ffi::OsStr::from_bytes(b"b\xff.ts");
+    std::fs::copy(dir.path().join("good.ts"), src.join(name)).unwrap();
+    let missing = dir.path().join("nothing-here.ts");
+    let output = support::auditlint()
+        .current_dir(&src)
+        .args(["check", "--format", "json", "--fail-on", "never", "."])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output.status.code(), Some(2), "{json:#}");
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["a.ts"], "{json:#}");
+    assert!(
+        errors_for(&json, "gone.ts")
+            .iter()
+            .any(|e| e.contains("dangling or loops")),
+        "{json:#}"
+    );
+    assert_eq!(
+        errors_for(&json, "b\u{fffd}.ts"),
+        [
+            "not checked: its name is not valid UTF-8 (auditlint names files in UTF-8 text); rename it to check it"
+        ],
+        "{json:#}"
+    );
+    let missing_shown = missing.to_str().unwrap();
+    assert!(missing_shown.starts_with('/'));
+    assert!(
+        errors_for(&json, missing_shown)
+            .iter()
+            .any(|e| e.starts_with("cannot check: ")),
+        "{json:#}"
+    );
+}
+
+/// Issue 14 item 10: 20,000 table globs or one 1 MB glob took 17 s and then said
+/// `invalid configuration: :0:0: error building NFA`. Now a clear error names the file, the
+/// line and column, and the key, at once — and in the JSON contract under `--format json`.
+#[test]
+fn too_many_or_too_long_globs_are_a_clear_configuration_error() {
+    let cases = [
+        (
+            format!(
+                "[sinks]\nextend-tables = [{}]\n",
+                (0..20_000)
+                    .map(|i| format!("\"t{i}_*\""))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            "too many patterns in `[sinks] tables` (with `extend-tables` and the defaults): 20007 (at most 1000)",
+        ),
+        (
+            format!("[sinks]\nurls = [\"{}\"]\n", "a*".repeat(500_000)),
+            "a pattern in `[sinks] urls` is 1000000 bytes long (at most 1000)",
+        ),
+        (
+            format!(
+                "[sinks]\ntables = [{}]\n",
+                (0..950)
+                    .map(|i| format!("\"{}{i}\"", "x*y?".repeat(240)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            "the patterns of `[sinks] tables` cannot be compiled together",
+        ),
+    ];
+    for (config, expected) in cases {
+        let dir = project();
+        std::fs::write(dir.path().join("auditlint.toml"), config).unwrap();
+        let started = std::time::Instant::now();
+        let (code, json) = support::check_json(dir.path(), &[]);
+        assert!(started.elapsed().as_secs() < 10, "{expected}: too slow");
+        assert_eq!(code, 2, "{json:#}");
+        let errors = errors_for(&json, "auditlint.toml");
+        assert!(
+            errors.iter().any(
+                |e| e.starts_with("invalid configuration: auditlint.toml:2:")
+                    && e.contains(expected)
+            ),
+            "{expected}: {json:#}"
+        );
+    }
+}
+
+/// Arguments clap refuses still give a JSON consumer the contract (issue 14 item 10).
+#[test]
+fn usage_errors_under_format_json_write_the_contract() {
+    let dir = project();
+    for bad in [["--threads", "many"], ["--no-such-flag", "."]] {
+        let output = support::auditlint()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let json: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["summary"]["errors"], 1);
+        assert!(
+            json["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("usage: "),
+            "{json:#}"
+        );
+        assert!(!output.stderr.is_empty(), "clap's message stays on stderr");
+    }
 }

@@ -218,7 +218,11 @@ fn main() -> ExitCode {
     // Panics are caught (per file and per rule in the engine, and here) and reported as errors;
     // the default hook would print a backtrace hint to the user first.
     std::panic::set_hook(Box::new(|_| {}));
-    let cli = Cli::parse_from(with_check_shorthand(std::env::args_os().collect()));
+    let args = with_check_shorthand(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&args, &err),
+    };
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(err)) => {
@@ -294,15 +298,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn refuse(format: &Format, path: &str, message: &str) -> ExitCode {
     eprintln!("auditlint: error: {message}");
     if matches!(format, Format::Json) {
-        let mut report = auditlint_core::Report::default();
-        report.errors.push(auditlint_core::FileError {
-            path: path.to_string(),
-            message: message.to_string(),
-        });
-        report.summary.errors = 1;
-        print!(
-            "{}",
-            auditlint_report::json::render(&report, env!("CARGO_PKG_VERSION"))
+        print_refusal(path, message);
+    }
+    ExitCode::from(2)
+}
+
+/// The JSON contract of a run that could not start: one error, no findings.
+fn print_refusal(path: &str, message: &str) {
+    let mut report = auditlint_core::Report::default();
+    report.errors.push(auditlint_core::FileError {
+        path: path.to_string(),
+        message: message.to_string(),
+    });
+    report.summary.errors = 1;
+    print!(
+        "{}",
+        auditlint_report::json::render(&report, env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// Arguments clap refuses: its message (with the usage) on stderr as usual, and under
+/// `--format json` the JSON contract on stdout too, so a consumer never reads empty input.
+fn usage_error(args: &[std::ffi::OsString], err: &clap::Error) -> ExitCode {
+    let _ = err.print();
+    if !err.use_stderr() {
+        // --help, --version: not errors.
+        return ExitCode::SUCCESS;
+    }
+    let wants_json = args
+        .windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json");
+    if wants_json {
+        let rendered = err.to_string();
+        let first = rendered.lines().next().unwrap_or_default();
+        print_refusal(
+            ".",
+            &format!("usage: {}", first.trim_start_matches("error: ")),
         );
     }
     ExitCode::from(2)
@@ -353,13 +385,13 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     };
     let mut report = match auditlint_engine::check(&options) {
         Ok(report) => report,
-        Err(EngineError::Config(err)) => {
-            let config = args.config.as_ref().map_or_else(
-                || auditlint_engine::CONFIG_FILE.to_string(),
-                |c| c.display().to_string(),
-            );
+        Err(EngineError::Config(mut err)) => {
+            // The file where it is wrong, relative to the current directory like every path.
+            if std::path::Path::new(&err.path).is_absolute() {
+                err.path = auditlint_engine::shown_path(std::path::Path::new(&err.path));
+            }
             let message = format!("invalid configuration: {err}");
-            return Ok(refuse(&args.format, &config, &message));
+            return Ok(refuse(&args.format, &err.path, &message));
         }
         Err(EngineError::Usage(message)) => {
             return Ok(refuse(&args.format, ".", &message));
@@ -565,7 +597,10 @@ fn update_baseline(
 fn run_engine(options: &CheckOptions) -> Result<Result<auditlint_core::Report, ExitCode>> {
     match auditlint_engine::check(options) {
         Ok(report) => Ok(Ok(report)),
-        Err(EngineError::Config(err)) => {
+        Err(EngineError::Config(mut err)) => {
+            if std::path::Path::new(&err.path).is_absolute() {
+                err.path = auditlint_engine::shown_path(std::path::Path::new(&err.path));
+            }
             eprintln!("auditlint: error: invalid configuration: {err}");
             Ok(Err(ExitCode::from(2)))
         }

@@ -4,6 +4,7 @@
 //! turning every mistake into a [`ConfigError`] that names the file, line and column.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -278,7 +279,8 @@ struct Merged {
 #[derive(Clone)]
 struct Located {
     value: String,
-    origin: (String, String, usize), // text, path, offset
+    /// The file's text and path (shared by all its entries) and the entry's offset.
+    origin: (Arc<str>, Arc<str>, usize),
 }
 
 impl Merged {
@@ -314,11 +316,16 @@ impl Merged {
                 ],
             ),
         ];
+        let (shared_text, shared_path): (Arc<str>, Arc<str>) = (Arc::from(text), Arc::from(path));
         for (section, lists) in sections {
             for (key, replace, extend) in lists {
                 let entry = self.lists.entry(format!("{section}.{key}")).or_default();
                 let to_located = |v: Spanned<String>| Located {
-                    origin: (text.to_string(), path.to_string(), v.span().start),
+                    origin: (
+                        Arc::clone(&shared_text),
+                        Arc::clone(&shared_path),
+                        v.span().start,
+                    ),
                     value: v.into_inner(),
                 };
                 if let Some(values) = replace {
@@ -387,7 +394,7 @@ impl Merged {
     }
 
     fn globs(&self, key: &str) -> Result<GlobMatcher, ConfigError> {
-        GlobMatcher::new(self.list(key), true)
+        GlobMatcher::new(key, self.list(key), true)
     }
 
     fn build(self) -> Result<Config, ConfigError> {
@@ -406,8 +413,8 @@ impl Merged {
             settlers: self.globs("handlers.settle")?,
             flags: self.words("flags.names"),
         };
-        let exclude = GlobMatcher::new(self.list("files.exclude"), false)?;
-        let tests = GlobMatcher::new(self.list("files.tests"), false)?.set;
+        let exclude = GlobMatcher::new("files.exclude", self.list("files.exclude"), false)?;
+        let tests = GlobMatcher::new("files.tests", self.list("files.tests"), false)?.set;
         Ok(Config {
             vocab,
             levels: self.levels,
@@ -432,8 +439,39 @@ pub struct GlobMatcher {
     pub patterns: Vec<String>,
 }
 
+/// At most this many patterns in one list (defaults included): real vocabularies hold dozens,
+/// and tens of thousands took seconds to compile into one automaton, then failed.
+pub const MAX_PATTERNS: usize = 1_000;
+/// At most this many bytes in one pattern (a table name, a dotted function name, a URL).
+pub const MAX_PATTERN_BYTES: usize = 1_000;
+
 impl GlobMatcher {
-    fn new(list: &[Located], case_insensitive: bool) -> Result<Self, ConfigError> {
+    /// `key` is `section.key`, named in errors as the file spells it: `[sinks] tables`.
+    fn new(key: &str, list: &[Located], case_insensitive: bool) -> Result<Self, ConfigError> {
+        let (section, name) = key.split_once('.').unwrap_or(("", key));
+        let shown = format!("[{section}] {name}");
+        let at = |item: &Located, message: String| {
+            let (text, path, offset) = &item.origin;
+            located(text, path, *offset, message)
+        };
+        if let Some(item) = list.get(MAX_PATTERNS) {
+            return Err(at(
+                item,
+                format!(
+                    "too many patterns in `{shown}` (with `extend-{name}` and the defaults): {} (at most {MAX_PATTERNS})",
+                    list.len()
+                ),
+            ));
+        }
+        if let Some(item) = list.iter().find(|i| i.value.len() > MAX_PATTERN_BYTES) {
+            return Err(at(
+                item,
+                format!(
+                    "a pattern in `{shown}` is {} bytes long (at most {MAX_PATTERN_BYTES})",
+                    item.value.len()
+                ),
+            ));
+        }
         let mut builder = GlobSetBuilder::new();
         for item in list {
             let glob: Result<Glob, _> = GlobBuilder::new(&item.value)
@@ -455,11 +493,17 @@ impl GlobMatcher {
                 }
             }
         }
-        let set = builder.build().map_err(|err| ConfigError {
-            path: String::new(),
-            line: 0,
-            column: 0,
-            message: err.to_string(),
+        let set = builder.build().map_err(|err| {
+            let message = format!("the patterns of `{shown}` cannot be compiled together: {err}");
+            match list.last() {
+                Some(item) => at(item, message),
+                None => ConfigError {
+                    path: String::new(),
+                    line: 0,
+                    column: 0,
+                    message,
+                },
+            }
         })?;
         Ok(Self {
             set,

@@ -236,6 +236,18 @@ fn classify(
             })
         });
     }
+    // Reports carry paths as UTF-8 text: such a name could not be written back faithfully (nor
+    // told apart from another that differs only in its invalid bytes), so it is not read.
+    if path.strip_prefix(root).ok()?.to_str().is_none() {
+        return is_source(&rel).then(|| {
+            Found::Error(FileError {
+                path: rel,
+                message: "not checked: its name is not valid UTF-8 (auditlint names files in \
+                          UTF-8 text); rename it to check it"
+                    .into(),
+            })
+        });
+    }
     let name = rel.rsplit('/').next().unwrap_or(&rel);
     if name == "package.json" || name == "tsconfig.json" {
         return Some(Found::Manifest(rel));

@@ -101,6 +101,14 @@ pub enum CacheMode {
     Off,
 }
 
+/// An absolute path as every report prints paths: relative to the current directory, with `/`.
+pub fn shown_path(path: &Path) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) => paths::display(path, &paths::canonical(&cwd)),
+        Err(_) => path.display().to_string(),
+    }
+}
+
 /// Checks the project around `options.paths` and reports the findings inside them.
 pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
     let started = Instant::now();
@@ -112,6 +120,9 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
         })?,
     };
     let cwd = paths::canonical(&cwd);
+    // Errors about the arguments themselves, named as given; `errors` (from the project) are
+    // project-relative until the end, where they are made relative to the current directory.
+    let mut argument_errors = Vec::new();
     let mut errors = Vec::new();
     let mut targets = Vec::new();
     let requested = if options.paths.is_empty() {
@@ -126,16 +137,16 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             Ok(canonical)
                 if canonical.is_file() && !discover::is_source(&paths::slash(&canonical)) =>
             {
-                errors.push(FileError {
-                    path: paths::slash(path),
+                argument_errors.push(FileError {
+                    path: paths::as_given(path),
                     message: "not checked: auditlint reads TypeScript, JavaScript and Rust files \
                               (.ts .tsx .mts .cts .js .jsx .mjs .cjs .rs)"
                         .into(),
                 });
             }
             Ok(canonical) => targets.push(canonical),
-            Err(err) => errors.push(FileError {
-                path: paths::slash(path),
+            Err(err) => argument_errors.push(FileError {
+                path: paths::as_given(path),
                 message: format!("cannot check: {err}"),
             }),
         }
@@ -143,11 +154,11 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
     let Some(first) = targets.first() else {
         return Ok(Report {
             summary: Summary {
-                errors: errors.len(),
+                errors: argument_errors.len(),
                 elapsed_ms: elapsed_ms(started),
                 ..Summary::default()
             },
-            errors,
+            errors: argument_errors,
             ..Report::default()
         });
     };
@@ -156,7 +167,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
     if options.config.is_none() {
         let groups = group_by_project(&targets)?;
         if groups.len() > 1 {
-            return check_projects(options, &cwd, groups, errors, started);
+            return check_projects(options, &cwd, groups, argument_errors, started);
         }
     }
     let mut project = find_project(&project_start(first), options.config.as_deref())?;
@@ -181,7 +192,7 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
     for target in &targets {
         match target.strip_prefix(&root) {
             Ok(rel) => scopes.push(paths::slash(rel)),
-            Err(_) => errors.push(FileError {
+            Err(_) => argument_errors.push(FileError {
                 path: paths::display(target, &cwd),
                 message: format!(
                     "not checked: it is outside the project at `{}` that this run checks (the project of the first path); run auditlint on it separately",
@@ -237,14 +248,13 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
     for skipped in &mut report.skipped {
         skipped.path = shown(&skipped.path);
     }
+    // Every project path, whether or not it exists (a dangling link, a file deleted meanwhile).
     for error in &mut errors {
-        if !error.path.starts_with('<')
-            && Path::new(&error.path).is_relative()
-            && root.join(&error.path).exists()
-        {
+        if !error.path.starts_with('<') && Path::new(&error.path).is_relative() {
             error.path = shown(&error.path);
         }
     }
+    errors.extend(argument_errors);
     errors.sort();
     errors.dedup();
     report.summary.errors = errors.len();

@@ -19,6 +19,19 @@ pub fn slash(path: impl AsRef<Path>) -> String {
     parts.join("/")
 }
 
+/// A command-line argument as the user wrote it, with `/`: an absolute one keeps its leading
+/// `/` (it may name nothing, so it is not made relative to anything).
+pub fn as_given(path: &Path) -> String {
+    let parts = slash(path);
+    if path.has_root() {
+        format!("/{parts}")
+    } else if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts
+    }
+}
+
 /// `path` relative to `base` (both absolute), with `..` where needed.
 pub fn display(path: &Path, base: &Path) -> String {
     let path_parts: Vec<Component<'_>> = path.components().collect();
