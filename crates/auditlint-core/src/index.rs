@@ -423,38 +423,47 @@ impl<'a> Index<'a> {
     /// Calls of the writers found so far are audit writes too: iterate until no new writer
     /// appears.
     fn find_wrapper_calls(&mut self, site_of: &mut HashMap<(u32, u32), usize>) {
+        // What each call resolves to does not depend on which functions are writers: resolved
+        // once, before the fixpoint, so each round only looks the targets up.
+        let mut calls: Vec<(u32, u32, FnRef)> = Vec::new();
+        for (file_id, file) in self.files.iter().enumerate() {
+            let file_id = file_id as u32;
+            for (op_id, op) in file.facts.ops.iter().enumerate() {
+                let op_id = op_id as u32;
+                if site_of.contains_key(&(file_id, op_id)) {
+                    continue;
+                }
+                if let Some(target) = self
+                    .resolve_op(file_id, op)
+                    .or_else(|| self.resolve_chain_head(file_id, op))
+                {
+                    calls.push((file_id, op_id, target));
+                }
+            }
+        }
         loop {
             let mut changed = false;
-            for (file_id, file) in self.files.iter().enumerate() {
-                let file_id = file_id as u32;
-                for (op_id, op) in file.facts.ops.iter().enumerate() {
-                    let op_id = op_id as u32;
-                    if site_of.contains_key(&(file_id, op_id)) {
-                        continue;
-                    }
-                    let Some(target) = self
-                        .resolve_op(file_id, op)
-                        .or_else(|| self.resolve_chain_head(file_id, op))
-                    else {
-                        continue;
-                    };
-                    let Some(writer) = self.writers.get(&target) else {
-                        continue;
-                    };
-                    let sink = writer.sink.clone();
-                    let is_async = op.is_promise || writer.is_async;
-                    let outcome = self.evaluate(file_id, op, is_async);
-                    let site = AuditSite {
-                        file: file_id,
-                        op: op_id,
-                        sink,
-                        via: Some(target),
-                        outcome,
-                    };
-                    changed |= self.note_writer(&site);
-                    site_of.insert((file_id, op_id), self.sites.len());
-                    self.sites.push(site);
+            for &(file_id, op_id, target) in &calls {
+                if site_of.contains_key(&(file_id, op_id)) {
+                    continue;
                 }
+                let Some(writer) = self.writers.get(&target) else {
+                    continue;
+                };
+                let op = self.op(file_id, op_id);
+                let sink = writer.sink.clone();
+                let is_async = op.is_promise || writer.is_async;
+                let outcome = self.evaluate(file_id, op, is_async);
+                let site = AuditSite {
+                    file: file_id,
+                    op: op_id,
+                    sink,
+                    via: Some(target),
+                    outcome,
+                };
+                changed |= self.note_writer(&site);
+                site_of.insert((file_id, op_id), self.sites.len());
+                self.sites.push(site);
             }
             if !changed {
                 break;

@@ -26,12 +26,6 @@ pub struct Source {
 /// Facts by path, with the hash of the text they were extracted from.
 pub type FactsCache = HashMap<String, (u64, Result<Arc<FileFacts>, String>)>;
 
-/// Parsed files, and for each the index of its source.
-pub struct Parsed {
-    pub files: Vec<ProjectFile>,
-    pub file_source: Vec<usize>,
-}
-
 /// Turns discovered files into sources (unreadable ones become errors) and the indexes of
 /// those the first prefilter matched.
 pub fn sources_from(
@@ -64,9 +58,11 @@ pub fn sources_from(
 
 /// Round 1 parses `round_one` (files naming a sink); each later round parses the files that
 /// name a writer or producer found so far, until no new name appears. `cache` keeps facts in
-/// memory (the LSP workspace), `store` on disk between runs.
+/// memory (the LSP workspace), `store` on disk between runs. `finish` gets the last round's
+/// index (of every file parsed), the parsed files and for each the index of its source; the
+/// parsed files are returned with what `finish` returned.
 #[allow(clippy::too_many_arguments)]
-pub fn parse_rounds(
+pub fn parse_rounds<R>(
     sources: &[Source],
     round_one: Vec<usize>,
     literals: &[String],
@@ -75,7 +71,8 @@ pub fn parse_rounds(
     mut cache: Option<&mut FactsCache>,
     store: Option<&crate::cache::FactsStore>,
     errors: &mut Vec<FileError>,
-) -> Parsed {
+    finish: impl FnOnce(&Index<'_>, &[ProjectFile], &[usize], &mut Vec<FileError>) -> R,
+) -> (Vec<ProjectFile>, R) {
     let mut parsed: Vec<bool> = vec![false; sources.len()];
     let mut files: Vec<ProjectFile> = Vec::new();
     let mut file_source: Vec<usize> = Vec::new();
@@ -83,7 +80,7 @@ pub fn parse_rounds(
     let mut candidates = round_one;
     let trace = crate::Trace::new();
     let mut round = 0;
-    while !candidates.is_empty() {
+    let index = loop {
         round += 1;
         trace.note(&format!(
             "round {round}: {} files to parse",
@@ -153,7 +150,7 @@ pub fn parse_rounds(
         trace.phase(&format!("round {round}: index"));
         let names = index.writer_names();
         let Some(matcher) = RoundPrefilter::new(&names, &mut seen) else {
-            break;
+            break index;
         };
         trace.note(&format!("round {round}: looking for {matcher:?}"));
         candidates = (0..sources.len())
@@ -166,8 +163,13 @@ pub fn parse_rounds(
                     .is_some_and(|text| matcher.matches(&sources[i].path, text))
             })
             .collect();
-    }
-    Parsed { files, file_source }
+        if candidates.is_empty() {
+            break index;
+        }
+    };
+    let finished = finish(&index, &files, &file_source, errors);
+    drop(index);
+    (files, finished)
 }
 
 /// Runs every rule that is not off; a panicking rule becomes an error, the others still run.

@@ -522,7 +522,7 @@ fn run(
     let resolver = manifests_resolver(root, source_paths, &discovered.manifests, errors);
     trace.phase("manifests");
 
-    let analysis::Parsed { files, file_source } = analysis::parse_rounds(
+    let (files, (findings, texts, suppressions, inventory)) = analysis::parse_rounds(
         &sources,
         round_one,
         &literals,
@@ -531,35 +531,30 @@ fn run(
         None,
         extras.store,
         errors,
-    );
-    trace.phase("prefilter+parse");
-    if let Some(store) = extras.store {
-        let (hits, misses) = store.counts();
-        trace.note(&format!("facts cache: {hits} hits, {misses} misses"));
-    }
-    let index = Index::build(&files, &config.vocab, &resolver);
-    let diagnostics = analysis::run_rules(&index, config, errors);
-    let texts = SourceTexts::new(
-        file_source
-            .iter()
-            .map(|&i| sources[i].text.as_deref().unwrap_or_default())
-            .collect(),
-    );
-    let mut findings: Vec<Finding> = diagnostics
-        .into_iter()
-        .filter(|d| in_scope(&files[d.file as usize].path, scopes))
-        .map(|d| to_finding(d, &files, &texts, config))
-        .collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
-    let (suppressions, inventory) = finish_findings(
-        &index,
-        &texts,
-        config,
-        scopes,
-        extras,
-        &mut findings,
-        errors,
+        |index, files, file_source, errors| {
+            trace.phase("prefilter+parse+index");
+            if let Some(store) = extras.store {
+                let (hits, misses) = store.counts();
+                trace.note(&format!("facts cache: {hits} hits, {misses} misses"));
+            }
+            let diagnostics = analysis::run_rules(index, config, errors);
+            let texts = SourceTexts::new(
+                file_source
+                    .iter()
+                    .map(|&i| sources[i].text.as_deref().unwrap_or_default())
+                    .collect(),
+            );
+            let mut findings: Vec<Finding> = diagnostics
+                .into_iter()
+                .filter(|d| in_scope(&files[d.file as usize].path, scopes))
+                .map(|d| to_finding(d, files, &texts, config))
+                .collect();
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+            let (suppressions, inventory) =
+                finish_findings(index, &texts, config, scopes, extras, &mut findings, errors);
+            (findings, texts, suppressions, inventory)
+        },
     );
     let file_of: std::collections::HashMap<&str, u32> = files
         .iter()

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use auditlint_core::index::Index;
 use auditlint_core::resolve::Resolver;
 use auditlint_core::{Config, FileError, Finding};
 
@@ -231,63 +230,65 @@ impl Workspace {
         let round_one: Vec<usize> = (0..self.sources.len())
             .filter(|&i| self.matched[i])
             .collect();
-        let parsed = analysis::parse_rounds(
-            &self.sources,
+        // Inline suppressions as in a one-shot run; an editor shows no silenced finding.
+        let today = match crate::suppress::today() {
+            Ok(today) => today,
+            // Said on the document itself: with no date, no `until=` expires.
+            Err(message) => {
+                errors.push(FileError {
+                    path: rel.to_string(),
+                    message,
+                });
+                String::new()
+            }
+        };
+        let (sources, config, root) = (&self.sources, &self.config, &self.root);
+        let (_files, mut findings) = analysis::parse_rounds(
+            sources,
             round_one,
             &self.literals,
-            &self.config,
+            config,
             &self.resolver,
             Some(&mut self.cache),
             None,
             &mut errors,
-        );
-        trace.phase("parse rounds");
-        let index = Index::build(&parsed.files, &self.config.vocab, &self.resolver);
-        trace.phase("index");
-        let diagnostics = analysis::run_rules(&index, &self.config, &mut errors);
-        trace.phase("rules");
-        let texts = crate::SourceTexts::new(
-            parsed
-                .file_source
-                .iter()
-                .map(|&i| self.sources[i].text.as_deref().unwrap_or_default())
-                .collect(),
-        );
-        let mut findings: Vec<Finding> = diagnostics
-            .into_iter()
-            .filter(|d| parsed.files[d.file as usize].path == rel)
-            .map(|d| crate::to_finding(d, &parsed.files, &texts, &self.config))
-            .collect();
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
-        // Inline suppressions as in a one-shot run; an editor shows no silenced finding.
-        let extras = crate::Extras {
-            today: match crate::suppress::today() {
-                Ok(today) => today,
-                // Said on the document itself: with no date, no `until=` expires.
-                Err(message) => {
-                    errors.push(FileError {
-                        path: rel.to_string(),
-                        message,
-                    });
-                    String::new()
-                }
+            |index, files, file_source, errors| {
+                trace.phase("parse rounds and index");
+                let diagnostics = analysis::run_rules(index, config, errors);
+                trace.phase("rules");
+                let texts = crate::SourceTexts::new(
+                    file_source
+                        .iter()
+                        .map(|&i| sources[i].text.as_deref().unwrap_or_default())
+                        .collect(),
+                );
+                let mut findings: Vec<Finding> = diagnostics
+                    .into_iter()
+                    .filter(|d| files[d.file as usize].path == rel)
+                    .map(|d| crate::to_finding(d, files, &texts, config))
+                    .collect();
+                findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+                let extras = crate::Extras {
+                    today,
+                    inventory: false,
+                    root,
+                    store: None,
+                };
+                let scopes = [rel.to_string()];
+                // It also returns the suppression records and the inventory: evidence exports,
+                // which an editor does not show.
+                let (_records, _inventory) = crate::finish_findings(
+                    index,
+                    &texts,
+                    config,
+                    &scopes,
+                    &extras,
+                    &mut findings,
+                    errors,
+                );
+                findings
             },
-            inventory: false,
-            root: &self.root,
-            store: None,
-        };
-        let scopes = [rel.to_string()];
-        // It also returns the suppression records and the inventory: evidence exports, which an
-        // editor does not show.
-        let (_records, _inventory) = crate::finish_findings(
-            &index,
-            &texts,
-            &self.config,
-            &scopes,
-            &extras,
-            &mut findings,
-            &mut errors,
         );
         findings.retain(|f| f.suppressed.is_none());
         errors.retain(|e| e.path == rel);
