@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod config;
 pub mod diagnostic;
 pub mod facts;
+pub mod fix;
 pub mod flags;
 pub mod index;
 pub mod inventory;
