@@ -121,7 +121,7 @@ fn typescript_fixes_surface_the_failure_and_the_code_still_typechecks() {
             .iter()
             .filter(|f| f.2 == "audit-error-swallowed")
             .count(),
-        5,
+        9,
         "{before:?}"
     );
     let mode = std::fs::Permissions::from_mode(0o640);
@@ -129,24 +129,24 @@ fn typescript_fixes_surface_the_failure_and_the_code_still_typechecks() {
 
     // `--fix` alone applies safe fixes only; there are none, and it says what `--unsafe-fixes`
     // would do.
-    let originals: Vec<String> = ["with-logger.ts", "without-logger.ts", "service.ts"]
-        .iter()
-        .map(|f| read(dir, f))
-        .collect();
+    let files = [
+        "with-logger.ts",
+        "without-logger.ts",
+        "service.ts",
+        "typed.ts",
+    ];
+    let originals: Vec<String> = files.iter().map(|f| read(dir, f)).collect();
     let (code, stdout, _) = run(dir, &["check", "--fix"]);
     assert_eq!(code, 1, "{stdout}");
     assert!(
         stdout.contains(
-            "No safe fixes available; 5 unsafe fixes are available with `--fix --unsafe-fixes` \
-             (they change behaviour: each adds a warn-level log of the swallowed error); 5 \
+            "No safe fixes available; 9 unsafe fixes are available with `--fix --unsafe-fixes` \
+             (they change behaviour: each adds a warn-level log of the swallowed error); 9 \
              findings remaining."
         ),
         "{stdout}"
     );
-    for (file, original) in ["with-logger.ts", "without-logger.ts", "service.ts"]
-        .iter()
-        .zip(&originals)
-    {
+    for (file, original) in files.iter().zip(&originals) {
         assert_eq!(
             &read(dir, file),
             original,
@@ -158,7 +158,7 @@ fn typescript_fixes_surface_the_failure_and_the_code_still_typechecks() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
         stdout.contains(
-            "Fixed 5 findings in 3 files with unsafe fixes (each adds a warn-level log of the \
+            "Fixed 9 findings in 4 files with unsafe fixes (each adds a warn-level log of the \
              swallowed error: the program's behaviour changed, review the diff); 0 findings \
              remaining."
         ),
@@ -184,6 +184,7 @@ fn typescript_fixes_surface_the_failure_and_the_code_still_typechecks() {
     insta::assert_snapshot!("fix_ts_with_logger", read(dir, "with-logger.ts"));
     insta::assert_snapshot!("fix_ts_without_logger", read(dir, "without-logger.ts"));
     insta::assert_snapshot!("fix_ts_service", read(dir, "service.ts"));
+    insta::assert_snapshot!("fix_ts_typed", read(dir, "typed.ts"));
 
     // Fixed once: a second run has nothing left to do.
     let (code, stdout, _) = run(dir, &["check", "--fix", "--unsafe-fixes"]);
@@ -200,7 +201,7 @@ fn rust_fixes_surface_the_failure_and_the_crate_still_compiles() {
     let dir = dir.path();
     assert_compiles(dir);
     let before = findings(dir);
-    assert_eq!(before.len(), 10, "{before:?}");
+    assert_eq!(before.len(), 11, "{before:?}");
     assert!(before.iter().all(|f| f.2 == "audit-error-swallowed"));
 
     let (code, stdout, stderr) = run(dir, &["check", "--fix", "--unsafe-fixes"]);
@@ -209,16 +210,23 @@ fn rust_fixes_surface_the_failure_and_the_crate_still_compiles() {
         stdout.contains("Fixed 9 findings in 3 files with unsafe fixes"),
         "{stdout}"
     );
-    assert!(stdout.contains("; 1 finding remaining."), "{stdout}");
-    // `.unwrap_or_default()` has no sound edit: no fix was offered, the finding stays.
+    assert!(stdout.contains("; 2 findings remaining."), "{stdout}");
+    // `.unwrap_or_default()` and a statement with an attribute have no sound edit: no fix was
+    // offered, the findings stay.
     let after = findings(dir);
-    assert_eq!(after.len(), 1, "{after:?}");
-    let line = read(dir, "src/audit.rs")
-        .lines()
-        .nth(after[0].1 as usize - 1)
-        .unwrap()
-        .to_string();
-    assert!(line.contains("unwrap_or_default()"), "{line}");
+    let text = read(dir, "src/audit.rs");
+    let lines: Vec<&str> = after
+        .iter()
+        .map(|f| text.lines().nth(f.1 as usize - 1).unwrap().trim())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "conn.execute(\"INSERT INTO audit_log (actor_id) VALUES (?1)\", [actor]).unwrap_or_default()",
+            "#[allow(unused_must_use)]",
+        ],
+        "{after:?}"
+    );
     assert_compiles(dir);
     insta::assert_snapshot!("fix_rust_tracing", read(dir, "src/audit.rs"));
     insta::assert_snapshot!("fix_rust_log", read(dir, "src/logged.rs"));
@@ -235,7 +243,7 @@ fn fix_output_in_json_keeps_stdout_machine_readable() {
     );
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
-    assert_eq!(json["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 2);
     assert!(
         stderr.contains("auditlint: Fixed 9 findings in 3 files with unsafe fixes"),
         "{stderr}"

@@ -453,6 +453,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     };
     // What `--fix` did: after the findings in human output, on stderr in machine formats.
     let rendered = match (&fix_summary, args.format) {
+        (Some(_), Format::Human) if args.quiet => rendered,
         (Some(line), Format::Human) => format!("{rendered}{line}\n"),
         (Some(line), _) => {
             eprintln!("auditlint: {line}");

@@ -283,6 +283,10 @@ pub struct HandlerSite {
     pub body: SiteBody,
     /// The function the handler's code is in (`None`: the top level): the names visible there.
     pub scope: Option<FnId>,
+    /// The handler is a `function` callback of its own (not an arrow): `this` in it is not the
+    /// instance of the method around it.
+    #[serde(default)]
+    pub own_this: bool,
 }
 
 /// How the handler names the error it receives.

@@ -161,17 +161,18 @@ const LEVELS: &[&str] = &["warn", "error", "info", "debug", "trace", "fatal"];
 /// Module names a logger is imported from, besides anything with `log` in it.
 const LOGGER_MODULES: &[&str] = &["pino", "winston", "bunyan", "consola", "signale"];
 
-/// The logger a fix in a handler whose code is in function `scope` of this file uses.
+/// The logger a fix in this handler of this file uses.
 ///
 /// Rust: `tracing` when the file names the crate (`use tracing::…`, `tracing::info!(..)`),
 /// else `log`, else `eprintln!`. TypeScript/JavaScript: a receiver of `warn/error/info/…`
 /// calls in this file whose name the reporter vocabulary calls logger-like (`logger`, `log`,
 /// `this.logger`, `req.log`) and that is visible from the handler (imported or declared at the
-/// top level, a local or parameter of a function around it, `this` in a method); else a
-/// logger-like name imported from a logging module (`pino`, `./logger`); else `console`.
+/// top level, a local or parameter of a function around it, `this.…` right in a method of the
+/// same class); else a logger-like camelCase name imported from a logging module (`pino`,
+/// `./logger`); else `console`.
 pub fn choose_logger(
     facts: &FileFacts,
-    scope: Option<FnId>,
+    site: &HandlerSite,
     vocab: &Vocabulary,
     rust: bool,
 ) -> Logger {
@@ -185,13 +186,15 @@ pub fn choose_logger(
             Logger::Eprintln
         };
     }
-    let chain = scope_chain(facts, scope);
-    let class_of = |chain: &[FnId]| {
+    let chain = scope_chain(facts, site.scope);
+    // `this` is the instance only right in a method (or an arrow callback there): a nested
+    // `function` rebinds it, and the facts do not tell a nested arrow from a `function`.
+    let method_class = |chain: &[FnId]| {
         chain
-            .iter()
-            .find_map(|&f| facts.functions.get(f as usize)?.class.clone())
+            .first()
+            .and_then(|&f| facts.functions.get(f as usize)?.class.clone())
     };
-    let handler_class = class_of(&chain);
+    let handler_class = method_class(&chain);
     let module_level = |name: &str| {
         facts.imports.iter().any(|i| i.local == name)
             || facts.module_locals.iter().any(|l| l == name)
@@ -223,8 +226,9 @@ pub fn choose_logger(
         }
         let visible = match parts[0] {
             "this" => {
-                handler_class.is_some()
-                    && class_of(&scope_chain(facts, op.enclosing)) == handler_class
+                !site.own_this
+                    && handler_class.is_some()
+                    && method_class(&scope_chain(facts, op.enclosing)) == handler_class
             }
             root => local(root) || module_level(root),
         };
@@ -238,7 +242,9 @@ pub fn choose_logger(
             || LOGGER_MODULES
                 .iter()
                 .any(|m| source == *m || source.starts_with(&format!("{m}/")));
+        // A value, not a type (`import type { Logger }`): values are written in camelCase.
         if from_logging
+            && import.local.starts_with(|c: char| c.is_ascii_lowercase())
             && logger_like(&import.local)
             && is_identifier(&import.local)
             && !matches!(import.imported, crate::facts::Imported::Namespace)
@@ -423,7 +429,9 @@ pub fn surface(text: &str, plan: &SurfacePlan) -> Option<Fix> {
         } => {
             let value_text = get(*value)?.trim();
             get(*whole)?;
-            if !whole.contains(*value) {
+            // An attribute on the value (`#[allow(unused_must_use)] write();`) cannot stay on an
+            // `if let` scrutinee.
+            if !whole.contains(*value) || value_text.starts_with('#') {
                 return None;
             }
             // A struct literal cannot be an `if let` scrutinee unparenthesised.
@@ -513,6 +521,7 @@ mod tests {
                 binder,
                 body,
                 scope: None,
+                own_this: false,
             },
             logger,
             event: "audit_logs_insert_failed".into(),

@@ -481,6 +481,7 @@ impl<'a> Walker<'a> {
                     binder,
                     body: SiteBody::Block(self.span_of(&if_expr.then_branch)),
                     scope: None,
+                    own_this: false,
                 });
                 self.handled_at(if_at, span, facts, site, steps, spawned)
             }
@@ -577,6 +578,7 @@ impl<'a> Walker<'a> {
                 binder,
                 body: self.site_body(&arm.body),
                 scope: None,
+                own_this: false,
             });
             steps.push(GuardStep::Handler(Handler {
                 span,
@@ -645,6 +647,7 @@ impl<'a> Walker<'a> {
             binder: ErrorBinder::Rewrite,
             body: SiteBody::Discarded { statement, value },
             scope: None,
+            own_this: false,
         })
     }
 
@@ -667,6 +670,7 @@ impl<'a> Walker<'a> {
             binder,
             body: self.site_body(&closure.body),
             scope: None,
+            own_this: false,
         })
     }
 

@@ -652,6 +652,7 @@ impl<'s> Extractor<'s> {
             binder,
             body: SiteBody::Block(span_of(body)),
             scope,
+            own_this: false,
         })
     }
 
@@ -686,10 +687,13 @@ impl<'s> Extractor<'s> {
         } else {
             SiteBody::Expression(span_of(body))
         };
+        // The callback is walked after the call it is handed to: the function around the call
+        // is the scope (the callback's own parameters are its error, never a logger).
         Some(HandlerSite {
             binder,
             body,
-            scope: self.fn_ids.get(&function.id()).copied().or(outer),
+            scope: outer,
+            own_this: function.kind() != "arrow_function",
         })
     }
 

@@ -7,3 +7,5 @@ export const logger = {
     console.warn(JSON.stringify(fields));
   },
 };
+
+export type Logger = typeof logger;

@@ -18,4 +18,14 @@ export class AuditService {
       await this.db.prepare("INSERT INTO audit_logs (user_id) VALUES (?)").bind(user).run();
     } catch (e) {}
   }
+
+  // An arrow keeps `this`: `this.logger` it is.
+  recordSoon(user: string): void {
+    this.db.prepare("INSERT INTO audit_logs (user_id) VALUES (?)").bind(user).run().catch(() => {});
+  }
+
+  // A `function` callback rebinds `this`: the fix does not use `this.logger` there.
+  recordLater(user: string): void {
+    this.db.prepare("INSERT INTO audit_logs (user_id) VALUES (?)").bind(user).run().catch(function () {});
+  }
 }

@@ -82,12 +82,7 @@ fn surface_plan(ctx: &RuleContext<'_, '_>, site: &AuditSite, handler: Span) -> O
             GuardStep::Handler(h) if h.span == handler => h.site.as_ref(),
             _ => None,
         })?;
-    let logger = fix::choose_logger(
-        facts,
-        handler_site.scope,
-        ctx.index.vocab,
-        ctx.is_rust(site.file),
-    );
+    let logger = fix::choose_logger(facts, handler_site, ctx.index.vocab, ctx.is_rust(site.file));
     Some(SurfacePlan {
         site: handler_site.clone(),
         logger,

@@ -41,3 +41,9 @@ pub fn unwrap_or_default(conn: &Connection, actor: i64) -> usize {
     // No sound edit surfaces this one: it is not fixed.
     conn.execute("INSERT INTO audit_log (actor_id) VALUES (?1)", [actor]).unwrap_or_default()
 }
+
+pub fn attributed_statement(conn: &Connection, actor: i64) {
+    // An attribute cannot move onto an `if let` scrutinee: not fixed either.
+    #[allow(unused_must_use)]
+    conn.execute("INSERT INTO audit_log (actor_id) VALUES (?1)", [actor]);
+}
