@@ -664,14 +664,15 @@ impl Server {
                 |reason: &str| format!("{indent}// auditlint-ignore {rule} -- {reason}\n");
             let edit = match snippets {
                 Snippets::None => plain_edit(uri, vec![TextEdit::new(at, comment(&reason))]),
-                // `$`, `}` and `\\` are the snippet syntax's specials; the reason has none.
-                kind => snippet_edit(
-                    uri,
-                    version,
-                    at,
-                    &comment(&format!("${{1:{reason}}}")),
-                    kind,
-                ),
+                kind => {
+                    let snippet = format!(
+                        "{}// auditlint-ignore {} -- ${{1:{}}}\n",
+                        escape_snippet(&indent),
+                        escape_snippet(rule),
+                        escape_snippet(&reason)
+                    );
+                    snippet_edit(uri, version, at, &snippet, kind)
+                }
             };
             actions.push(serde_json::json!({
                 "title": format!("Suppress `{rule}` on this line (say why in the reason)"),
@@ -739,6 +740,18 @@ fn snippet_support(params: &Value) -> Snippets {
     } else {
         Snippets::None
     }
+}
+
+/// Text that a snippet inserts as it is: `$`, `}` and `\\` are the snippet syntax's own.
+fn escape_snippet(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '$' | '}' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A workspace edit of one document, plain text (`changes`, which every client takes).
@@ -838,4 +851,34 @@ fn to_diagnostic(
 fn parse<T: DeserializeOwned>(params: Value) -> Result<T, (ErrorCode, String)> {
     serde_json::from_value(params)
         .map_err(|e| (ErrorCode::InvalidParams, format!("invalid params: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_text_is_escaped() {
+        assert_eq!(escape_snippet("a$b}c\\d"), "a\\$b\\}c\\\\d");
+        assert_eq!(
+            escape_snippet(&auditlint_engine::todo_reason(10)),
+            auditlint_engine::todo_reason(10)
+        );
+    }
+
+    #[test]
+    fn snippet_support_is_read_from_either_capability() {
+        let params = |capabilities: Value| serde_json::json!({ "capabilities": capabilities });
+        assert!(
+            snippet_support(&params(serde_json::json!({
+                "workspace": { "workspaceEdit": { "snippetEditSupport": true } }
+            }))) == Snippets::Standard
+        );
+        assert!(
+            snippet_support(&params(
+                serde_json::json!({ "experimental": { "snippetTextEdit": true } })
+            )) == Snippets::Experimental
+        );
+        assert!(snippet_support(&params(serde_json::json!({}))) == Snippets::None);
+    }
 }
