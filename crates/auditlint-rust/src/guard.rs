@@ -477,7 +477,11 @@ impl<'a> Walker<'a> {
             Some("Err") => {
                 let facts =
                     effects::of_block(self, &if_expr.then_branch, bound_name(pat).as_deref());
-                let site = self.err_binder(pat).map(|binder| HandlerSite {
+                let scrutinee = match let_expr {
+                    Expr::Let(l) => Some(&*l.expr),
+                    _ => None,
+                };
+                let site = self.err_binder(pat, scrutinee).map(|binder| HandlerSite {
                     binder,
                     body: SiteBody::Block(self.span_of(&if_expr.then_branch)),
                     scope: None,
@@ -574,12 +578,14 @@ impl<'a> Walker<'a> {
             let facts = effects::of_expr(self, &arm.body, bound_name(&arm.pat).as_deref());
             let propagates = facts.propagates;
             let err_tail = facts.err_tail;
-            let site = self.err_binder(&arm.pat).map(|binder| HandlerSite {
-                binder,
-                body: self.site_body(&arm.body),
-                scope: None,
-                own_this: false,
-            });
+            let site = self
+                .err_binder(&arm.pat, Some(&m.expr))
+                .map(|binder| HandlerSite {
+                    binder,
+                    body: self.site_body(&arm.body),
+                    scope: None,
+                    own_this: false,
+                });
             steps.push(GuardStep::Handler(Handler {
                 span,
                 kind: HandlerKind::ErrValue,
@@ -599,22 +605,26 @@ impl<'a> Walker<'a> {
         binding
     }
 
-    /// How an `Err(..)` pattern names the error: `Err(e)`, or `Err(_)` / `Err(..)` whose `_`
-    /// or `..` a name can replace. `None` for anything else (`&Err(_)` would move out of a
-    /// borrow; `Err(Kind::X)` has nothing to bind).
-    fn err_binder(&self, pat: &Pat) -> Option<ErrorBinder> {
+    /// How an `Err(..)` pattern on `scrutinee` names the error: `Err(e)`, or `Err(_)` /
+    /// `Err(..)` whose `_` or `..` a name can replace — unless the scrutinee is a place (a
+    /// variable, a field), which a new binding would move the error out of. `None` for anything
+    /// else (`&Err(_)` would move out of a borrow; `Err(Kind::X)` has nothing to bind).
+    fn err_binder(&self, pat: &Pat, scrutinee: Option<&Expr>) -> Option<ErrorBinder> {
         let Pat::TupleStruct(t) = pat else {
             return None;
         };
         if variant(pat).as_deref() != Some("Err") || t.elems.len() != 1 {
             return None;
         }
-        match t.elems.first()? {
-            Pat::Ident(i) if i.subpat.is_none() => Some(ErrorBinder::Named(i.ident.to_string())),
-            Pat::Wild(w) => Some(self.unnamed(self.span_of(w))),
-            Pat::Rest(r) => Some(self.unnamed(self.span_of(r))),
-            _ => None,
-        }
+        let named = match t.elems.first()? {
+            Pat::Ident(i) if i.subpat.is_none() => {
+                return Some(ErrorBinder::Named(i.ident.to_string()));
+            }
+            Pat::Wild(w) => self.span_of(w),
+            Pat::Rest(r) => self.span_of(r),
+            _ => return None,
+        };
+        (!scrutinee.is_some_and(is_place)).then(|| self.unnamed(named))
     }
 
     fn unnamed(&self, span: Span) -> ErrorBinder {
@@ -695,6 +705,18 @@ fn discard(span: Span) -> GuardStep {
         body: HandlerBody::Discard,
         site: None,
     })
+}
+
+/// A place expression (`result`, `self.last`, `results[0]`, `*r`): matching `Err(e)` on it
+/// moves the error out, where `Err(_)` did not.
+fn is_place(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(_) | Expr::Field(_) | Expr::Index(_) => true,
+        Expr::Paren(p) => is_place(&p.expr),
+        Expr::Group(g) => is_place(&g.expr),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
+        _ => false,
+    }
 }
 
 /// `step` with where a fix can add code, when it is a handler.

@@ -92,6 +92,15 @@ fn handlers_record_where_a_fix_can_log() {
         one(&format!("let n = {write}.unwrap_or_else(|_| 0);")),
         [Some("replace `_` | expression 0".to_string())]
     );
+    // A variable already named its error; binding one where it did not would move it out.
+    assert_eq!(
+        one(&format!("let r = {write};\n    if let Err(e) = r {{}}")),
+        [Some("named e | block {}".to_string())]
+    );
+    assert_eq!(
+        one(&format!("let r = {write};\n    if let Err(_) = r {{}}")),
+        [None]
+    );
     // No sound edit: a fallback value, a catch-all arm, a reference pattern.
     assert_eq!(
         one(&format!("let n = {write}.unwrap_or_default();")),
