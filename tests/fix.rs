@@ -264,3 +264,38 @@ fn unsafe_fixes_without_fix_is_a_usage_error_and_help_says_they_change_behaviour
     assert!(help.contains("--unsafe-fixes"), "{help}");
     assert!(help.contains("CHANGE BEHAVIOUR"), "{help}");
 }
+
+#[test]
+fn fixes_that_touch_each_other_are_applied_one_per_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("auditlint.toml"), "").unwrap();
+    std::fs::copy(
+        support::repo_root().join("tests/fix/ts/db.ts"),
+        dir.join("db.ts"),
+    )
+    .unwrap();
+    // The outer handler's body holds the inner handler: the outer fix rewrites that body.
+    std::fs::write(
+        dir.join("nested.ts"),
+        "import type { Db } from \"./db\";\n\nexport function nested(db: Db): Promise<unknown> {\n  return db.prepare(\"INSERT INTO audit_logs (a) VALUES (1)\").run().catch(() => db.prepare(\"INSERT INTO audit_logs (a) VALUES (2)\").run().catch(() => null));\n}\n",
+    )
+    .unwrap();
+    assert_eq!(findings(dir).len(), 2);
+    let (code, stdout, _) = run(dir, &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains(
+            "Fixed 1 finding in 1 file with unsafe fixes (each adds a warn-level log of the \
+             swallowed error: the program's behaviour changed, review the diff); 1 finding \
+             remaining. 1 fix was left out because it touched text another fix changed: run \
+             `--fix` again."
+        ),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(dir, &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("Fixed 1 finding in 1 file"), "{stdout}");
+    assert_eq!(findings(dir), Vec::new());
+    insta::assert_snapshot!("fix_ts_nested", read(dir, "nested.ts"));
+}
