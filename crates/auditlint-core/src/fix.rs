@@ -365,8 +365,8 @@ pub fn surface(text: &str, plan: &SurfacePlan) -> Option<Fix> {
     let statement = plan.logger.statement(&plan.event, &name);
     match &plan.site.body {
         SiteBody::Block(block) => {
-            let (open, close) = (block.start as usize, block.end as usize - 1);
-            if text.get(open..=open)? != "{" || text.get(close..=close)? != "}" {
+            let (open, close) = (block.start as usize, (block.end as usize).checked_sub(1)?);
+            if close <= open || text.get(open..=open)? != "{" || text.get(close..=close)? != "}" {
                 return None;
             }
             let base = line_indent(text, open);
@@ -605,6 +605,29 @@ mod tests {
             applied(text, &p),
             "fn f() {\n    if let Err(e) = write(&db) {\n        tracing::warn!(error = %e, \"audit_logs_insert_failed\");\n    }\n}\n"
         );
+    }
+
+    #[test]
+    fn facts_that_do_not_fit_the_text_give_no_fix() {
+        let text = "try { w() } catch (e) {}";
+        for body in [
+            SiteBody::Block(Span::new(0, 0)),
+            SiteBody::Block(Span::new(23, 24)),
+            SiteBody::Block(Span::new(4, 9)),
+            SiteBody::Block(Span::new(22, 99)),
+            SiteBody::Expression(Span::new(30, 40)),
+            SiteBody::Discarded {
+                statement: Span::new(0, 5),
+                value: Span::new(3, 9),
+            },
+        ] {
+            let p = plan(
+                ErrorBinder::Named("e".into()),
+                body.clone(),
+                Logger::Console,
+            );
+            assert_eq!(surface(text, &p), None, "{body:?}");
+        }
     }
 
     #[test]
