@@ -94,25 +94,138 @@ async def test_change_updates_and_close_clears(client: LanguageClient, project):
     assert await next_diagnostics(client, route) == []
 
 
-@pytest.mark.asyncio
-async def test_quick_fix_inserts_an_indented_suppression(client: LanguageClient, project):
-    await initialize(client, project)
-    route = project / "route.ts"
-    open_doc(client, route, ROUTE)
-    diagnostics = await next_diagnostics(client, route)
-    actions = await client.text_document_code_action_async(
+TODO_REASON = "TODO: say why this failure may stay silent here"
+
+
+def apply_edits(text: str, edits) -> str:
+    """Applies LSP text edits (ASCII text: UTF-16 columns are byte columns) to `text`."""
+    starts = [0]
+    for line in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(position):
+        return starts[position.line] + position.character
+
+    for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+    return text
+
+
+async def code_actions(client: LanguageClient, path: pathlib.Path, diagnostics):
+    return await client.text_document_code_action_async(
         types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri(route)),
+            text_document=types.TextDocumentIdentifier(uri=uri(path)),
             range=diagnostics[0].range,
             context=types.CodeActionContext(diagnostics=list(diagnostics)),
         )
     )
-    assert len(actions) == 1
+
+
+@pytest.mark.asyncio
+async def test_quick_fix_inserts_an_indented_suppression_with_a_valid_todo_reason(client: LanguageClient, project):
+    # Neovim 0.7 takes no snippet edits: the reason is written out, and it is a valid one.
+    await initialize(client, project)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    actions = await code_actions(client, route, diagnostics)
+    assert [a.title for a in actions] == [
+        "Suppress `audit-error-swallowed` on this line (say why in the reason)",
+        "Surface the failure: log it with `console.warn` (changes behaviour)",
+    ]
     action = actions[0]
     assert action.kind == types.CodeActionKind.QuickFix
     (edit,) = action.edit.changes[uri(route)]
     assert edit.range.start == types.Position(line=5, character=0)
-    assert edit.new_text == "  // auditlint-ignore audit-error-swallowed -- <reason>\n"
+    assert edit.new_text == f"  // auditlint-ignore audit-error-swallowed -- {TODO_REASON}\n"
+    # Accepted unedited, it silences the finding and is no `suppression-invalid` error.
+    change_doc(client, route, apply_edits(ROUTE, [edit]), version=2)
+    assert await next_diagnostics(client, route) == []
+
+
+@pytest.mark.asyncio
+async def test_surface_the_failure_logs_the_error_and_the_finding_goes(client: LanguageClient, project):
+    await initialize(client, project)
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    surface = (await code_actions(client, route, diagnostics))[1]
+    assert surface.kind == types.CodeActionKind.QuickFix
+    assert surface.diagnostics[0].code == "audit-error-swallowed"
+    fixed = apply_edits(ROUTE, surface.edit.changes[uri(route)])
+    assert fixed == ROUTE.replace(
+        "catch (err) {}",
+        'catch (err) {\n    console.warn(JSON.stringify({ event: "staff_audit_logs_insert_failed", error: String(err) }));\n  }',
+    )
+    change_doc(client, route, fixed, version=2)
+    assert await next_diagnostics(client, route) == []
+
+
+@pytest.mark.asyncio
+async def test_suppression_reason_is_a_snippet_tabstop_for_clients_with_snippet_edits(client: LanguageClient, project):
+    # LSP 3.18 `SnippetTextEdit`, announced by `workspace.workspaceEdit.snippetEditSupport`.
+    capabilities = client_capabilities("neovim@v0.7.0")
+    capabilities.workspace.workspace_edit = types.WorkspaceEditClientCapabilities(
+        document_changes=True, snippet_edit_support=True
+    )
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            workspace_folders=[types.WorkspaceFolder(uri=uri(project), name="project")],
+        )
+    )
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE, version=3)
+    diagnostics = await next_diagnostics(client, route)
+    suppress, surface = await code_actions(client, route, diagnostics)
+    (change,) = suppress.edit.document_changes
+    assert change.text_document.uri == uri(route)
+    assert change.text_document.version == 3
+    (edit,) = change.edits
+    assert isinstance(edit, types.SnippetTextEdit), edit
+    assert edit.range.start == types.Position(line=5, character=0)
+    # The reason is the first tabstop; its default text is the valid TODO reason.
+    assert edit.snippet.value == "  // auditlint-ignore audit-error-swallowed -- ${1:" + TODO_REASON + "}\n"
+    # The other fix has no placeholder: plain edits.
+    assert surface.edit.changes[uri(route)]
+
+
+@pytest.mark.asyncio
+async def test_suppression_reason_is_a_snippet_for_rust_analyzer_style_clients(client: LanguageClient, project):
+    # rust-analyzer's extension: `experimental.snippetTextEdit`, edits with `insertTextFormat: 2`.
+    capabilities = client_capabilities("neovim@v0.7.0")
+    capabilities.experimental = {"snippetTextEdit": True}
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            workspace_folders=[types.WorkspaceFolder(uri=uri(project), name="project")],
+        )
+    )
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    # The typed client would drop `insertTextFormat` from a `TextEdit`: read the raw answer.
+    future = asyncio.get_running_loop().create_future()
+    client.protocol._request_futures["raw-actions"] = future
+    client.protocol._send_data(
+        {
+            "jsonrpc": "2.0",
+            "id": "raw-actions",
+            "method": "textDocument/codeAction",
+            "params": {
+                "textDocument": {"uri": uri(route)},
+                "range": {"start": {"line": 5, "character": 4}, "end": {"line": 5, "character": 4}},
+                "context": {"diagnostics": [client.protocol._converter.unstructure(diagnostics[0])]},
+            },
+        }
+    )
+    actions = await asyncio.wait_for(future, 10)
+    suppress = actions[0]
+    suppress = suppress if isinstance(suppress, dict) else client.protocol._converter.unstructure(suppress)
+    (change,) = suppress["edit"]["documentChanges"]
+    (edit,) = change["edits"]
+    assert edit["insertTextFormat"] == 2
+    assert edit["newText"] == "  // auditlint-ignore audit-error-swallowed -- ${1:" + TODO_REASON + "}\n"
 
 
 @pytest.mark.asyncio
@@ -266,3 +379,27 @@ async def test_rust_documents_are_checked_across_files_and_edits(client: Languag
     await next_diagnostics(client, route)
     change_doc(client, route, RUST_ROUTE, version=21)
     assert len(await next_diagnostics(client, route)) == 1
+
+
+@pytest.mark.asyncio
+async def test_rust_surface_the_failure_rewrites_let_underscore_with_tracing(client: LanguageClient, project):
+    src = project / "src"
+    src.mkdir()
+    (src / "lib.rs").write_text("mod audit;\nmod route;\n")
+    (src / "audit.rs").write_text(RUST_AUDIT)
+    route = src / "route.rs"
+    text = RUST_ROUTE.replace("    let _ =", '    tracing::info!("purging");\n    let _ =')
+    route.write_text(text)
+    await initialize(client, project)
+    open_doc(client, route, text)
+    diagnostics = await next_diagnostics(client, route)
+    assert [d.code for d in diagnostics] == ["audit-error-swallowed"]
+    suppress, surface = await code_actions(client, route, diagnostics)
+    assert surface.title == "Surface the failure: log it with `tracing::warn!` (changes behaviour)"
+    fixed = apply_edits(text, surface.edit.changes[uri(route)])
+    assert fixed == text.replace(
+        "    let _ = write_audit(pool, user).await;",
+        '    if let Err(e) = write_audit(pool, user).await {\n        tracing::warn!(error = %e, "staff_audit_logs_insert_failed");\n    }',
+    )
+    change_doc(client, route, fixed, version=2)
+    assert await next_diagnostics(client, route) == []

@@ -186,6 +186,16 @@ struct CheckArgs {
     /// Neither read nor write the facts cache.
     #[arg(long)]
     no_cache: bool,
+    /// Apply the fixes that keep the program's behaviour, then check again and report what
+    /// remains. There are none yet: it says how many unsafe fixes `--unsafe-fixes` would apply.
+    #[arg(long)]
+    fix: bool,
+    /// With `--fix`, also apply fixes that CHANGE BEHAVIOUR: "surface the failure" adds a
+    /// warn-level log of the swallowed error to each `audit-error-swallowed` handler (with the
+    /// file's logger, else `console.warn` / `eprintln!`), naming the error where the handler did
+    /// not. Review the diff.
+    #[arg(long, requires = "fix")]
+    unsafe_fixes: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -383,28 +393,47 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             (false, None) => auditlint_engine::CacheMode::Project,
         },
     };
-    let mut report = match auditlint_engine::check(&options) {
-        Ok(report) => report,
+    let engine = |options: &CheckOptions| match auditlint_engine::check(options) {
+        Ok(mut report) => {
+            for warning in &report.warnings {
+                eprintln!("auditlint: warning: {warning}");
+            }
+            select_rules(&mut report, &args.select, &args.ignore);
+            Ok(report)
+        }
         Err(EngineError::Config(mut err)) => {
             // The file where it is wrong, relative to the current directory like every path.
             if std::path::Path::new(&err.path).is_absolute() {
                 err.path = auditlint_engine::shown_path(std::path::Path::new(&err.path));
             }
             let message = format!("invalid configuration: {err}");
-            return Ok(refuse(&args.format, &err.path, &message));
+            Err(refuse(&args.format, &err.path, &message))
         }
-        Err(EngineError::Usage(message)) => {
-            return Ok(refuse(&args.format, ".", &message));
-        }
+        Err(EngineError::Usage(message)) => Err(refuse(&args.format, ".", &message)),
         Err(err) => {
             let message = format!("cannot check: {err}");
-            return Ok(refuse(&args.format, ".", &message));
+            Err(refuse(&args.format, ".", &message))
         }
     };
-    for warning in &report.warnings {
-        eprintln!("auditlint: warning: {warning}");
+    let mut report = match engine(&options) {
+        Ok(report) => report,
+        Err(code) => return Ok(code),
+    };
+    let mut fix_summary = None;
+    if args.fix {
+        let run = auditlint_engine::fix::apply_fixes(&report, args.unsafe_fixes);
+        if run.fixed > 0 {
+            // Checked again: the report is what remains.
+            report = match engine(&options) {
+                Ok(report) => report,
+                Err(code) => return Ok(code),
+            };
+        }
+        fix_summary = Some(fix_summary_line(&run, &report, args.unsafe_fixes));
+        report.errors.extend(run.errors);
+        report.errors.sort();
+        report.summary.errors = report.errors.len();
     }
-    select_rules(&mut report, &args.select, &args.ignore);
     let nothing_checked = nothing_checked(&report, &args.paths);
     let rendered = match args.format {
         Format::Json => auditlint_report::json::render(&report, env!("CARGO_PKG_VERSION")),
@@ -454,6 +483,16 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             )
         }
     };
+    // What `--fix` did: after the findings in human output, on stderr in machine formats.
+    let rendered = match (&fix_summary, args.format) {
+        (Some(_), Format::Human) if args.quiet => rendered,
+        (Some(line), Format::Human) => format!("{rendered}{line}\n"),
+        (Some(line), _) => {
+            eprintln!("auditlint: {line}");
+            rendered
+        }
+        (None, _) => rendered,
+    };
     match &args.output_file {
         Some(file) => std::fs::write(file, rendered.as_bytes())
             .with_context(|| format!("cannot write the report to {}", file.display()))?,
@@ -482,6 +521,83 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--fix`'s account: how many findings were fixed, how many remain, what was held back.
+fn fix_summary_line(
+    run: &auditlint_engine::fix::FixRun,
+    report: &auditlint_core::Report,
+    unsafe_fixes: bool,
+) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let remaining = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
+    let mut line = if run.fixed > 0 {
+        format!(
+            "Fixed {} in {}{}; {} {} remaining.",
+            plural(run.fixed, "finding", "findings"),
+            plural(run.files.len(), "file", "files"),
+            if unsafe_fixes {
+                " with unsafe fixes (each adds a warn-level log of the swallowed error: the \
+                 program's behaviour changed, review the diff)"
+            } else {
+                ""
+            },
+            remaining,
+            if remaining == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+        )
+    } else if run.unsafe_hidden > 0 {
+        format!(
+            "No safe fixes available; {} with `--fix --unsafe-fixes` (they change behaviour: \
+             each adds a warn-level log of the swallowed error); {} {} remaining.",
+            plural(
+                run.unsafe_hidden,
+                "unsafe fix is available",
+                "unsafe fixes are available"
+            ),
+            remaining,
+            if remaining == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+        )
+    } else {
+        format!(
+            "No fixes available; {} {} remaining.",
+            remaining,
+            if remaining == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+        )
+    };
+    if run.overlapping > 0 {
+        line.push_str(&format!(
+            " {} touched text another fix changed: run `--fix` again.",
+            plural(
+                run.overlapping,
+                "fix was left out because it",
+                "fixes were left out because they"
+            )
+        ));
+    }
+    if !run.errors.is_empty() {
+        line.push_str(&format!(
+            " {} could not be fixed (see the errors).",
+            plural(run.errors.len(), "file", "files")
+        ));
+    }
+    line
 }
 
 /// No source file was seen: none scanned, none skipped as generated code or tests.

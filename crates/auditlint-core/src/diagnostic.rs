@@ -42,6 +42,8 @@ pub struct Diagnostic {
     /// The name of the function the finding is in (`Class.method` for methods), part of the
     /// fingerprint; `None` at the top level or in an anonymous function.
     pub function: Option<String>,
+    /// A fix the engine turns into edits once it has the file's text.
+    pub fix: Option<crate::fix::SurfacePlan>,
 }
 
 /// A located label, ready for any emitter.
@@ -71,6 +73,8 @@ pub struct Finding {
     /// Set when an inline suppression silences this finding: it is still reported (counted in
     /// the summary, shown in JSON and SARIF) but does not fail the run.
     pub suppressed: Option<Suppressed>,
+    /// Edits that would make this finding go away (`check --fix`, the editor's code actions).
+    pub fix: Option<crate::fix::Fix>,
 }
 
 /// The suppression that silenced a finding.

@@ -42,6 +42,11 @@ pub struct FileFacts {
     /// `const audit = createModelAuditLogger(..)`, `let db: DbConn`: what a local name holds,
     /// for resolving method calls on it (`audit.logUpdate(..)`).
     pub bindings: Vec<Binding>,
+    /// Rust: the first segments of `use` trees and of multi-segment macro paths
+    /// (`use tracing::warn;`, `log::error!(..)` → `tracing`, `log`), sorted, each once: the
+    /// crates whose logging macros a fix may call.
+    #[serde(default)]
+    pub path_roots: Vec<String>,
 }
 
 /// A name bound to the result of a call, or declared with a type.
@@ -265,6 +270,52 @@ pub struct Handler {
     pub span: Span,
     pub kind: HandlerKind,
     pub body: HandlerBody,
+    /// Where code can be added to the handler, when an edit there is sound (see
+    /// [`crate::fix`]); `None` for handlers passed by reference, `.unwrap_or(..)`, …
+    #[serde(default)]
+    pub site: Option<HandlerSite>,
+}
+
+/// The syntax a fix needs to make a handler surface its error.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HandlerSite {
+    pub binder: ErrorBinder,
+    pub body: SiteBody,
+    /// The function the handler's code is in (`None`: the top level): the names visible there.
+    pub scope: Option<FnId>,
+    /// The handler is a `function` callback of its own (not an arrow): `this` in it is not the
+    /// instance of the method around it.
+    #[serde(default)]
+    pub own_this: bool,
+}
+
+/// How the handler names the error it receives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ErrorBinder {
+    /// `catch (err)`, `(e) =>`, `Err(e)`.
+    Named(String),
+    /// No name: replacing `span` with `before`, a name, `after` binds one (`catch {` →
+    /// `catch (error) {`, `() =>` → `(error) =>`, `Err(_)` → `Err(e)`).
+    Unnamed {
+        span: Span,
+        before: String,
+        after: String,
+    },
+    /// The rewrite of a [`SiteBody::Discarded`] statement binds it.
+    Rewrite,
+}
+
+/// Where the handler's code is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SiteBody {
+    /// A `{ … }` block, braces included: new code goes first inside.
+    Block(Span),
+    /// An expression body (`() => null`, `Err(_) => ()`): it becomes a block that runs the new
+    /// code, then gives the expression's value.
+    Expression(Span),
+    /// Rust: a statement that drops a `Result` (`let _ = VALUE;`, `VALUE.ok();`, `VALUE;`),
+    /// rewritten as `if let Err(e) = VALUE { … }`.
+    Discarded { statement: Span, value: Span },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod config;
 pub mod diagnostic;
 pub mod facts;
+pub mod fix;
 pub mod flags;
 pub mod index;
 pub mod inventory;

@@ -27,8 +27,9 @@ pub const DEFAULT_DIR: &str = ".auditlint_cache";
 /// Overrides the tool version in the cache key (tests prove that a new version misses).
 const VERSION_ENV: &str = "AUDITLINT_CACHE_VERSION";
 
-/// The first bytes of every entry; bumped when the entry layout changes.
-const MAGIC: &[u8; 8] = b"ALFACTS1";
+/// The first bytes of every entry; bumped when the entry layout or the facts' format changes
+/// (2: handlers carry a `site` for fixes, Rust files their `path_roots`).
+const MAGIC: &[u8; 8] = b"ALFACTS2";
 /// Magic, key (16), payload length (8), payload checksum (8).
 const HEADER: usize = 8 + 16 + 8 + 8;
 

@@ -13,6 +13,7 @@ mod changed;
 mod discover;
 mod fidelity;
 mod fingerprint;
+pub mod fix;
 mod generated;
 pub mod init;
 mod inventory;
@@ -22,6 +23,7 @@ mod project;
 mod read;
 mod rounds;
 mod suppress;
+pub use suppress::todo_reason;
 mod workspace;
 
 pub use fidelity::{ParseOutcome, debug_parse};
@@ -721,6 +723,10 @@ pub(crate) fn to_finding(
         labels,
         fingerprint,
         suppressed: None,
+        fix: d
+            .fix
+            .as_ref()
+            .and_then(|plan| auditlint_core::fix::surface(texts.text(d.file), plan)),
     }
 }
 

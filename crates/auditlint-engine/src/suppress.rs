@@ -353,6 +353,17 @@ fn is_rule_like(token: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// The reason a suppression quick fix writes when the editor cannot let the user type one (no
+/// snippet support), or as a snippet's default: it says TODO, and it is valid for a minimum
+/// reason length of `min` — inserting it never creates a `suppression-invalid` error.
+pub fn todo_reason(min: usize) -> String {
+    let mut reason = "TODO: say why this failure may stay silent here".to_string();
+    while reason.chars().count() < min {
+        reason.push_str(" (and who accepted it)");
+    }
+    reason
+}
+
 fn reason_problem(reason: &str, min: usize) -> Option<SuppressionProblem> {
     if reason.is_empty() {
         return Some(SuppressionProblem::NoReason);
@@ -442,6 +453,25 @@ mod tests {
         let mut all = parse(0, line, &POLICY);
         assert_eq!(all.len(), 1, "{line}");
         all.remove(0)
+    }
+
+    #[test]
+    fn the_todo_reason_is_always_valid() {
+        for min in [0, 1, 10, 47, 48, 49, 100, 1000] {
+            let reason = todo_reason(min);
+            assert!(reason.starts_with("TODO"), "{reason}");
+            assert_eq!(reason_problem(&reason, min), None, "min {min}: {reason}");
+            let line = format!("// auditlint-ignore audit-error-swallowed -- {reason}");
+            let policy = Policy {
+                min_reason_length: min,
+                ..POLICY
+            };
+            let parsed = parse(0, &line, &policy);
+            assert!(
+                parsed.len() == 1 && parsed[0].problems.is_empty() && parsed[0].reason == reason,
+                "{line}: {parsed:?}"
+            );
+        }
     }
 
     #[test]

@@ -70,6 +70,12 @@ impl Workspace {
         &self.root
     }
 
+    /// A suppression reason that says TODO and that this project's `min-reason-length`
+    /// accepts (see [`crate::todo_reason`]).
+    pub fn todo_reason(&self) -> String {
+        crate::suppress::todo_reason(self.config.min_reason_length)
+    }
+
     /// The configuration file in use, if any.
     pub fn config_file(&self) -> Option<&Path> {
         self.config_file.as_deref()

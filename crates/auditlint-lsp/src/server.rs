@@ -9,10 +9,9 @@ use auditlint_engine::Workspace;
 use crossbeam_channel::{Receiver, select};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
-    CodeActionProviderCapability, CodeDescription, Diagnostic, DiagnosticOptions,
-    DiagnosticRelatedInformation, DiagnosticServerCapabilities, DiagnosticSeverity,
-    DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    CodeActionKind, CodeActionParams, CodeActionProviderCapability, CodeDescription, Diagnostic,
+    DiagnosticOptions, DiagnosticRelatedInformation, DiagnosticServerCapabilities,
+    DiagnosticSeverity, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentDiagnosticParams,
     DocumentDiagnosticReport, DocumentDiagnosticReportResult, FileSystemWatcher,
@@ -50,11 +49,14 @@ struct Server {
     pending_loads: usize,
     documents: HashMap<String, Document>,
     next_request: i32,
+    /// How the client takes snippet edits (the suppression fix's reason is a placeholder).
+    snippets: Snippets,
 }
 
 /// Serves one client on `connection` until `shutdown` and `exit`.
 pub fn serve(connection: Connection) -> Result<(), LspError> {
     let (id, params) = connection.initialize_start()?;
+    let snippets = snippet_support(&params);
     let params: InitializeParams = match serde_json::from_value(params) {
         Ok(params) => params,
         Err(err) => {
@@ -144,6 +146,7 @@ pub fn serve(connection: Connection) -> Result<(), LspError> {
         pending_loads: folders.len(),
         documents: HashMap::new(),
         next_request: 0,
+        snippets,
     };
     server.run()
 }
@@ -299,8 +302,7 @@ impl Server {
             }
             "textDocument/codeAction" => {
                 let params: CodeActionParams = parse(request.params)?;
-                let actions = self.code_actions(&params);
-                Ok(serde_json::to_value(actions).unwrap_or(Value::Null))
+                Ok(Value::Array(self.code_actions(&params)))
             }
             method => Err((
                 ErrorCode::MethodNotFound,
@@ -613,45 +615,173 @@ impl Server {
         Some(items)
     }
 
-    /// A quick fix per auditlint diagnostic: a suppression comment above its line, indented
-    /// like it, with a reason placeholder to fill in.
-    fn code_actions(&mut self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+    /// Quick fixes per auditlint diagnostic: a suppression comment above its line, indented like
+    /// it, whose reason is a snippet placeholder when the client takes snippet edits (else a
+    /// TODO reason that the suppression rules accept); and, when the finding has one, its fix
+    /// ("surface the failure", computed by the engine as for `check --fix --unsafe-fixes`).
+    fn code_actions(&mut self, params: &CodeActionParams) -> Vec<Value> {
         let uri = &params.text_document.uri;
-        let text = uri_to_path(uri).and_then(|path| {
-            let (workspace, rel) = self.workspace_for(&path)?;
-            workspace.text(&rel)
-        });
-        let Some(text) = text else { return Vec::new() };
-        let lines: Vec<&str> = text.split('\n').collect();
-        params
+        let encoding = self.encoding;
+        let snippets = self.snippets;
+        let version = self.documents.get(uri.as_str()).map(|d| d.version);
+        let Some(path) = uri_to_path(uri) else {
+            return Vec::new();
+        };
+        let Some((workspace, rel)) = self.workspace_for(&path) else {
+            return Vec::new();
+        };
+        let Some(text) = workspace.text(&rel) else {
+            return Vec::new();
+        };
+        let wanted: Vec<&Diagnostic> = params
             .context
             .diagnostics
             .iter()
             .filter(|d| d.source.as_deref() == Some("auditlint"))
-            .filter_map(|d| {
-                let Some(NumberOrString::String(rule)) = &d.code else {
-                    return None;
-                };
-                let line = d.range.start.line;
-                let current = lines.get(line as usize).copied().unwrap_or("");
-                let indent: String = current.chars().take_while(|c| c.is_whitespace()).collect();
-                let edit = TextEdit {
-                    range: Range::new(Position::new(line, 0), Position::new(line, 0)),
-                    new_text: format!("{indent}// auditlint-ignore {rule} -- <reason>\n"),
-                };
-                Some(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: format!("Suppress `{rule}` on this line (a reason is required)"),
-                    kind: Some(CodeActionKind::QUICKFIX),
-                    diagnostics: Some(vec![d.clone()]),
-                    edit: Some(WorkspaceEdit {
-                        changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
-                        ..WorkspaceEdit::default()
-                    }),
-                    ..CodeAction::default()
-                }))
-            })
-            .collect()
+            .collect();
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        // The findings again (the same engine call as the diagnostics), for their fixes.
+        let findings = if auditlint_engine::is_source_path(&rel) {
+            workspace.check_file(&rel).0
+        } else {
+            Vec::new()
+        };
+        let reason = workspace.todo_reason();
+        let index = auditlint_core::LineIndex::new(&text);
+        let lines: Vec<&str> = text.split('\n').collect();
+        let mut actions = Vec::new();
+        for d in wanted {
+            let Some(NumberOrString::String(rule)) = &d.code else {
+                continue;
+            };
+            let line = d.range.start.line;
+            let current = lines.get(line as usize).copied().unwrap_or("");
+            let indent: String = current.chars().take_while(|c| c.is_whitespace()).collect();
+            let at = Range::new(Position::new(line, 0), Position::new(line, 0));
+            let comment =
+                |reason: &str| format!("{indent}// auditlint-ignore {rule} -- {reason}\n");
+            let edit = match snippets {
+                Snippets::None => plain_edit(uri, vec![TextEdit::new(at, comment(&reason))]),
+                kind => {
+                    let snippet = format!(
+                        "{}// auditlint-ignore {} -- ${{1:{}}}\n",
+                        escape_snippet(&indent),
+                        escape_snippet(rule),
+                        escape_snippet(&reason)
+                    );
+                    snippet_edit(uri, version, at, &snippet, kind)
+                }
+            };
+            actions.push(serde_json::json!({
+                "title": format!("Suppress `{rule}` on this line (say why in the reason)"),
+                "kind": CodeActionKind::QUICKFIX,
+                "diagnostics": [d],
+                "edit": edit,
+            }));
+            let fix = findings.iter().find(|f| {
+                f.rule == rule.as_str()
+                    && range(
+                        &text,
+                        &index,
+                        f.span.start as usize,
+                        f.span.end as usize,
+                        encoding,
+                    ) == d.range
+            });
+            if let Some(fix) = fix.and_then(|f| f.fix.as_ref()) {
+                let edits: Vec<TextEdit> = fix
+                    .edits
+                    .iter()
+                    .map(|e| TextEdit {
+                        range: range(
+                            &text,
+                            &index,
+                            e.span.start as usize,
+                            e.span.end as usize,
+                            encoding,
+                        ),
+                        new_text: e.text.clone(),
+                    })
+                    .collect();
+                actions.push(serde_json::json!({
+                    "title": fix.title,
+                    "kind": CodeActionKind::QUICKFIX,
+                    "diagnostics": [d],
+                    "isPreferred": false,
+                    "edit": plain_edit(uri, edits),
+                }));
+            }
+        }
+        actions
     }
+}
+
+/// How the client takes snippet text edits in a workspace edit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Snippets {
+    /// Not at all: plain text, the reason written out.
+    None,
+    /// LSP 3.18 `SnippetTextEdit` (`workspace.workspaceEdit.snippetEditSupport`).
+    Standard,
+    /// rust-analyzer's extension: a `TextEdit` with `insertTextFormat: 2`
+    /// (`experimental.snippetTextEdit`).
+    Experimental,
+}
+
+/// From the raw `initialize` capabilities (lsp-types has no field for either).
+fn snippet_support(params: &Value) -> Snippets {
+    let capabilities = &params["capabilities"];
+    if capabilities["workspace"]["workspaceEdit"]["snippetEditSupport"] == Value::Bool(true) {
+        Snippets::Standard
+    } else if capabilities["experimental"]["snippetTextEdit"] == Value::Bool(true) {
+        Snippets::Experimental
+    } else {
+        Snippets::None
+    }
+}
+
+/// Text that a snippet inserts as it is: `$`, `}` and `\\` are the snippet syntax's own.
+fn escape_snippet(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '$' | '}' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A workspace edit of one document, plain text (`changes`, which every client takes).
+fn plain_edit(uri: &Uri, edits: Vec<TextEdit>) -> Value {
+    serde_json::to_value(WorkspaceEdit {
+        changes: Some(HashMap::from([(uri.clone(), edits)])),
+        ..WorkspaceEdit::default()
+    })
+    .unwrap_or(Value::Null)
+}
+
+/// A workspace edit of one document whose text is a snippet, in the client's dialect.
+fn snippet_edit(
+    uri: &Uri,
+    version: Option<i32>,
+    range: Range,
+    snippet: &str,
+    kind: Snippets,
+) -> Value {
+    let edit = if kind == Snippets::Standard {
+        serde_json::json!({ "range": range, "snippet": { "kind": "snippet", "value": snippet } })
+    } else {
+        serde_json::json!({ "range": range, "newText": snippet, "insertTextFormat": 2 })
+    };
+    serde_json::json!({
+        "documentChanges": [{
+            "textDocument": { "uri": uri, "version": version },
+            "edits": [edit],
+        }],
+    })
 }
 
 /// Texts and line indexes of the files diagnostics point into, built once per publish.
@@ -721,4 +851,34 @@ fn to_diagnostic(
 fn parse<T: DeserializeOwned>(params: Value) -> Result<T, (ErrorCode, String)> {
     serde_json::from_value(params)
         .map_err(|e| (ErrorCode::InvalidParams, format!("invalid params: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_text_is_escaped() {
+        assert_eq!(escape_snippet("a$b}c\\d"), "a\\$b\\}c\\\\d");
+        assert_eq!(
+            escape_snippet(&auditlint_engine::todo_reason(10)),
+            auditlint_engine::todo_reason(10)
+        );
+    }
+
+    #[test]
+    fn snippet_support_is_read_from_either_capability() {
+        let params = |capabilities: Value| serde_json::json!({ "capabilities": capabilities });
+        assert!(
+            snippet_support(&params(serde_json::json!({
+                "workspace": { "workspaceEdit": { "snippetEditSupport": true } }
+            }))) == Snippets::Standard
+        );
+        assert!(
+            snippet_support(&params(
+                serde_json::json!({ "experimental": { "snippetTextEdit": true } })
+            )) == Snippets::Experimental
+        );
+        assert!(snippet_support(&params(serde_json::json!({}))) == Snippets::None);
+    }
 }

@@ -68,6 +68,7 @@ fn finding(rule: &'static str, severity: Severity, needle: &str, nth: usize) -> 
         }],
         fingerprint: format!("{nth:016x}"),
         suppressed: None,
+        fix: None,
     }
 }
 

@@ -71,6 +71,7 @@ fn finding(
         labels,
         fingerprint: format!("{:016x}", stable_hash(&[rule, path, message])),
         suppressed: None,
+        fix: None,
     }
 }
 

@@ -7,7 +7,9 @@
 //! dropping the handle drops the error ([`DropKind::Spawn`]).
 
 use auditlint_core::Span;
-use auditlint_core::facts::{DropKind, GuardStep, Handler, HandlerBody, HandlerKind};
+use auditlint_core::facts::{
+    DropKind, ErrorBinder, GuardStep, Handler, HandlerBody, HandlerKind, HandlerSite, SiteBody,
+};
 use syn::{Expr, Pat};
 
 use crate::effects::{self, BodyFacts};
@@ -95,6 +97,7 @@ impl<'a> Walker<'a> {
                                         span,
                                         kind: HandlerKind::ErrValue,
                                         body,
+                                        site: None,
                                     }));
                                 }
                                 cur -= 1;
@@ -105,8 +108,19 @@ impl<'a> Walker<'a> {
                             }
                             "ok" => {
                                 return match self.stack.get(cur.wrapping_sub(2)) {
-                                    Some(Node::Stmt(syn::Stmt::Expr(_, Some(_)))) => {
-                                        steps.push(discard(span));
+                                    Some(Node::Stmt(stmt @ syn::Stmt::Expr(_, Some(_)))) => {
+                                        let site = self.discarded(stmt, &*m.receiver);
+                                        steps.push(with_site(discard(span), site));
+                                        None
+                                    }
+                                    Some(Node::Local(l))
+                                        if matches!(l.pat, Pat::Wild(_))
+                                            && l.init
+                                                .as_ref()
+                                                .is_some_and(|i| i.diverge.is_none()) =>
+                                    {
+                                        let site = self.discarded(l, &*m.receiver);
+                                        steps.push(with_site(discard(span), site));
                                         None
                                     }
                                     Some(Node::Local(l)) if matches!(l.pat, Pat::Wild(_)) => {
@@ -136,10 +150,12 @@ impl<'a> Walker<'a> {
                                     .first()
                                     .and_then(|a| self.handler_body(a))
                                     .unwrap_or(HandlerBody::Discard);
+                                let site = m.args.first().and_then(|a| self.closure_site(a));
                                 steps.push(GuardStep::Handler(Handler {
                                     span,
                                     kind: HandlerKind::ErrValue,
                                     body,
+                                    site,
                                 }));
                                 return None;
                             }
@@ -243,7 +259,7 @@ impl<'a> Walker<'a> {
                     }
                 },
                 Node::Stmt(stmt) => match stmt {
-                    syn::Stmt::Expr(_, Some(_)) => {
+                    syn::Stmt::Expr(value, Some(_)) => {
                         let span = self.span_of(stmt);
                         steps.push(if *spawned {
                             self.dropped(span, true)
@@ -252,6 +268,7 @@ impl<'a> Walker<'a> {
                                 span,
                                 kind: HandlerKind::ErrValue,
                                 body: HandlerBody::DroppedValue,
+                                site: self.discarded(stmt, value),
                             })
                         });
                         return None;
@@ -297,6 +314,11 @@ impl<'a> Walker<'a> {
                         return None;
                     }
                     let span = self.span_of(l);
+                    if matches!(l.pat, Pat::Wild(_)) && init.diverge.is_none() {
+                        let site = self.discarded(l, &*init.expr);
+                        steps.push(with_site(self.dropped(span, *spawned), site));
+                        return None;
+                    }
                     return self.let_pattern(
                         cur - 1,
                         &l.pat,
@@ -403,12 +425,26 @@ impl<'a> Walker<'a> {
         steps: &mut Vec<GuardStep>,
         spawned: &mut bool,
     ) -> Binding {
+        self.handled_at(at, span, facts, None, steps, spawned)
+    }
+
+    /// [`Self::handled_by`], with where a fix can add code to the handler.
+    fn handled_at(
+        &self,
+        at: usize,
+        span: Span,
+        facts: BodyFacts,
+        site: Option<HandlerSite>,
+        steps: &mut Vec<GuardStep>,
+        spawned: &mut bool,
+    ) -> Binding {
         let propagates = facts.propagates;
         let err_tail = facts.err_tail;
         steps.push(GuardStep::Handler(Handler {
             span,
             kind: HandlerKind::ErrValue,
             body: HandlerBody::Inline(facts.effects),
+            site,
         }));
         if propagates {
             return self.exit(at, steps, spawned);
@@ -441,7 +477,17 @@ impl<'a> Walker<'a> {
             Some("Err") => {
                 let facts =
                     effects::of_block(self, &if_expr.then_branch, bound_name(pat).as_deref());
-                self.handled_by(if_at, span, facts, steps, spawned)
+                let scrutinee = match let_expr {
+                    Expr::Let(l) => Some(&*l.expr),
+                    _ => None,
+                };
+                let site = self.err_binder(pat, scrutinee).map(|binder| HandlerSite {
+                    binder,
+                    body: SiteBody::Block(self.span_of(&if_expr.then_branch)),
+                    scope: None,
+                    own_this: false,
+                });
+                self.handled_at(if_at, span, facts, site, steps, spawned)
             }
             Some("Ok") => match &if_expr.else_branch {
                 Some((_, otherwise)) => {
@@ -532,10 +578,19 @@ impl<'a> Walker<'a> {
             let facts = effects::of_expr(self, &arm.body, bound_name(&arm.pat).as_deref());
             let propagates = facts.propagates;
             let err_tail = facts.err_tail;
+            let site = self
+                .err_binder(&arm.pat, Some(&m.expr))
+                .map(|binder| HandlerSite {
+                    binder,
+                    body: self.site_body(&arm.body),
+                    scope: None,
+                    own_this: false,
+                });
             steps.push(GuardStep::Handler(Handler {
                 span,
                 kind: HandlerKind::ErrValue,
                 body: HandlerBody::Inline(facts.effects),
+                site,
             }));
             if propagates || err_tail {
                 // The first arm that passes the error on decides where it goes next.
@@ -548,6 +603,85 @@ impl<'a> Walker<'a> {
             }
         }
         binding
+    }
+
+    /// How an `Err(..)` pattern on `scrutinee` names the error: `Err(e)`, or `Err(_)` /
+    /// `Err(..)` whose `_` or `..` a name can replace — unless the scrutinee is a place (a
+    /// variable, a field), which a new binding would move the error out of. `None` for anything
+    /// else (`&Err(_)` would move out of a borrow; `Err(Kind::X)` has nothing to bind).
+    fn err_binder(&self, pat: &Pat, scrutinee: Option<&Expr>) -> Option<ErrorBinder> {
+        let Pat::TupleStruct(t) = pat else {
+            return None;
+        };
+        if variant(pat).as_deref() != Some("Err") || t.elems.len() != 1 {
+            return None;
+        }
+        let named = match t.elems.first()? {
+            Pat::Ident(i) if i.subpat.is_none() => {
+                return Some(ErrorBinder::Named(i.ident.to_string()));
+            }
+            Pat::Wild(w) => self.span_of(w),
+            Pat::Rest(r) => self.span_of(r),
+            _ => return None,
+        };
+        (!scrutinee.is_some_and(is_place)).then(|| self.unnamed(named))
+    }
+
+    fn unnamed(&self, span: Span) -> ErrorBinder {
+        ErrorBinder::Unnamed {
+            span,
+            before: String::new(),
+            after: String::new(),
+        }
+    }
+
+    /// A handler's body: a plain block, or an expression that becomes one.
+    fn site_body(&self, body: &Expr) -> SiteBody {
+        match body {
+            Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => {
+                SiteBody::Block(self.span_of(&b.block))
+            }
+            _ => SiteBody::Expression(self.span_of(body)),
+        }
+    }
+
+    /// `let _ = VALUE;`, `VALUE.ok();`, `VALUE;`: rewritable as `if let Err(e) = VALUE { … }`.
+    pub(crate) fn discarded(
+        &self,
+        statement: &impl syn::spanned::Spanned,
+        value: &impl syn::spanned::Spanned,
+    ) -> Option<HandlerSite> {
+        let statement = self.span_of(statement);
+        let value = self.span_of(value);
+        (statement.contains(value) && statement != value).then_some(HandlerSite {
+            binder: ErrorBinder::Rewrite,
+            body: SiteBody::Discarded { statement, value },
+            scope: None,
+            own_this: false,
+        })
+    }
+
+    /// `.unwrap_or_else(|_| default)`: the closure's parameter and body.
+    fn closure_site(&self, arg: &Expr) -> Option<HandlerSite> {
+        let Expr::Closure(closure) = arg else {
+            return None;
+        };
+        if closure.inputs.len() != 1 {
+            return None;
+        }
+        let binder = match closure.inputs.first()? {
+            Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                ErrorBinder::Named(i.ident.to_string())
+            }
+            Pat::Wild(w) => self.unnamed(self.span_of(w)),
+            _ => return None,
+        };
+        Some(HandlerSite {
+            binder,
+            body: self.site_body(&closure.body),
+            scope: None,
+            own_this: false,
+        })
     }
 
     /// A handler given as an argument: a closure's code, or a function by path.
@@ -569,5 +703,26 @@ fn discard(span: Span) -> GuardStep {
         span,
         kind: HandlerKind::ErrValue,
         body: HandlerBody::Discard,
+        site: None,
     })
+}
+
+/// A place expression (`result`, `self.last`, `results[0]`, `*r`): matching `Err(e)` on it
+/// moves the error out, where `Err(_)` did not.
+fn is_place(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(_) | Expr::Field(_) | Expr::Index(_) => true,
+        Expr::Paren(p) => is_place(&p.expr),
+        Expr::Group(g) => is_place(&g.expr),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
+        _ => false,
+    }
+}
+
+/// `step` with where a fix can add code, when it is a handler.
+fn with_site(mut step: GuardStep, site: Option<HandlerSite>) -> GuardStep {
+    if let GuardStep::Handler(handler) = &mut step {
+        handler.site = site;
+    }
+    step
 }

@@ -187,7 +187,9 @@ fn analyse(text: &str, base: usize, check_tests: bool) -> Result<FileFacts, Rust
         }
     })?;
     let bodies = macros::MacroBodies::parse(&file);
-    let facts = walk::Walker::run(&file, &bodies, text, base, check_tests);
+    let mut facts = walk::Walker::run(&file, &bodies, text, base, check_tests);
+    facts.path_roots.sort_unstable();
+    facts.path_roots.dedup();
     drop(bodies);
     // The tree is dropped here, on this thread's large stack.
     drop(file);

@@ -23,6 +23,101 @@ fn a_let_underscore_on_an_audit_insert_is_one_discarding_handler() {
     );
 }
 
+/// The fix site of every handler on the audit operations' error paths: the text of the binder
+/// (or of what a name replaces) and of the body.
+fn sites(source: &str) -> Vec<Option<(String, String)>> {
+    use auditlint_core::facts::{ErrorBinder, GuardStep, SiteBody};
+    let facts = extract(source).expect("parses");
+    facts
+        .ops
+        .iter()
+        .filter(|o| o.sink.is_some())
+        .flat_map(|o| &o.guard)
+        .filter_map(|step| match step {
+            GuardStep::Handler(h) => Some(h.site.as_ref().map(|site| {
+                let binder = match &site.binder {
+                    ErrorBinder::Named(name) => format!("named {name}"),
+                    ErrorBinder::Unnamed { span, .. } => {
+                        format!("replace `{}`", &source[span.range()])
+                    }
+                    ErrorBinder::Rewrite => "rewrite".to_string(),
+                };
+                let body = match &site.body {
+                    SiteBody::Block(span) => format!("block {}", &source[span.range()]),
+                    SiteBody::Expression(span) => format!("expression {}", &source[span.range()]),
+                    SiteBody::Discarded { statement, value } => format!(
+                        "discard `{}` of `{}`",
+                        &source[value.range()],
+                        &source[statement.range()]
+                    ),
+                };
+                (binder, body)
+            })),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn handlers_record_where_a_fix_can_log() {
+    let one = |body: &str| {
+        let source = format!("fn f(c: &Conn) -> usize {{\n    {body}\n    0\n}}\n");
+        sites(&source)
+            .into_iter()
+            .map(|s| s.map(|(a, b)| format!("{a} | {b}")))
+            .collect::<Vec<_>>()
+    };
+    let write = "c.execute(\"INSERT INTO audit_log (a) VALUES (1)\")";
+    assert_eq!(
+        one(&format!("let _ = {write};")),
+        [Some(format!(
+            "rewrite | discard `{write}` of `let _ = {write};`"
+        ))]
+    );
+    assert_eq!(
+        one(&format!("{write}.ok();")),
+        [Some(format!(
+            "rewrite | discard `{write}` of `{write}.ok();`"
+        ))]
+    );
+    assert_eq!(
+        one(&format!("if let Err(_) = {write} {{}}")),
+        [Some("replace `_` | block {}".to_string())]
+    );
+    assert_eq!(
+        one(&format!("match {write} {{ Ok(_) => {{}} Err(e) => () }}")),
+        [Some("named e | expression ()".to_string())]
+    );
+    assert_eq!(
+        one(&format!("let n = {write}.unwrap_or_else(|_| 0);")),
+        [Some("replace `_` | expression 0".to_string())]
+    );
+    // A variable already named its error; binding one where it did not would move it out.
+    assert_eq!(
+        one(&format!("let r = {write};\n    if let Err(e) = r {{}}")),
+        [Some("named e | block {}".to_string())]
+    );
+    assert_eq!(
+        one(&format!("let r = {write};\n    if let Err(_) = r {{}}")),
+        [None]
+    );
+    // No sound edit: a fallback value, a catch-all arm, a reference pattern.
+    assert_eq!(
+        one(&format!("let n = {write}.unwrap_or_default();")),
+        [None]
+    );
+    assert_eq!(
+        one(&format!("match {write} {{ Ok(_) => {{}} _ => {{}} }}")),
+        [None]
+    );
+    assert_eq!(
+        one(&format!(
+            "match &{write} {{ &Ok(_) => {{}} &Err(_) => {{}} }}"
+        )),
+        [None]
+    );
+}
+
 #[test]
 fn syntax_errors_name_the_line() {
     let err = extract("fn f() {\n    let x = ;\n}\n").expect_err("rejects");

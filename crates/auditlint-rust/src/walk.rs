@@ -210,6 +210,7 @@ impl<'a> Walker<'a> {
                     span: reason_span,
                     kind: HandlerKind::ErrValue,
                     body: HandlerBody::Discard,
+                    site: None,
                 }));
             }
         }
@@ -223,10 +224,12 @@ impl<'a> Walker<'a> {
         let at = self.stack.len() - 1;
         let op = self.push_op(&chain, span);
         if stmt.semi_token.is_some() {
+            let site = self.discarded(stmt, &stmt.mac);
             self.facts.ops[op].guard = vec![GuardStep::Handler(Handler {
                 span,
                 kind: HandlerKind::ErrValue,
                 body: HandlerBody::DroppedValue,
+                site,
             })];
             self.facts.ops[op].result.dropped = true;
         } else {
@@ -605,6 +608,16 @@ impl<'a> Visit<'a> for Walker<'a> {
 
     fn visit_item_use(&mut self, item: &'a syn::ItemUse) {
         crate::names::imports(&item.tree, &mut self.facts.imports);
+        let mut trees = vec![&item.tree];
+        while let Some(tree) = trees.pop() {
+            match tree {
+                syn::UseTree::Path(p) => self.facts.path_roots.push(p.ident.to_string()),
+                syn::UseTree::Name(n) => self.facts.path_roots.push(n.ident.to_string()),
+                syn::UseTree::Rename(r) => self.facts.path_roots.push(r.ident.to_string()),
+                syn::UseTree::Group(g) => trees.extend(g.items.iter()),
+                syn::UseTree::Glob(_) => {}
+            }
+        }
     }
 
     fn visit_item_const(&mut self, item: &'a syn::ItemConst) {
@@ -679,6 +692,11 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_macro(&mut self, mac: &'a syn::Macro) {
+        if mac.path.segments.len() > 1
+            && let Some(root) = mac.path.segments.first()
+        {
+            self.facts.path_roots.push(root.ident.to_string());
+        }
         self.macro_reads(&mac.tokens);
         let bodies = self.macro_bodies.of(mac);
         for block in bodies {

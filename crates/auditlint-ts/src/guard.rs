@@ -4,7 +4,8 @@
 
 use auditlint_core::Span;
 use auditlint_core::facts::{
-    DropKind, GuardStep, Handler, HandlerBody, HandlerKind, Operation, SinkSyntax, ValueCheck,
+    DropKind, ErrorBinder, FnId, GuardStep, Handler, HandlerBody, HandlerKind, HandlerSite,
+    Operation, SinkSyntax, SiteBody, ValueCheck,
 };
 use tree_sitter::Node;
 
@@ -604,15 +605,96 @@ impl<'s> Extractor<'s> {
             };
             *is_promise = true;
             if let Some(handler) = handler_arg {
+                let scope = self.scope_at(path, cur);
                 steps.push(GuardStep::Handler(Handler {
                     span: Span::new(property.start_byte(), call.end_byte()),
                     kind: HandlerKind::RejectionCallback,
                     body: self.callback_body(handler),
+                    site: self.callback_site(handler, scope),
                 }));
             }
             cur -= 2;
         }
         cur
+    }
+
+    /// The innermost function around `path[at]`.
+    fn scope_at(&self, path: &[Node<'_>], at: usize) -> Option<FnId> {
+        path[..at.min(path.len())]
+            .iter()
+            .rev()
+            .find(|n| is_function(n.kind()))
+            .and_then(|n| self.fn_ids.get(&n.id()).copied())
+    }
+
+    /// Where a fix can log in `catch (e) { … }` / `catch { … }`; none for a destructuring
+    /// parameter or a clause the parser had to repair.
+    fn catch_site(&self, clause: Node<'_>, scope: Option<FnId>) -> Option<HandlerSite> {
+        let body = clause.child_by_field_name("body")?;
+        if clause.has_error() || body.kind() != "statement_block" {
+            return None;
+        }
+        let binder = match clause.child_by_field_name("parameter") {
+            Some(p) if p.kind() == "identifier" => {
+                ErrorBinder::Named(text(p, self.src).to_string())
+            }
+            Some(_) => return None,
+            None => {
+                let keyword = clause.child(0).filter(|k| k.kind() == "catch")?;
+                ErrorBinder::Unnamed {
+                    span: Span::new(keyword.end_byte(), keyword.end_byte()),
+                    before: " (".to_string(),
+                    after: ")".to_string(),
+                }
+            }
+        };
+        Some(HandlerSite {
+            binder,
+            body: SiteBody::Block(span_of(body)),
+            scope,
+            own_this: false,
+        })
+    }
+
+    /// Where a fix can log in a rejection callback written in place (`(e) => { … }`,
+    /// `() => null`, `function (err) { … }`); none for a function passed by reference.
+    fn callback_site(&self, handler: Node<'_>, outer: Option<FnId>) -> Option<HandlerSite> {
+        let function = unwrap_expr(handler);
+        if !is_function(function.kind()) || function.has_error() {
+            return None;
+        }
+        let body = function.child_by_field_name("body")?;
+        let identifier = |node: Node<'_>| {
+            let pattern = node.child_by_field_name("pattern").unwrap_or(node);
+            (pattern.kind() == "identifier").then(|| text(pattern, self.src).to_string())
+        };
+        let binder = if let Some(single) = function.child_by_field_name("parameter") {
+            ErrorBinder::Named(identifier(single)?)
+        } else {
+            let params = function.child_by_field_name("parameters")?;
+            match nth_named(params, 0) {
+                Some(first) => ErrorBinder::Named(identifier(first)?),
+                None if text(params, self.src) == "()" => ErrorBinder::Unnamed {
+                    span: span_of(params),
+                    before: "(".to_string(),
+                    after: ")".to_string(),
+                },
+                None => return None,
+            }
+        };
+        let body = if body.kind() == "statement_block" {
+            SiteBody::Block(span_of(body))
+        } else {
+            SiteBody::Expression(span_of(body))
+        };
+        // The callback is walked after the call it is handed to: the function around the call
+        // is the scope (the callback's own parameters are its error, never a logger).
+        Some(HandlerSite {
+            binder,
+            body,
+            scope: outer,
+            own_this: function.kind() != "arrow_function",
+        })
     }
 
     fn callback_body(&self, handler: Node<'_>) -> HandlerBody {
@@ -816,10 +898,12 @@ impl<'s> Extractor<'s> {
                 let end = clause
                     .child_by_field_name("body")
                     .map_or(clause.end_byte(), block_end);
+                let site = self.catch_site(clause, self.scope_at(path, at));
                 steps.push(GuardStep::Handler(Handler {
                     span: Span::new(clause.start_byte(), end),
                     kind: HandlerKind::CatchClause,
                     body: HandlerBody::Inline(body),
+                    site,
                 }));
             }
             i = at;

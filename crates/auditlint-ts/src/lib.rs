@@ -1312,6 +1312,74 @@ mod tests {
             .collect()
     }
 
+    /// The fix site of the first handler of the file's first operation, with the text of its
+    /// binder (or of the span a name goes in) and of its body.
+    fn site(source: &str) -> Option<(String, String, String)> {
+        use auditlint_core::facts::{ErrorBinder, SiteBody};
+        let facts = extract(source, Language::TypeScript).expect("parses");
+        let handler = facts
+            .ops
+            .first()?
+            .guard
+            .iter()
+            .find_map(|step| match step {
+                GuardStep::Handler(h) => Some(h),
+                _ => None,
+            })?;
+        let site = handler.site.as_ref()?;
+        let binder = match &site.binder {
+            ErrorBinder::Named(name) => format!("named {name}"),
+            ErrorBinder::Unnamed {
+                span,
+                before,
+                after,
+            } => format!("at `{}`: {before}…{after}", &source[span.range()]),
+            ErrorBinder::Rewrite => "rewrite".to_string(),
+        };
+        let body = match &site.body {
+            SiteBody::Block(span) => format!("block {}", &source[span.range()]),
+            SiteBody::Expression(span) => format!("expression {}", &source[span.range()]),
+            SiteBody::Discarded { .. } => "discarded".to_string(),
+        };
+        Some((binder, body, format!("own_this {}", site.own_this)))
+    }
+
+    #[test]
+    fn handlers_record_where_a_fix_can_log() {
+        let site = |s: &str| site(s).map(|(a, b, c)| format!("{a} | {b} | {c}"));
+        assert_eq!(
+            site("async function f() {\n  try { await write(); } catch {}\n}\n").as_deref(),
+            Some("at ``:  (…) | block {} | own_this false")
+        );
+        assert_eq!(
+            site("async function f() {\n  try { await write(); } catch (err: unknown) { }\n}\n")
+                .as_deref(),
+            Some("named err | block { } | own_this false")
+        );
+        assert_eq!(
+            site("function f() { return write().catch(() => null); }").as_deref(),
+            Some("at `()`: (…) | expression null | own_this false")
+        );
+        assert_eq!(
+            site("function f() { write().then(ok, e => { }); }").as_deref(),
+            Some("named e | block { } | own_this false")
+        );
+        assert_eq!(
+            site("function f() { write().catch(function () {}); }").as_deref(),
+            Some("at `()`: (…) | block {} | own_this true")
+        );
+        // No sound edit: a handler by reference, a destructured error.
+        assert_eq!(site("function f() { write().catch(noop); }"), None);
+        assert_eq!(
+            site("async function f() { try { await write(); } catch ({ message }) {} }"),
+            None
+        );
+        assert_eq!(
+            site("function f() { write().catch(({ code }) => {}); }"),
+            None
+        );
+    }
+
     #[test]
     fn a_comment_after_the_closing_brace_is_not_inside_the_handler() {
         let found =

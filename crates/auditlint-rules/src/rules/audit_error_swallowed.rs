@@ -1,8 +1,10 @@
 //! An audit write's error reaches a handler that neither propagates, surfaces nor records it.
 
 use auditlint_core::Diagnostic;
-use auditlint_core::facts::SinkSyntax;
-use auditlint_core::index::Outcome;
+use auditlint_core::Span;
+use auditlint_core::facts::{GuardStep, SinkSyntax};
+use auditlint_core::fix::{self, SurfacePlan};
+use auditlint_core::index::{AuditSite, Outcome};
 
 use crate::{Rule, RuleContext, group_by_span};
 
@@ -61,8 +63,29 @@ impl Rule for AuditErrorSwallowed {
                 labels: ctx.group_labels(&sites),
                 subject: site.sink.name().to_string(),
                 function: ctx.enclosing_name(site.file, site.op),
+                fix: surface_plan(ctx, site, handler),
             };
             ctx.report(diagnostic);
         }
     }
+}
+
+/// "Surface the failure": a warn-level log of the error in the handler at `handler`, when its
+/// front end recorded where code can go (see `auditlint_core::fix`).
+fn surface_plan(ctx: &RuleContext<'_, '_>, site: &AuditSite, handler: Span) -> Option<SurfacePlan> {
+    let facts = &ctx.index.files.get(site.file as usize)?.facts;
+    let handler_site = facts
+        .ops
+        .iter()
+        .flat_map(|op| &op.guard)
+        .find_map(|step| match step {
+            GuardStep::Handler(h) if h.span == handler => h.site.as_ref(),
+            _ => None,
+        })?;
+    let logger = fix::choose_logger(facts, handler_site, ctx.index.vocab, ctx.is_rust(site.file));
+    Some(SurfacePlan {
+        site: handler_site.clone(),
+        logger,
+        event: fix::event_name(&site.sink),
+    })
 }

@@ -82,6 +82,7 @@ impl Rule for AuditFlagDiscarded {
                 }],
                 subject,
                 function: ctx.enclosing_name(site.file, site.op),
+                fix: None,
             });
         }
     }

@@ -51,6 +51,7 @@ impl Rule for AuditResultUnchecked {
                 labels: ctx.write_labels(site),
                 subject: site.sink.name().to_string(),
                 function: ctx.enclosing_name(site.file, site.op),
+                fix: None,
             };
             ctx.report(diagnostic);
         }

@@ -66,6 +66,7 @@ impl Rule for AuditWriteFloating {
                 labels: ctx.group_labels(&sites),
                 subject: site.sink.name().to_string(),
                 function: ctx.enclosing_name(site.file, site.op),
+                fix: None,
             };
             ctx.report(diagnostic);
         }

@@ -72,6 +72,7 @@ impl Rule for SuppressionInvalid {
                 labels: Vec::new(),
                 subject: suppression.rules.join(","),
                 function: None,
+                fix: None,
             });
         }
     }

@@ -60,6 +60,7 @@ impl Rule for SuppressionUnused {
                 labels: Vec::new(),
                 subject: unused.join(","),
                 function: None,
+                fix: None,
             });
         }
     }

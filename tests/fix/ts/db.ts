@@ -1,0 +1,8 @@
+export interface Statement {
+  bind(...values: unknown[]): Statement;
+  run(): Promise<unknown>;
+}
+
+export interface Db {
+  prepare(sql: string): Statement;
+}
