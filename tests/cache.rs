@@ -101,7 +101,10 @@ fn entries(cache: &Path) -> Vec<PathBuf> {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.file_name().is_some_and(|n| n != ".gitignore") {
+            } else if path
+                .file_name()
+                .is_some_and(|n| n != ".gitignore" && n != ".used")
+            {
                 found.push(path);
             }
         }
@@ -303,4 +306,64 @@ fn an_unwritable_cache_directory_is_no_error_but_is_said() {
         stderr.contains("auditlint: warning: the facts cache is off for this run: blocker/cache"),
         "{stderr}"
     );
+}
+
+/// The namespace directories under `cache`.
+fn namespaces(cache: &Path) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(cache)
+        .expect("read cache dir")
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n.len() == 32)
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn unused_entries_and_stale_namespaces_are_removed() {
+    let dir = project();
+    let cache = dir.path().join(".auditlint_cache");
+    run(dir.path(), &[], &[]);
+    let first = entries(&cache);
+    assert!(first.len() >= 4, "{first:?}");
+    // An edit: the file's old entry goes, its new one comes.
+    std::fs::write(
+        dir.path().join("src/purge.ts"),
+        "export async function purge(env: Env) {\n  await env.DB.prepare(\"INSERT INTO staff_audit_logs (a) VALUES (1)\").run().catch(() => {});\n}\n",
+    )
+    .unwrap();
+    run(dir.path(), &[], &[]);
+    let second = entries(&cache);
+    assert_eq!(second.len(), first.len(), "{first:?} -> {second:?}");
+    assert_eq!(first.iter().filter(|e| !second.contains(e)).count(), 1);
+    // A deleted file's entry goes too.
+    std::fs::remove_file(dir.path().join("src/clean.ts")).unwrap();
+    run(dir.path(), &[], &[]);
+    assert_eq!(entries(&cache).len(), first.len() - 1);
+
+    // Another build's namespace stays while it is fresh...
+    run(
+        dir.path(),
+        &[],
+        &[("AUDITLINT_CACHE_VERSION", "99.0.0-test")],
+    );
+    let (json, _) = run(dir.path(), &[], &[]);
+    assert_eq!(namespaces(&cache).len(), 2);
+    // ...and goes once no run has used it for the stale age; what is not a namespace stays.
+    std::fs::create_dir_all(cache.join("not-a-namespace")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("precious"), "x").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path(), cache.join("0".repeat(32))).unwrap();
+    let (after, _) = run(dir.path(), &[], &[("AUDITLINT_CACHE_STALE_SECS", "0")]);
+    assert_eq!(after, json);
+    assert_eq!(namespaces(&cache).len(), 1);
+    assert!(cache.join("not-a-namespace").is_dir());
+    assert!(outside.path().join("precious").exists());
+    // The remaining namespace is this build's: a run hits.
+    let (_, counts) = run(dir.path(), &[], &[]);
+    assert_eq!(counts.map(|(_, misses)| misses), Some(0));
+    assert_eq!(after, uncached(dir.path()));
 }

@@ -13,10 +13,18 @@
 //! payload match and the payload decodes: anything else (truncated, corrupt, from another format)
 //! is recomputed and rewritten, never an error and never a wrong result. Any I/O failure (a
 //! read-only checkout, a full disk) just means no cache.
+//!
+//! Size: a run removes the entries of its namespace it did not use (old versions of edited
+//! files, deleted files) and the namespaces no run has opened for [`STALE_NAMESPACE`] (other
+//! builds, other configurations): the cache holds about one entry per file that matters. A run
+//! that removes another's entry (two runs sharing a `--cache-dir`) costs that run a parse.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use auditlint_core::FileFacts;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
@@ -33,13 +41,22 @@ const MAGIC: &[u8; 8] = b"ALFACTS2";
 /// Magic, key (16), payload length (8), payload checksum (8).
 const HEADER: usize = 8 + 16 + 8 + 8;
 
+/// A namespace no run has opened for this long is removed (its `.used` file says when one did).
+pub const STALE_NAMESPACE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// A temporary file this old is a killed run's: removed.
+const STALE_TEMPORARY: Duration = Duration::from_secs(60 * 60);
+/// Overrides [`STALE_NAMESPACE`] in seconds (tests).
+const STALE_ENV: &str = "AUDITLINT_CACHE_STALE_SECS";
+
 /// Where facts are cached, and how often they were found.
 pub struct FactsStore {
     dir: PathBuf,
     hits: AtomicU64,
     misses: AtomicU64,
     /// The first failure to write an entry (see [`FactsStore::write_problem`]).
-    write_problem: std::sync::Mutex<Option<String>>,
+    write_problem: Mutex<Option<String>>,
+    /// The entries this run read or wrote: the others are removed by [`FactsStore::prune`].
+    used: Mutex<HashSet<u128>>,
 }
 
 /// The key of one file's entry.
@@ -64,14 +81,99 @@ impl FactsStore {
             // Never committed: the directory ignores itself.
             write_atomically(dir, ".gitignore", b"# auditlint's facts cache\n*\n")?;
         }
-        let dir = dir.join(format!("{namespace:032x}"));
-        std::fs::create_dir_all(&dir)?;
-        Ok(FactsStore {
-            dir,
+        let name = format!("{namespace:032x}");
+        let namespace_dir = dir.join(&name);
+        std::fs::create_dir_all(&namespace_dir)?;
+        // When a run last opened it: what tells a stale namespace.
+        write_atomically(&namespace_dir, ".used", b"")?;
+        let store = FactsStore {
+            dir: namespace_dir,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
-            write_problem: std::sync::Mutex::new(None),
-        })
+            write_problem: Mutex::new(None),
+            used: Mutex::new(HashSet::new()),
+        };
+        store.prune_namespaces(dir, &name);
+        Ok(store)
+    }
+
+    /// Removes the namespaces under `dir` (other than `current`) that no run opened for
+    /// [`STALE_NAMESPACE`]. Only directories named as namespaces are touched.
+    fn prune_namespaces(&self, dir: &Path, current: &str) {
+        let stale = std::env::var(STALE_ENV)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map_or(STALE_NAMESPACE, Duration::from_secs);
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                continue;
+            };
+            let is_namespace = name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit());
+            // `file_type` does not follow symlinks: a link is never a namespace.
+            if !is_namespace || name == current || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let path = entry.path();
+            let last_used = std::fs::metadata(path.join(".used"))
+                .or_else(|_| entry.metadata())
+                .and_then(|m| m.modified());
+            if last_used.is_ok_and(|t| older_than(t, stale))
+                && let Err(err) = std::fs::remove_dir_all(&path)
+            {
+                self.note_problem(format!("{}: {err}", path.display()));
+            }
+        }
+    }
+
+    /// Removes the entries of this namespace the run did not use, and temporary files of
+    /// killed runs. Called once the run is over; returns how many files it removed.
+    pub fn prune(&self) -> usize {
+        let used = match self.used.lock() {
+            Ok(used) => used,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut removed = 0;
+        let Ok(shards) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        for shard in shards.flatten() {
+            let shard_name = shard.file_name();
+            let Some(prefix) = shard_name.to_str().filter(|n| n.len() == 2) else {
+                continue;
+            };
+            if !shard.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let Ok(entries) = std::fs::read_dir(shard.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file_name = entry.file_name();
+                let Some(name) = file_name.to_str() else {
+                    continue;
+                };
+                let remove = if name.starts_with('.') && name.ends_with(".tmp") {
+                    entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| older_than(t, STALE_TEMPORARY))
+                } else {
+                    u128::from_str_radix(&format!("{prefix}{name}"), 16)
+                        .is_ok_and(|key| name.len() == 30 && !used.contains(&key))
+                };
+                if remove {
+                    match std::fs::remove_file(entry.path()) {
+                        Ok(()) => removed += 1,
+                        Err(err) => self.note_problem(format!("{}: {err}", entry.path().display())),
+                    }
+                }
+            }
+        }
+        removed
     }
 
     /// The first entry that could not be written, if one could not: the run is right, the
@@ -106,8 +208,13 @@ impl FactsStore {
             .ok()
             .and_then(|bytes| decode(&bytes, key));
         match found {
-            Some(_) => self.hits.fetch_add(1, Ordering::Relaxed),
-            None => self.misses.fetch_add(1, Ordering::Relaxed),
+            Some(_) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                self.mark_used(key);
+            }
+            None => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+            }
         };
         found
     }
@@ -126,11 +233,19 @@ impl FactsStore {
         bytes.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
         bytes.extend_from_slice(&payload);
         let (dir, name) = self.entry_path(key);
+        self.mark_used(key);
         let written =
             std::fs::create_dir_all(&dir).and_then(|()| write_atomically(&dir, &name, &bytes));
         if let Err(err) = written {
             self.note_problem(format!("{}: {err}", dir.display()));
         }
+    }
+
+    fn mark_used(&self, key: EntryKey) {
+        match self.used.lock() {
+            Ok(mut used) => used.insert(key.0),
+            Err(poisoned) => poisoned.into_inner().insert(key.0),
+        };
     }
 
     fn note_problem(&self, problem: String) {
@@ -148,6 +263,12 @@ impl FactsStore {
             self.misses.load(Ordering::Relaxed),
         )
     }
+}
+
+fn older_than(time: SystemTime, age: Duration) -> bool {
+    SystemTime::now()
+        .duration_since(time)
+        .is_ok_and(|elapsed| elapsed > age)
 }
 
 /// The facts in an entry, when every check passes.

@@ -224,6 +224,10 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
         )
     });
     report.warnings.extend(cache_warning);
+    if let Some(store) = &store {
+        let removed = store.prune();
+        Trace::new().note(&format!("facts cache: {removed} unused entries removed"));
+    }
     report
         .warnings
         .extend(store.as_ref().and_then(cache::FactsStore::write_problem));
