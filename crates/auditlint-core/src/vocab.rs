@@ -97,9 +97,12 @@ impl Vocabulary {
             return true;
         }
         // The word must name the receiver or the method, not an earlier call's result.
-        let receiver_and_last = path.rsplit("().").next().unwrap_or(path).to_lowercase();
-        let has_word = |s: &str| self.function_words.iter().any(|w| s.contains(w.as_str()));
-        if !has_word(&receiver_and_last) {
+        let receiver_and_last = path.rsplit("().").next().unwrap_or(path);
+        if !self
+            .function_words
+            .iter()
+            .any(|w| contains_lowercased(receiver_and_last, w))
+        {
             return false;
         }
         let last = to_snake(last_of(path).trim_end_matches('!'));
@@ -232,6 +235,19 @@ fn longest_literal(pattern: &str) -> Option<String> {
         .map(str::to_lowercase)
 }
 
+/// Does `haystack`, lowercased, contain `needle` (lowercase)? Without allocating when
+/// `haystack` is ASCII, as callee paths almost always are.
+fn contains_lowercased(haystack: &str, needle: &str) -> bool {
+    if !haystack.is_ascii() {
+        return haystack.to_lowercase().contains(needle);
+    }
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
 /// `create_audit_log` starts with the verb `create`; `login` does not start with `log`.
 /// `segment` is snake_case (see [`to_snake`]), so word boundaries are `_`.
 fn starts_with_verb(segment: &str, verbs: &[String]) -> bool {
@@ -358,5 +374,20 @@ mod tests {
         ] {
             assert!(!v.is_reporter(no), "{no}");
         }
+    }
+}
+
+#[cfg(test)]
+mod case_tests {
+    use super::contains_lowercased;
+
+    #[test]
+    fn words_are_found_in_any_case_without_allocating_for_ascii() {
+        assert!(contains_lowercased("this.AuditService.create", "audit"));
+        assert!(contains_lowercased("AUDIT_LOG::write", "audit"));
+        assert!(!contains_lowercased("auditorium", "audits"));
+        assert!(contains_lowercased("Ünterschrift.audit", "audit"));
+        assert!(contains_lowercased("x.ÄUDIT", "äudit"));
+        assert!(!contains_lowercased("x.AUDIT", "äudit"));
     }
 }

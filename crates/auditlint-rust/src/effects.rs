@@ -24,7 +24,7 @@ pub(crate) fn of_block(walker: &Walker<'_>, block: &Block, error: Option<&str>) 
     };
     v.finish(
         walker,
-        walker.span_of(block),
+        walker.block_span(block),
         block.stmts.is_empty(),
         tail,
         &block.stmts,
@@ -38,7 +38,7 @@ pub(crate) fn of_expr(walker: &Walker<'_>, expr: &Expr, error: Option<&str>) -> 
     let mut v = Collector::new(error);
     v.visit_expr(expr);
     let empty = matches!(expr, Expr::Tuple(t) if t.elems.is_empty());
-    v.finish(walker, walker.span_of(expr), empty, Some(expr), &[])
+    v.finish(walker, walker.expr_span(expr), empty, Some(expr), &[])
 }
 
 struct Collector<'e> {

@@ -302,7 +302,7 @@ impl<'a> Walker<'a> {
                         };
                         match crate::sinks::last_segment(&path) {
                             "join_all" | "try_join_all" | "join" | "try_join" | "select_all" => {
-                                aggregate = Some(self.span_of(c));
+                                aggregate = Some(self.expr_span(p));
                                 cur -= 1;
                             }
                             "pin" | "timeout" => cur -= 1,

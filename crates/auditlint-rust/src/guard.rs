@@ -83,7 +83,7 @@ impl<'a> Walker<'a> {
                         let method = m.method.to_string();
                         let span = Span {
                             start: self.span_of(&m.method).start,
-                            end: self.span_of(m).end,
+                            end: self.expr_span(p).end,
                         };
                         match method.as_str() {
                             "map" | "map_ok" | "and_then" | "context" | "with_context"
@@ -183,7 +183,7 @@ impl<'a> Walker<'a> {
                             *spawned = true;
                             cur -= 1;
                         } else if path == "drop" || path == "std::mem::drop" {
-                            steps.push(discard(self.span_of(c)));
+                            steps.push(discard(self.expr_span(p)));
                             return None;
                         } else if matches!(
                             crate::sinks::last_segment(&path),
@@ -195,7 +195,7 @@ impl<'a> Walker<'a> {
                             // the project function spawns it (`run_in_background(fut)`).
                             steps.push(GuardStep::Argument {
                                 callee: path,
-                                span: self.span_of(c),
+                                span: self.expr_span(p),
                             });
                             return None;
                         } else {
@@ -217,14 +217,15 @@ impl<'a> Walker<'a> {
                             // the closure returns (a project helper such as `db_call`).
                             let into = match self.stack.get(cur.wrapping_sub(2)) {
                                 Some(Node::Expr(call @ Expr::Call(c))) => match &*c.func {
-                                    Expr::Path(p) => {
-                                        Some((crate::sinks::path_text(&p.path), self.span_of(call)))
-                                    }
+                                    Expr::Path(p) => Some((
+                                        crate::sinks::path_text(&p.path),
+                                        self.expr_span(call),
+                                    )),
                                     _ => None,
                                 },
                                 Some(Node::Expr(call @ Expr::MethodCall(_))) => Some((
                                     crate::sinks::callee(&crate::sinks::chain(call)),
-                                    self.span_of(call),
+                                    self.expr_span(call),
                                 )),
                                 _ => None,
                             };
@@ -245,7 +246,7 @@ impl<'a> Walker<'a> {
                     Expr::Return(_) => return self.exit(cur - 1, steps, spawned),
                     Expr::Assign(a) if is_expr(child, &a.right) => {
                         if matches!(&*a.left, Expr::Infer(_)) {
-                            steps.push(self.dropped(self.span_of(a), *spawned));
+                            steps.push(self.dropped(self.expr_span(p), *spawned));
                         } else {
                             steps.push(GuardStep::Stored);
                         }
@@ -259,8 +260,11 @@ impl<'a> Walker<'a> {
                     }
                 },
                 Node::Stmt(stmt) => match stmt {
-                    syn::Stmt::Expr(value, Some(_)) => {
-                        let span = self.span_of(stmt);
+                    syn::Stmt::Expr(value, Some(semi)) => {
+                        let span = Span {
+                            start: self.expr_span(value).start,
+                            end: self.span(semi.span).end,
+                        };
                         steps.push(if *spawned {
                             self.dropped(span, true)
                         } else {
@@ -313,7 +317,7 @@ impl<'a> Walker<'a> {
                         steps.push(GuardStep::Stored);
                         return None;
                     }
-                    let span = self.span_of(l);
+                    let span = self.local_span(l);
                     if matches!(l.pat, Pat::Wild(_)) && init.diverge.is_none() {
                         let site = self.discarded(l, &*init.expr);
                         steps.push(with_site(self.dropped(span, *spawned), site));
@@ -483,7 +487,7 @@ impl<'a> Walker<'a> {
                 };
                 let site = self.err_binder(pat, scrutinee).map(|binder| HandlerSite {
                     binder,
-                    body: SiteBody::Block(self.span_of(&if_expr.then_branch)),
+                    body: SiteBody::Block(self.block_span(&if_expr.then_branch)),
                     scope: None,
                     own_this: false,
                 });
@@ -639,9 +643,9 @@ impl<'a> Walker<'a> {
     fn site_body(&self, body: &Expr) -> SiteBody {
         match body {
             Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => {
-                SiteBody::Block(self.span_of(&b.block))
+                SiteBody::Block(self.block_span(&b.block))
             }
-            _ => SiteBody::Expression(self.span_of(body)),
+            _ => SiteBody::Expression(self.expr_span(body)),
         }
     }
 

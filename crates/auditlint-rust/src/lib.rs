@@ -17,6 +17,7 @@ mod macros;
 mod names;
 mod nesting;
 mod sinks;
+mod spans;
 mod walk;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -105,6 +105,30 @@ impl<'a> Walker<'a> {
         self.span(node.span())
     }
 
+    /// An expression's span from its first and last tokens (see [`crate::spans`]): the cost of
+    /// its depth, not of its size.
+    pub(crate) fn expr_span(&self, expr: &Expr) -> Span {
+        let (start, end) = crate::spans::expr_range(expr);
+        Span::new(start + self.base, end + self.base)
+    }
+
+    /// `let pat = value;` from its attributes or `let` to its `;`.
+    pub(crate) fn local_span(&self, local: &Local) -> Span {
+        let start = local
+            .attrs
+            .first()
+            .map_or(local.let_token.span, |a| a.pound_token.span);
+        Span {
+            start: self.span(start).start,
+            end: self.span(local.semi_token.span).end,
+        }
+    }
+
+    pub(crate) fn block_span(&self, block: &Block) -> Span {
+        let (start, end) = crate::spans::block_range(block);
+        Span::new(start + self.base, end + self.base)
+    }
+
     /// From the start of `a` to the end of `b`.
     pub(crate) fn join(&self, a: &impl Spanned, b: &impl Spanned) -> Span {
         let (a, b) = (self.span_of(a), self.span_of(b));
@@ -262,7 +286,7 @@ impl<'a> Walker<'a> {
 
     /// A call chain whose error and value we follow.
     fn operation(&mut self, expr: &'a Expr) {
-        let span = self.span_of(expr);
+        let span = self.expr_span(expr);
         let op = self.push_op(&crate::sinks::chain(expr), span);
         let at = self.stack.len() - 1;
         let mut steps = Vec::new();
