@@ -1,5 +1,6 @@
 //! What a handler's body does with the error it receives.
 
+use crate::syntax::NodeKind;
 use auditlint_core::facts::Effects;
 use tree_sitter::Node;
 
@@ -14,11 +15,11 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
     let mut out = Effects::default();
     // Comments after the closing `}` (`catch {} // why`) are outside the body.
     let end = block_end(body);
-    if body.kind() == "statement_block" {
+    if body.node_kind() == "statement_block" {
         let mut cursor = body.walk();
         let statements: Vec<Node<'_>> = body
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment" && c.start_byte() < end)
+            .filter(|c| c.node_kind() != "comment" && c.start_byte() < end)
             .collect();
         out.is_empty = statements.is_empty();
         out.returns_nothing =
@@ -26,14 +27,14 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
     } else {
         // An expression body: `() => undefined`, `e => e`, `e => logger.warn(e)`.
         let expr = unwrap_expr(body);
-        match expr.kind() {
+        match expr.node_kind() {
             "undefined" | "null" => out.returns_nothing = true,
             "unary_expression" if text(expr, src).starts_with("void") => {
                 out.returns_nothing = true;
             }
             _ => {}
         }
-        if mentions(expr, error, src) && !matches!(expr.kind(), "call_expression") {
+        if mentions(expr, error, src) && !matches!(expr.node_kind(), "call_expression") {
             out.returns_error = true;
         }
     }
@@ -42,7 +43,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
     // (node, inside a nested function), in the order the summary has always read them: each node
     // before its children, the last child first.
     for (node, nested) in mirrored_preorder(body).into_iter().take(MAX_NODES) {
-        let kind = node.kind();
+        let kind = node.node_kind();
         match kind {
             "comment" if node.start_byte() < end => out.has_comments = true,
             "throw_statement" if !nested => out.throws = true,
@@ -61,7 +62,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                             let mut cursor = args.walk();
                             args.named_children(&mut cursor).any(|a| {
                                 let a = unwrap_expr(a);
-                                a.kind() == "object" && mentions_any(a, &aliases, src)
+                                a.node_kind() == "object" && mentions_any(a, &aliases, src)
                             })
                         })
                     {
@@ -99,7 +100,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                     node.child_by_field_name("right"),
                 ) {
                     let name = callee_path(left, src).unwrap_or_default();
-                    if right.kind() == "false" {
+                    if right.node_kind() == "false" {
                         out.flag_writes.push(last(&name).to_string());
                     }
                     // `res.statusCode = 500`.
@@ -110,7 +111,10 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                     // `resource.error = msg`, `this.lastError = e`: stored where it outlives
                     // the handler.
                     if out.stores_error.is_none()
-                        && matches!(left.kind(), "member_expression" | "subscript_expression")
+                        && matches!(
+                            left.node_kind(),
+                            "member_expression" | "subscript_expression"
+                        )
                         && !locals.contains(&root(&name))
                         && mentions_any(right, &aliases, src)
                     {
@@ -159,7 +163,7 @@ fn mirrored_preorder<'t>(body: Node<'t>) -> Vec<(Node<'t>, bool)> {
         let node = cursor.node();
         let nested = nested_below.last().copied().unwrap_or(false);
         if cursor.goto_first_child() {
-            nested_below.push(nested || (node != body && is_function(node.kind())));
+            nested_below.push(nested || (node != body && is_function(node.node_kind())));
             continue;
         }
         out.push((node, nested));
@@ -183,7 +187,7 @@ fn mentions_walk(node: Node<'_>, name: &str, src: &str) -> bool {
     let mut cursor = node.walk();
     loop {
         let n = cursor.node();
-        let kind = n.kind();
+        let kind = n.node_kind();
         if matches!(kind, "identifier" | "shorthand_property_identifier") && text(n, src) == name {
             return true;
         }
@@ -249,7 +253,7 @@ fn responds_error(call: Node<'_>, path: &str, src: &str) -> bool {
 
 /// A numeric literal from 400 to 599.
 fn is_error_status(node: Node<'_>, src: &str) -> bool {
-    node.kind() == "number"
+    node.node_kind() == "number"
         && text(node, src)
             .parse::<u32>()
             .is_ok_and(|n| (400..600).contains(&n))
@@ -275,13 +279,13 @@ fn error_aliases<'s>(
         if visited > MAX_NODES {
             break;
         }
-        if node.kind() == "variable_declarator"
+        if node.node_kind() == "variable_declarator"
             && let Some(name) = node.child_by_field_name("name")
-            && name.kind() == "identifier"
+            && name.node_kind() == "identifier"
         {
             declarators.push((text(name, src), node));
         }
-        if is_function(node.kind()) && node != body {
+        if is_function(node.node_kind()) && node != body {
             continue;
         }
         let mut cursor = node.walk();
@@ -319,7 +323,7 @@ fn last(path: &str) -> &str {
 }
 
 fn returns_nothing(statement: Node<'_>, src: &str) -> bool {
-    if statement.kind() != "return_statement" {
+    if statement.node_kind() != "return_statement" {
         return false;
     }
     match nth_named(statement, 0) {
@@ -345,7 +349,7 @@ fn mentions(node: Node<'_>, name: Option<&str>, src: &str) -> bool {
         if visited > MAX_NODES {
             return false;
         }
-        match n.kind() {
+        match n.node_kind() {
             "identifier" | "shorthand_property_identifier" if text(n, src) == name => return true,
             kind if is_function(kind) => continue,
             _ => {}

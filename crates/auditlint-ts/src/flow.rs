@@ -7,6 +7,7 @@
 //! followed out to the `map`). Each step is bounded (`MAX_FOLLOW` levels of variables,
 //! `MAX_NODES` visited), so no input makes it deep or slow.
 
+use crate::syntax::NodeKind;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -68,7 +69,7 @@ impl<'t> ScopeUses<'t> {
             let node = cursor.node();
             let at = uses.nodes;
             uses.nodes += 1;
-            let kind = node.kind();
+            let kind = node.node_kind();
             if kind == "identifier" || kind == "shorthand_property_identifier" {
                 uses.by_name.entry(text(node, src)).or_default().push((
                     at,
@@ -168,7 +169,7 @@ impl<'t> Flow<'_, '_, 't> {
             let parent = path[parent_at];
             let child = path[at];
             let field = |name: &str| parent.child_by_field_name(name) == Some(child);
-            match parent.kind() {
+            match parent.node_kind() {
                 k if is_transparent(k) || k == "await_expression" => at = parent_at,
                 "ternary_expression" if !field("condition") => at = parent_at,
                 "ternary_expression" | "if_statement" | "while_statement" | "do_statement"
@@ -184,7 +185,7 @@ impl<'t> Flow<'_, '_, 't> {
                     match operator {
                         "in" if field("right") => {
                             if let Some(left) = parent.child_by_field_name("left")
-                                && left.kind() == "string"
+                                && left.node_kind() == "string"
                             {
                                 let name = string_text(left, self.src).to_string();
                                 self.read(&name);
@@ -241,7 +242,7 @@ impl<'t> Flow<'_, '_, 't> {
                     return;
                 }
                 "array" => {
-                    if parent_at >= 2 && path[parent_at - 1].kind() == "arguments" {
+                    if parent_at >= 2 && path[parent_at - 1].node_kind() == "arguments" {
                         self.passed(path, parent_at - 2, kind, depth);
                     } else {
                         self.out.escapes = true;
@@ -254,7 +255,7 @@ impl<'t> Flow<'_, '_, 't> {
                         .map_or("", |p| text(p, self.src))
                         .to_string();
                     let called = parent_at.checked_sub(1).map(|c| path[c]).is_some_and(|c| {
-                        c.kind() == "call_expression"
+                        c.node_kind() == "call_expression"
                             && c.child_by_field_name("function") == Some(parent)
                     });
                     match property.as_str() {
@@ -328,7 +329,7 @@ impl<'t> Flow<'_, '_, 't> {
                         kind = Kind::Settled;
                         // An element of a settled collection: its `.value` is a result.
                         if let Some(grand) = parent_at.checked_sub(1).map(|g| path[g])
-                            && grand.kind() == "member_expression"
+                            && grand.node_kind() == "member_expression"
                             && grand
                                 .child_by_field_name("property")
                                 .is_some_and(|p| text(p, self.src) == "value")
@@ -340,7 +341,7 @@ impl<'t> Flow<'_, '_, 't> {
                     Kind::Value => {
                         // `r["audit_logged"]` reads a field; `r[key]` could read any.
                         match parent.child_by_field_name("index") {
-                            Some(index) if index.kind() == "string" => {
+                            Some(index) if index.node_kind() == "string" => {
                                 let name = string_text(index, self.src).to_string();
                                 self.read(&name);
                             }
@@ -387,12 +388,12 @@ impl<'t> Flow<'_, '_, 't> {
             self.out.escapes = true;
             return;
         }
-        match pattern.kind() {
+        match pattern.node_kind() {
             "identifier" => self.follow_var(scope, pattern, kind, depth),
             "object_pattern" if kind == Kind::Value => {
                 let mut cursor = pattern.walk();
                 for prop in pattern.named_children(&mut cursor) {
-                    match prop.kind() {
+                    match prop.node_kind() {
                         "shorthand_property_identifier_pattern" => self.read(text(prop, self.src)),
                         "pair_pattern" => {
                             if let Some(key) = prop.child_by_field_name("key") {
@@ -516,7 +517,7 @@ impl<'t> Flow<'_, '_, 't> {
         let Some(call) = member_at.checked_sub(1).map(|c| path[c]) else {
             return;
         };
-        if call.kind() != "call_expression" {
+        if call.node_kind() != "call_expression" {
             return;
         }
         let Some(arguments) = call.child_by_field_name("arguments") else {
@@ -525,7 +526,7 @@ impl<'t> Flow<'_, '_, 't> {
         let Some(callback) = nth_named(arguments, 0) else {
             return;
         };
-        if !is_function(callback.kind()) {
+        if !is_function(callback.node_kind()) {
             // `xs.map(handle)`: the elements go to another function.
             self.out.escapes = true;
             return;
@@ -547,12 +548,12 @@ impl<'t> Flow<'_, '_, 't> {
 
     /// The value (of kind `kind`) is returned from the function around `path[at]`.
     fn returned(&mut self, path: &[Node<'t>], at: usize, kind: Kind, depth: u32) {
-        let Some(function_at) = (0..=at).rev().find(|&i| is_function(path[i].kind())) else {
+        let Some(function_at) = (0..=at).rev().find(|&i| is_function(path[i].node_kind())) else {
             self.out.escapes = true;
             return;
         };
         let parent = crate::syntax::skip_transparent_up(path, function_at);
-        if parent >= 2 && path[parent - 1].kind() == "arguments" {
+        if parent >= 2 && path[parent - 1].node_kind() == "arguments" {
             let method = crate::syntax::method_name(path[parent - 2], self.src);
             match method.as_str() {
                 // `ids.map(id => f(id))`: a collection of results.
@@ -619,10 +620,10 @@ impl<'t> Flow<'_, '_, 't> {
         }
         for i in (0..at).rev() {
             let node = path[i];
-            if node.kind() == "program" {
+            if node.node_kind() == "program" {
                 return None;
             }
-            if is_function(node.kind()) {
+            if is_function(node.node_kind()) {
                 // A parameter of an enclosing function: it belongs to that function's caller.
                 let params = node
                     .child_by_field_name("parameters")
@@ -634,7 +635,7 @@ impl<'t> Flow<'_, '_, 't> {
                         return None;
                     }
                     if matches!(
-                        param.kind(),
+                        param.node_kind(),
                         "identifier" | "shorthand_property_identifier_pattern"
                     ) && text(param, src) == name
                     {
@@ -645,7 +646,7 @@ impl<'t> Flow<'_, '_, 't> {
                 }
                 continue;
             }
-            if node.kind() != "statement_block" {
+            if node.node_kind() != "statement_block" {
                 continue;
             }
             let mut cursor = node.walk();
@@ -655,7 +656,7 @@ impl<'t> Flow<'_, '_, 't> {
                     return None;
                 }
                 if !matches!(
-                    statement.kind(),
+                    statement.node_kind(),
                     "lexical_declaration" | "variable_declaration"
                 ) {
                     continue;
@@ -663,7 +664,7 @@ impl<'t> Flow<'_, '_, 't> {
                 let mut inner = statement.walk();
                 for declarator in statement.named_children(&mut inner) {
                     if let Some(id) = declarator.child_by_field_name("name")
-                        && id.kind() == "identifier"
+                        && id.node_kind() == "identifier"
                         && text(id, src) == name
                     {
                         return Some((i, id));
@@ -679,7 +680,7 @@ impl<'t> Flow<'_, '_, 't> {
 fn scope_at(path: &[Node<'_>], at: usize) -> usize {
     (0..at)
         .rev()
-        .find(|&i| is_function(path[i].kind()) || path[i].kind() == "statement_block")
+        .find(|&i| is_function(path[i].node_kind()) || path[i].node_kind() == "statement_block")
         .unwrap_or(0)
 }
 

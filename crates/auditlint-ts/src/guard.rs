@@ -2,6 +2,7 @@
 //! `try` blocks, callbacks (`map`, `forEach`, IIFEs), combinators (`Promise.all`), and — for
 //! APIs that report failure as a value — whether that value is read.
 
+use crate::syntax::NodeKind;
 use auditlint_core::Span;
 use auditlint_core::facts::{
     DropKind, ErrorBinder, FnId, GuardStep, Handler, HandlerBody, HandlerKind, HandlerSite,
@@ -46,7 +47,7 @@ fn is_http_client_call(
     let mut cursor = args.walk();
     !args
         .named_children(&mut cursor)
-        .any(|a| is_function(unwrap_expr(a).kind()))
+        .any(|a| is_function(unwrap_expr(a).node_kind()))
 }
 
 /// `axios({ method: "post", url: "/audit" })`: the URL of a writing request config.
@@ -55,7 +56,7 @@ fn axios_config_url(config: Node<'_>, src: &str) -> Option<String> {
     let mut url = None;
     let mut writes = false;
     for member in config.named_children(&mut cursor) {
-        if member.kind() != "pair" {
+        if member.node_kind() != "pair" {
             continue;
         }
         let key = member
@@ -78,7 +79,7 @@ fn axios_config_url(config: Node<'_>, src: &str) -> Option<String> {
 
 /// A model class named as a value: `AuditLog` (an identifier or member starting uppercase).
 fn model_name(node: Node<'_>, src: &str) -> Option<String> {
-    if !matches!(node.kind(), "identifier" | "member_expression") {
+    if !matches!(node.node_kind(), "identifier" | "member_expression") {
         return None;
     }
     let path = callee_path(node, src)?;
@@ -89,7 +90,7 @@ fn model_name(node: Node<'_>, src: &str) -> Option<String> {
 
 /// `AuditLog.create(..)`: a method called on a model class.
 fn model_receiver(function: Node<'_>, src: &str) -> Option<String> {
-    if function.kind() != "member_expression" {
+    if function.node_kind() != "member_expression" {
         return None;
     }
     model_name(unwrap_expr(function.child_by_field_name("object")?), src)
@@ -98,7 +99,7 @@ fn model_receiver(function: Node<'_>, src: &str) -> Option<String> {
 /// `new AuditLog(..).save()`: the model a saved document was built from.
 fn new_model(function: Node<'_>, src: &str) -> Option<String> {
     let object = unwrap_expr(function.child_by_field_name("object")?);
-    if object.kind() != "new_expression" {
+    if object.node_kind() != "new_expression" {
         return None;
     }
     model_name(unwrap_expr(object.child_by_field_name("constructor")?), src)
@@ -122,13 +123,13 @@ fn fetch_writes(init: Option<Node<'_>>, src: &str) -> bool {
     let Some(init) = init.map(unwrap_expr) else {
         return false;
     };
-    if init.kind() != "object" {
+    if init.node_kind() != "object" {
         return true;
     }
     let mut cursor = init.walk();
     let mut method = None;
     for member in init.named_children(&mut cursor) {
-        match member.kind() {
+        match member.node_kind() {
             "spread_element" => return true,
             "pair" => {
                 let key = member
@@ -176,7 +177,7 @@ impl<'s> Extractor<'s> {
             return;
         };
         // `x.then(..)`, `x.catch(..)`, `x.finally(..)` are handlers of the operation `x`.
-        if function.kind() == "member_expression"
+        if function.node_kind() == "member_expression"
             && function
                 .child_by_field_name("property")
                 .is_some_and(|p| matches!(text(p, self.src), "then" | "catch" | "finally"))
@@ -225,7 +226,7 @@ impl<'s> Extractor<'s> {
         let enclosing = path[..top]
             .iter()
             .rev()
-            .find(|n| is_function(n.kind()))
+            .find(|n| is_function(n.node_kind()))
             .and_then(|n| self.fn_ids.get(&n.id()).copied());
         // `ids.map(evaluateTier)`: the function passed by reference is called once per item,
         // its results are the collection's elements.
@@ -233,7 +234,7 @@ impl<'s> Extractor<'s> {
             .then(|| {
                 let arg = op.child_by_field_name("arguments")?.named_child(0)?;
                 let arg = unwrap_expr(arg);
-                matches!(arg.kind(), "identifier" | "member_expression")
+                matches!(arg.node_kind(), "identifier" | "member_expression")
                     .then(|| callee_path(arg, self.src))
                     .flatten()
                     .map(|path| (path, span_of(arg)))
@@ -275,7 +276,7 @@ impl<'s> Extractor<'s> {
         let Some(parent) = top.checked_sub(1).map(|p| path[p]) else {
             return true;
         };
-        if parent.kind() != "member_expression"
+        if parent.node_kind() != "member_expression"
             || parent.child_by_field_name("object") != Some(path[top])
         {
             return true;
@@ -301,7 +302,7 @@ impl<'s> Extractor<'s> {
                 continue;
             };
             let function = unwrap_expr(function);
-            let method = match function.kind() {
+            let method = match function.node_kind() {
                 "member_expression" => function
                     .child_by_field_name("property")
                     .map_or("", |p| text(p, src)),
@@ -313,14 +314,14 @@ impl<'s> Extractor<'s> {
             let mut first_arg: Option<Node<'_>> = None;
             let mut second_arg: Option<Node<'_>> = None;
             if let Some(args) = args {
-                if args.kind() == "template_string" {
+                if args.node_kind() == "template_string" {
                     tagged = true;
                     literals.push(literal_text(args, src).unwrap_or("").to_string());
                 } else {
                     let mut cursor = args.walk();
                     let args = args
                         .named_children(&mut cursor)
-                        .filter(|a| a.kind() != "comment");
+                        .filter(|a| a.node_kind() != "comment");
                     for (i, arg) in args.enumerate() {
                         let arg = unwrap_expr(arg);
                         if i == 0 {
@@ -377,7 +378,7 @@ impl<'s> Extractor<'s> {
                     {
                         sink = Some(SinkSyntax::ModelCreate { model });
                     } else if let Some(arg) = first_arg
-                        && matches!(arg.kind(), "identifier" | "member_expression")
+                        && matches!(arg.node_kind(), "identifier" | "member_expression")
                         && let Some(path) = callee_path(arg, src)
                     {
                         sink = Some(SinkSyntax::TableObjectInsert {
@@ -422,7 +423,7 @@ impl<'s> Extractor<'s> {
                 }
                 // ofetch/`$fetch`, ky, got: fetch-shaped clients that reject on an error status.
                 "ofetch" | "$fetch" | "ky" | "got"
-                    if function.kind() == "identifier" && fetch_writes(second_arg, src) =>
+                    if function.node_kind() == "identifier" && fetch_writes(second_arg, src) =>
                 {
                     if let Some(url) = first_literal.clone() {
                         sink = Some(SinkSyntax::HttpClient { url });
@@ -438,7 +439,7 @@ impl<'s> Extractor<'s> {
                 }
                 // `axios({ method: "post", url: "/audit" })`, `axios.request({ .. })`.
                 "axios" | "request"
-                    if first_arg.is_some_and(|a| unwrap_expr(a).kind() == "object") =>
+                    if first_arg.is_some_and(|a| unwrap_expr(a).node_kind() == "object") =>
                 {
                     if let Some(url) = first_arg.and_then(|a| axios_config_url(unwrap_expr(a), src))
                     {
@@ -448,7 +449,7 @@ impl<'s> Extractor<'s> {
                 // Redis: `redis.xadd("audit:stream", ..)`, `lpush("audit_log", ..)` — the key
                 // names the store.
                 "xadd" | "lpush" | "rpush" | "zadd" | "sadd" | "hset" | "hmset" | "setex"
-                    if function.kind() == "member_expression" =>
+                    if function.node_kind() == "member_expression" =>
                 {
                     if let Some(key) = first_literal.clone() {
                         sink = Some(SinkSyntax::BuilderInsert {
@@ -461,7 +462,7 @@ impl<'s> Extractor<'s> {
                 "persist" | "persistAndFlush" => {
                     if let Some(model) = first_arg.and_then(|a| {
                         let a = unwrap_expr(a);
-                        (a.kind() == "new_expression")
+                        (a.node_kind() == "new_expression")
                             .then(|| {
                                 model_name(unwrap_expr(a.child_by_field_name("constructor")?), src)
                             })
@@ -517,7 +518,7 @@ impl<'s> Extractor<'s> {
             }
             // `knex("audit_trail").insert(..)`: a table named by the chain's first call.
             if position == 0
-                && function.kind() == "identifier"
+                && function.node_kind() == "identifier"
                 && method != "fetch"
                 && let Some(t) = first_literal
                 && pending_table.is_none()
@@ -539,7 +540,7 @@ impl<'s> Extractor<'s> {
 
     /// `this.repo.save`, `repo.insert`: the model of an injected repository the receiver is.
     fn injected_model(&self, function: Node<'_>) -> Option<String> {
-        if function.kind() != "member_expression" || self.repositories.is_empty() {
+        if function.node_kind() != "member_expression" || self.repositories.is_empty() {
             return None;
         }
         let receiver = callee_path(function.child_by_field_name("object")?, self.src)?;
@@ -551,7 +552,7 @@ impl<'s> Extractor<'s> {
         if let Some(lit) = literal_text(arg, self.src) {
             return Some(lit.to_string());
         }
-        (arg.kind() == "identifier")
+        (arg.node_kind() == "identifier")
             .then(|| self.consts.get(text(arg, self.src)).cloned())
             .flatten()
     }
@@ -566,7 +567,7 @@ impl<'s> Extractor<'s> {
             for arg in args.named_children(&mut cursor) {
                 let arg = unwrap_expr(arg);
                 let name = text(arg, self.src);
-                if arg.kind() == "identifier" && !self.consts.contains_key(name) {
+                if arg.node_kind() == "identifier" && !self.consts.contains_key(name) {
                     self.forward_consts.push((span_of(op), name.to_string()));
                 }
             }
@@ -585,9 +586,9 @@ impl<'s> Extractor<'s> {
         while cur >= 2 {
             let member = path[cur - 1];
             let call = path[cur - 2];
-            if member.kind() != "member_expression"
+            if member.node_kind() != "member_expression"
                 || member.child_by_field_name("object") != Some(path[cur])
-                || call.kind() != "call_expression"
+                || call.node_kind() != "call_expression"
                 || call.child_by_field_name("function") != Some(member)
             {
                 break;
@@ -623,7 +624,7 @@ impl<'s> Extractor<'s> {
         path[..at.min(path.len())]
             .iter()
             .rev()
-            .find(|n| is_function(n.kind()))
+            .find(|n| is_function(n.node_kind()))
             .and_then(|n| self.fn_ids.get(&n.id()).copied())
     }
 
@@ -631,16 +632,16 @@ impl<'s> Extractor<'s> {
     /// parameter or a clause the parser had to repair.
     fn catch_site(&self, clause: Node<'_>, scope: Option<FnId>) -> Option<HandlerSite> {
         let body = clause.child_by_field_name("body")?;
-        if clause.has_error() || body.kind() != "statement_block" {
+        if clause.has_error() || body.node_kind() != "statement_block" {
             return None;
         }
         let binder = match clause.child_by_field_name("parameter") {
-            Some(p) if p.kind() == "identifier" => {
+            Some(p) if p.node_kind() == "identifier" => {
                 ErrorBinder::Named(text(p, self.src).to_string())
             }
             Some(_) => return None,
             None => {
-                let keyword = clause.child(0).filter(|k| k.kind() == "catch")?;
+                let keyword = clause.child(0).filter(|k| k.node_kind() == "catch")?;
                 ErrorBinder::Unnamed {
                     span: Span::new(keyword.end_byte(), keyword.end_byte()),
                     before: " (".to_string(),
@@ -660,13 +661,13 @@ impl<'s> Extractor<'s> {
     /// `() => null`, `function (err) { … }`); none for a function passed by reference.
     fn callback_site(&self, handler: Node<'_>, outer: Option<FnId>) -> Option<HandlerSite> {
         let function = unwrap_expr(handler);
-        if !is_function(function.kind()) || function.has_error() {
+        if !is_function(function.node_kind()) || function.has_error() {
             return None;
         }
         let body = function.child_by_field_name("body")?;
         let identifier = |node: Node<'_>| {
             let pattern = node.child_by_field_name("pattern").unwrap_or(node);
-            (pattern.kind() == "identifier").then(|| text(pattern, self.src).to_string())
+            (pattern.node_kind() == "identifier").then(|| text(pattern, self.src).to_string())
         };
         let binder = if let Some(single) = function.child_by_field_name("parameter") {
             ErrorBinder::Named(identifier(single)?)
@@ -682,7 +683,7 @@ impl<'s> Extractor<'s> {
                 None => return None,
             }
         };
-        let body = if body.kind() == "statement_block" {
+        let body = if body.node_kind() == "statement_block" {
             SiteBody::Block(span_of(body))
         } else {
             SiteBody::Expression(span_of(body))
@@ -693,13 +694,13 @@ impl<'s> Extractor<'s> {
             binder,
             body,
             scope: outer,
-            own_this: function.kind() != "arrow_function",
+            own_this: function.node_kind() != "arrow_function",
         })
     }
 
     fn callback_body(&self, handler: Node<'_>) -> HandlerBody {
         let handler = unwrap_expr(handler);
-        if is_function(handler.kind())
+        if is_function(handler.node_kind())
             && let Some(body) = handler.child_by_field_name("body")
         {
             let error = first_parameter(handler, self.src);
@@ -725,7 +726,7 @@ impl<'s> Extractor<'s> {
             };
             let node = path[parent];
             let child = path[cur];
-            match node.kind() {
+            match node.node_kind() {
                 kind if is_transparent(kind) => cur = parent,
                 "binary_expression" | "sequence_expression" => cur = parent,
                 "ternary_expression" if node.child_by_field_name("condition") != Some(child) => {
@@ -769,7 +770,7 @@ impl<'s> Extractor<'s> {
                 "array" => {
                     // `Promise.all([a(), b()])`
                     if parent >= 2
-                        && path[parent - 1].kind() == "arguments"
+                        && path[parent - 1].node_kind() == "arguments"
                         && let Some(next) =
                             self.combinator(path, parent - 2, steps, own_promise.as_deref_mut())
                     {
@@ -777,8 +778,8 @@ impl<'s> Extractor<'s> {
                     }
                     // `pSettle([write()])`: an array handed to a call, as the call's argument.
                     if parent >= 2
-                        && path[parent - 1].kind() == "arguments"
-                        && path[parent - 2].kind() == "call_expression"
+                        && path[parent - 1].node_kind() == "arguments"
+                        && path[parent - 2].node_kind() == "call_expression"
                         && let Some(callee) = path[parent - 2]
                             .child_by_field_name("function")
                             .and_then(|f| callee_path(f, self.src))
@@ -801,7 +802,7 @@ impl<'s> Extractor<'s> {
                     }
                     let call = parent.checked_sub(1).map(|c| path[c]);
                     match call
-                        .filter(|c| c.kind() == "call_expression")
+                        .filter(|c| c.node_kind() == "call_expression")
                         .and_then(|c| c.child_by_field_name("function"))
                         .and_then(|f| callee_path(f, self.src))
                     {
@@ -833,7 +834,7 @@ impl<'s> Extractor<'s> {
         own_promise: Option<&mut bool>,
     ) -> Option<Next> {
         let node = path[call];
-        if node.kind() != "call_expression" {
+        if node.node_kind() != "call_expression" {
             return None;
         }
         let callee = callee_path(node.child_by_field_name("function")?, self.src)?;
@@ -872,10 +873,10 @@ impl<'s> Extractor<'s> {
             let at = i - 1;
             let node = path[at];
             let child = path[i];
-            if is_function(node.kind()) {
+            if is_function(node.node_kind()) {
                 return self.boundary(path, at, steps);
             }
-            if node.kind() == "try_statement"
+            if node.node_kind() == "try_statement"
                 && node.child_by_field_name("body") == Some(child)
                 && let Some(clause) = node.child_by_field_name("handler")
             {
@@ -887,7 +888,7 @@ impl<'s> Extractor<'s> {
                     .or_insert_with(|| {
                         let error = clause
                             .child_by_field_name("parameter")
-                            .filter(|p| p.kind() == "identifier")
+                            .filter(|p| p.node_kind() == "identifier")
                             .map(|p| text(p, src).to_string());
                         clause
                             .child_by_field_name("body")
@@ -925,7 +926,7 @@ impl<'s> Extractor<'s> {
                 return Next::Done;
             };
             let is_async = is_async(function);
-            match path[p].kind() {
+            match path[p].node_kind() {
                 "arguments" if p >= 1 => {
                     let call = path[p - 1];
                     let method = crate::syntax::method_name(call, self.src);
@@ -980,7 +981,7 @@ impl<'s> Extractor<'s> {
             return ValueCheck::Read;
         };
         let holder = path[p];
-        match holder.kind() {
+        match holder.node_kind() {
             "expression_statement" => ValueCheck::Unread {
                 span: span_of(awaited),
             },
@@ -989,7 +990,7 @@ impl<'s> Extractor<'s> {
                     return ValueCheck::Read;
                 };
                 let scope = scope_of(path, p);
-                match name.kind() {
+                match name.node_kind() {
                     "identifier" => {
                         let name_text = text(name, self.src);
                         if self.result_read(scope, name, name_text, fields) {
@@ -1003,7 +1004,7 @@ impl<'s> Extractor<'s> {
                     "object_pattern" => {
                         let mut cursor = name.walk();
                         for prop in name.named_children(&mut cursor) {
-                            let binding = match prop.kind() {
+                            let binding = match prop.node_kind() {
                                 "shorthand_property_identifier_pattern"
                                     if fields.contains(&text(prop, self.src)) =>
                                 {
@@ -1045,9 +1046,9 @@ impl<'s> Extractor<'s> {
             if visited > 200_000 {
                 return true;
             }
-            if node.kind() == "identifier" && node != decl && text(node, self.src) == name {
+            if node.node_kind() == "identifier" && node != decl && text(node, self.src) == name {
                 let Some(parent) = parent else { return true };
-                if parent.kind() == "member_expression"
+                if parent.node_kind() == "member_expression"
                     && parent.child_by_field_name("object") == Some(node)
                 {
                     let property = parent
@@ -1079,8 +1080,10 @@ impl<'s> Extractor<'s> {
             if visited > 200_000 {
                 return true;
             }
-            if matches!(node.kind(), "identifier" | "shorthand_property_identifier")
-                && node != binding
+            if matches!(
+                node.node_kind(),
+                "identifier" | "shorthand_property_identifier"
+            ) && node != binding
                 && text(node, self.src) == name
             {
                 return true;
@@ -1095,14 +1098,15 @@ impl<'s> Extractor<'s> {
     fn settled_read(&self, path: &[Node<'_>], call: usize) -> bool {
         let mut at = call;
         while at > 0
-            && (is_transparent(path[at - 1].kind()) || path[at - 1].kind() == "await_expression")
+            && (is_transparent(path[at - 1].node_kind())
+                || path[at - 1].node_kind() == "await_expression")
         {
             at -= 1;
         }
         let Some(p) = at.checked_sub(1) else {
             return true;
         };
-        match path[p].kind() {
+        match path[p].node_kind() {
             "expression_statement" => false,
             "unary_expression" if text(path[p], self.src).starts_with("void") => false,
             "variable_declarator" => path[p]
@@ -1116,7 +1120,7 @@ impl<'s> Extractor<'s> {
 /// `client.<model>.create`: the model of a Prisma-style delegate call.
 fn prisma_model(function: Node<'_>, src: &str) -> Option<String> {
     let object = function.child_by_field_name("object")?;
-    if object.kind() != "member_expression" {
+    if object.node_kind() != "member_expression" {
         return None;
     }
     let model = object.child_by_field_name("property")?;
@@ -1128,7 +1132,7 @@ fn scope_of<'t>(path: &[Node<'t>], at: usize) -> Node<'t> {
     path[..at]
         .iter()
         .rev()
-        .find(|n| is_function(n.kind()))
+        .find(|n| is_function(n.node_kind()))
         .copied()
         .unwrap_or(path[0])
 }

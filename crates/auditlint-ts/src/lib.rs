@@ -10,6 +10,7 @@ mod guard;
 mod repair;
 mod syntax;
 
+use crate::syntax::NodeKind;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -354,7 +355,7 @@ impl<'s> Extractor<'s> {
             let node = cursor.node();
             self.visit(node, &mut stack, &uses);
             let leaf = matches!(
-                node.kind(),
+                node.node_kind(),
                 "string" | "string_fragment" | "comment" | "regex"
             );
             if !leaf && cursor.goto_first_child() {
@@ -388,7 +389,7 @@ impl<'s> Extractor<'s> {
                 .syntax_errors
                 .push(Span::new(node.start_byte(), node.end_byte()));
         }
-        let kind = node.kind();
+        let kind = node.node_kind();
         if is_function(kind) {
             self.function(node, stack);
             return;
@@ -419,7 +420,7 @@ impl<'s> Extractor<'s> {
         let src = self.src;
         let parent = stack.last().copied();
         let mut class = None;
-        let name = match node.kind() {
+        let name = match node.node_kind() {
             "function_declaration" | "generator_function_declaration" => node
                 .child_by_field_name("name")
                 .map(|n| text(n, src).to_string()),
@@ -433,7 +434,9 @@ impl<'s> Extractor<'s> {
         let name = name.or_else(|| {
             // `export default function () {}`
             parent
-                .filter(|p| p.kind() == "export_statement" && text(*p, src).contains("default"))
+                .filter(|p| {
+                    p.node_kind() == "export_statement" && text(*p, src).contains("default")
+                })
                 .map(|_| "default".to_string())
         });
         let span = node.child_by_field_name("name").map_or_else(
@@ -455,7 +458,7 @@ impl<'s> Extractor<'s> {
         // the main walk as it meets them (see `returned`).
         let returned_fields = node
             .child_by_field_name("body")
-            .filter(|body| body.kind() != "statement_block")
+            .filter(|body| body.node_kind() != "statement_block")
             .map(|body| object_keys(body, src))
             .unwrap_or_default();
         let (return_type_names, return_type_fields) = node
@@ -500,7 +503,7 @@ impl<'s> Extractor<'s> {
         // Skip `(…)`/`as` wrappers between the function and its binding.
         let mut parent = parent;
         let mut at = stack.len();
-        while crate::syntax::is_transparent(parent.kind()) && at > 1 {
+        while crate::syntax::is_transparent(parent.node_kind()) && at > 1 {
             at -= 1;
             parent = stack[at - 1];
         }
@@ -509,10 +512,10 @@ impl<'s> Extractor<'s> {
                 .child_by_field_name(field)
                 .is_some_and(|v| unwrap_expr(v) == node)
         };
-        match parent.kind() {
+        match parent.node_kind() {
             "variable_declarator" if value_is_node("value") => parent
                 .child_by_field_name("name")
-                .filter(|n| n.kind() == "identifier")
+                .filter(|n| n.node_kind() == "identifier")
                 .map(|n| text(n, src).to_string()),
             "pair" if value_is_node("value") => parent
                 .child_by_field_name("key")
@@ -541,13 +544,13 @@ impl<'s> Extractor<'s> {
         let mut cursor = node.walk();
         let Some(clause) = node
             .named_children(&mut cursor)
-            .find(|c| c.kind() == "import_clause")
+            .find(|c| c.node_kind() == "import_clause")
         else {
             return;
         };
         let mut cursor = clause.walk();
         for part in clause.named_children(&mut cursor) {
-            match part.kind() {
+            match part.node_kind() {
                 "identifier" => self.facts.imports.push(Import {
                     local: text(part, src).to_string(),
                     imported: Imported::Default,
@@ -565,7 +568,7 @@ impl<'s> Extractor<'s> {
                 "named_imports" => {
                     let mut c = part.walk();
                     for spec in part.named_children(&mut c) {
-                        if spec.kind() != "import_specifier" {
+                        if spec.node_kind() != "import_specifier" {
                             continue;
                         }
                         let Some(name) = spec.child_by_field_name("name") else {
@@ -599,7 +602,8 @@ impl<'s> Extractor<'s> {
             .map(|s| string_text(s, src).to_string());
         let is_default = {
             let mut cursor = node.walk();
-            node.children(&mut cursor).any(|c| c.kind() == "default")
+            node.children(&mut cursor)
+                .any(|c| c.node_kind() == "default")
         };
         if let Some(declaration) = node.child_by_field_name("declaration") {
             let names = declared_names(declaration, src);
@@ -618,7 +622,7 @@ impl<'s> Extractor<'s> {
         }
         if let Some(value) = node.child_by_field_name("value") {
             if is_default {
-                let local = match unwrap_expr(value).kind() {
+                let local = match unwrap_expr(value).node_kind() {
                     "identifier" => text(value, src).to_string(),
                     _ => "default".to_string(),
                 };
@@ -632,7 +636,7 @@ impl<'s> Extractor<'s> {
         let mut cursor = node.walk();
         let clause = node
             .named_children(&mut cursor)
-            .find(|c| c.kind() == "export_clause");
+            .find(|c| c.node_kind() == "export_clause");
         let Some(clause) = clause else {
             if let Some(source) = source {
                 // `export * from "./x"` (`export * as ns` is a namespace: not followed).
@@ -644,7 +648,7 @@ impl<'s> Extractor<'s> {
         };
         let mut c = clause.walk();
         for spec in clause.named_children(&mut c) {
-            if spec.kind() != "export_specifier" {
+            if spec.node_kind() != "export_specifier" {
                 continue;
             }
             let Some(name) = spec.child_by_field_name("name") else {
@@ -699,10 +703,10 @@ impl<'s> Extractor<'s> {
                     self.facts.exports.push(export);
                 }
             }
-            None if right.kind() == "object" => {
+            None if right.node_kind() == "object" => {
                 let mut cursor = right.walk();
                 for member in right.named_children(&mut cursor) {
-                    let export = match member.kind() {
+                    let export = match member.node_kind() {
                         "shorthand_property_identifier" => Some(Export::Local {
                             exported: text(member, src).to_string(),
                             local: text(member, src).to_string(),
@@ -732,7 +736,7 @@ impl<'s> Extractor<'s> {
     /// (`require("./log").log`).
     fn commonjs_value(&self, name: &str, value: Node<'_>) -> Option<Export> {
         let src = self.src;
-        match value.kind() {
+        match value.node_kind() {
             "identifier" => Some(Export::Local {
                 exported: name.to_string(),
                 local: text(value, src).to_string(),
@@ -758,13 +762,13 @@ impl<'s> Extractor<'s> {
         let name = node
             .child_by_field_name("pattern")
             .or_else(|| node.child_by_field_name("name"))
-            .filter(|n| matches!(n.kind(), "identifier" | "property_identifier"))
+            .filter(|n| matches!(n.node_kind(), "identifier" | "property_identifier"))
             .map(|n| text(n, src).to_string());
         let Some(name) = name else { return };
         let mut model = None;
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
-            match child.kind() {
+            match child.node_kind() {
                 "decorator" => {
                     let t = text(child, src);
                     for prefix in ["@InjectRepository(", "@InjectModel("] {
@@ -812,7 +816,7 @@ impl<'s> Extractor<'s> {
         stack
             .iter()
             .rev()
-            .find(|n| is_function(n.kind()))
+            .find(|n| is_function(n.node_kind()))
             .and_then(|n| self.fn_ids.get(&n.id()).copied())
     }
 
@@ -826,8 +830,8 @@ impl<'s> Extractor<'s> {
         let value = node.child_by_field_name("value").map(unwrap_expr);
         // A function value is a function of its own; `require(..)` is an import.
         if value.is_some_and(|v| {
-            is_function(v.kind())
-                || (v.kind() == "call_expression"
+            is_function(v.node_kind())
+                || (v.node_kind() == "call_expression"
                     && v.child_by_field_name("function")
                         .is_some_and(|f| text(f, src) == "require"))
         }) {
@@ -837,7 +841,7 @@ impl<'s> Extractor<'s> {
         let mut names = Vec::new();
         pattern_names(name, src, &mut names);
         if let Some(value) = value
-            && name.kind() == "identifier"
+            && name.node_kind() == "identifier"
             && matches!(text(value, src), "module.exports" | "exports")
         {
             self.facts.bindings.push(auditlint_core::facts::Binding {
@@ -846,14 +850,14 @@ impl<'s> Extractor<'s> {
                 source: auditlint_core::facts::BindingSource::ThisModule,
             });
         } else if let Some(value) = value
-            && name.kind() == "identifier"
+            && name.node_kind() == "identifier"
         {
-            let call = if value.kind() == "await_expression" {
+            let call = if value.node_kind() == "await_expression" {
                 value.named_child(0).map(unwrap_expr)
             } else {
                 Some(value)
             };
-            let callee = call.and_then(|c| match c.kind() {
+            let callee = call.and_then(|c| match c.node_kind() {
                 "call_expression" => c
                     .child_by_field_name("function")
                     .and_then(|f| callee_path(f, src)),
@@ -887,14 +891,14 @@ impl<'s> Extractor<'s> {
             return;
         };
         let value = unwrap_expr(value);
-        if name.kind() == "identifier"
+        if name.node_kind() == "identifier"
             && let Some(literal) = literal_text(value, src)
         {
             self.consts
                 .insert(text(name, src).to_string(), literal.to_string());
             return;
         }
-        if value.kind() != "call_expression" {
+        if value.node_kind() != "call_expression" {
             return;
         }
         let Some(function) = value.child_by_field_name("function") else {
@@ -919,7 +923,7 @@ impl<'s> Extractor<'s> {
         };
         let last = syntax::last_segment(&callee);
         if matches!(last, "pgTable" | "sqliteTable" | "mysqlTable" | "table")
-            && name.kind() == "identifier"
+            && name.node_kind() == "identifier"
         {
             self.facts.table_objects.push(TableObject {
                 name: text(name, src).to_string(),
@@ -928,7 +932,7 @@ impl<'s> Extractor<'s> {
             });
         } else if callee == "require" {
             let source = first_arg.to_string();
-            match name.kind() {
+            match name.node_kind() {
                 "identifier" => self.facts.imports.push(Import {
                     local: text(name, src).to_string(),
                     imported: Imported::Namespace,
@@ -937,7 +941,7 @@ impl<'s> Extractor<'s> {
                 "object_pattern" => {
                     let mut cursor = name.walk();
                     for prop in name.named_children(&mut cursor) {
-                        let (imported, local) = match prop.kind() {
+                        let (imported, local) = match prop.node_kind() {
                             "shorthand_property_identifier_pattern" => {
                                 (text(prop, src).to_string(), text(prop, src).to_string())
                             }
@@ -978,7 +982,7 @@ impl Extractor<'_> {
         let function = stack
             .iter()
             .rev()
-            .find(|n| is_function(n.kind()))
+            .find(|n| is_function(n.node_kind()))
             .and_then(|f| self.fn_ids.get(&f.id()).copied());
         if let Some(id) = function {
             self.facts.functions[id as usize]
@@ -1000,7 +1004,7 @@ impl Extractor<'_> {
         // `interface TierResult extends AuditOutcome { … }`: the fields of the types extended.
         let mut cursor = node.walk();
         for clause in node.named_children(&mut cursor) {
-            if clause.kind() == "extends_type_clause" {
+            if clause.node_kind() == "extends_type_clause" {
                 names.extend(type_names_and_fields(clause, self.src).0);
             }
         }
@@ -1026,11 +1030,11 @@ fn object_keys(value: Node<'_>, src: &str) -> Vec<(String, Span)> {
         if visited > MAX_SUMMARY_NODES {
             break;
         }
-        match node.kind() {
+        match node.node_kind() {
             "object" => {
                 let mut cursor = node.walk();
                 for prop in node.named_children(&mut cursor) {
-                    let key = match prop.kind() {
+                    let key = match prop.node_kind() {
                         "pair" => prop.child_by_field_name("key"),
                         "shorthand_property_identifier" => Some(prop),
                         _ => None,
@@ -1083,7 +1087,7 @@ fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String
         if visited > MAX_SUMMARY_NODES {
             break;
         }
-        match n.kind() {
+        match n.node_kind() {
             "type_identifier" => names.push(text(n, src).to_string()),
             "property_signature" => {
                 if let Some(key) = n.child_by_field_name("name") {
@@ -1125,7 +1129,7 @@ fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String
 }
 
 fn string_or_ident(node: Node<'_>, src: &str) -> String {
-    if node.kind() == "string" {
+    if node.node_kind() == "string" {
         string_text(node, src).to_string()
     } else {
         text(node, src).to_string()
@@ -1134,14 +1138,14 @@ fn string_or_ident(node: Node<'_>, src: &str) -> String {
 
 /// Names a declaration introduces: `function f`, `const f = …, g = …`, `class C`.
 fn declared_names(declaration: Node<'_>, src: &str) -> Vec<String> {
-    match declaration.kind() {
+    match declaration.node_kind() {
         "lexical_declaration" | "variable_declaration" => {
             let mut cursor = declaration.walk();
             declaration
                 .named_children(&mut cursor)
-                .filter(|d| d.kind() == "variable_declarator")
+                .filter(|d| d.node_kind() == "variable_declarator")
                 .filter_map(|d| d.child_by_field_name("name"))
-                .filter(|n| n.kind() == "identifier")
+                .filter(|n| n.node_kind() == "identifier")
                 .map(|n| text(n, src).to_string())
                 .collect()
         }
@@ -1154,7 +1158,7 @@ fn declared_names(declaration: Node<'_>, src: &str) -> Vec<String> {
 
 /// `require("./x")` (or a path built from constants): the module it names.
 fn require_source(node: Node<'_>, src: &str) -> Option<String> {
-    if node.kind() != "call_expression"
+    if node.node_kind() != "call_expression"
         || node
             .child_by_field_name("function")
             .is_none_or(|f| text(f, src) != "require")
@@ -1174,7 +1178,7 @@ fn require_source(node: Node<'_>, src: &str) -> Option<String> {
 /// `None` when a piece is not constant.
 fn computed_specifier(node: Node<'_>, src: &str) -> Option<String> {
     let node = unwrap_expr(node);
-    if node.kind() != "call_expression" {
+    if node.node_kind() != "call_expression" {
         return None;
     }
     let callee = callee_path(node.child_by_field_name("function")?, src)?;
@@ -1191,7 +1195,7 @@ fn computed_specifier(node: Node<'_>, src: &str) -> Option<String> {
     let mut pieces: Vec<String> = Vec::new();
     for (i, arg) in args
         .named_children(&mut cursor)
-        .filter(|a| a.kind() != "comment")
+        .filter(|a| a.node_kind() != "comment")
         .enumerate()
     {
         let arg = unwrap_expr(arg);
@@ -1230,7 +1234,7 @@ fn pattern_names(pattern: Node<'_>, src: &str, out: &mut Vec<String>) {
         if visited > 10_000 {
             return;
         }
-        match node.kind() {
+        match node.node_kind() {
             "identifier" | "shorthand_property_identifier_pattern" => {
                 out.push(text(node, src).to_string());
                 continue;
@@ -1263,7 +1267,7 @@ fn enclosing_class(stack: &[Node<'_>], src: &str) -> Option<String> {
         .rev()
         .find(|n| {
             matches!(
-                n.kind(),
+                n.node_kind(),
                 "class_declaration" | "class" | "abstract_class_declaration"
             )
         })
@@ -1278,7 +1282,7 @@ pub(crate) fn first_parameter(function: Node<'_>, src: &str) -> Option<String> {
     let params = function.child_by_field_name("parameters")?;
     let first = syntax::nth_named(params, 0)?;
     let pattern = first.child_by_field_name("pattern").unwrap_or(first);
-    (pattern.kind() == "identifier").then(|| text(pattern, src).to_string())
+    (pattern.node_kind() == "identifier").then(|| text(pattern, src).to_string())
 }
 
 /// The first line of a node, capped: where to point at an anonymous function.

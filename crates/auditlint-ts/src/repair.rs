@@ -16,6 +16,7 @@
 //! parse has errors, and the repaired parse is kept only when it has fewer errors, so valid code
 //! that parses today is never touched and a real syntax error is still reported at its place.
 
+use crate::syntax::NodeKind;
 use tree_sitter::{Node, Tree};
 
 /// Type keywords that the grammar will not read as a parameter name in a function type.
@@ -73,7 +74,7 @@ fn jsx_ampersands(root: Node<'_>, bytes: &mut [u8]) -> bool {
 fn in_jsx(node: Node<'_>) -> bool {
     let mut current = node.parent();
     while let Some(n) = current {
-        if n.kind().starts_with("jsx_") {
+        if n.node_kind().starts_with("jsx_") {
             return true;
         }
         current = n.parent();

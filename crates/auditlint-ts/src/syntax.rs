@@ -21,10 +21,10 @@ pub fn is_transparent(kind: &str) -> bool {
 /// Strips transparent wrappers downwards.
 pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
     for _ in 0..64 {
-        if !is_transparent(node.kind()) {
+        if !is_transparent(node.node_kind()) {
             break;
         }
-        let Some(inner) = node.named_child(0).filter(|c| c.kind() != "comment") else {
+        let Some(inner) = node.named_child(0).filter(|c| c.node_kind() != "comment") else {
             break;
         };
         // `x as T`: the expression is the first named child.
@@ -52,7 +52,7 @@ pub fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
     let mut cur = node;
     for _ in 0..256 {
-        match cur.kind() {
+        match cur.node_kind() {
             "identifier" | "this" | "super" | "property_identifier" => {
                 parts.push(text(cur, src).to_string());
                 break;
@@ -65,7 +65,7 @@ pub fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
             "subscript_expression" => {
                 let index = cur.child_by_field_name("index");
                 let name = index
-                    .filter(|i| i.kind() == "string")
+                    .filter(|i| i.node_kind() == "string")
                     .map(|i| string_text(i, src).to_string())
                     .unwrap_or_else(|| "[]".to_string());
                 parts.push(name);
@@ -105,7 +105,7 @@ pub fn string_text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
 
 /// A string or template literal's text (substitutions kept as written).
 pub fn literal_text<'s>(node: Node<'_>, src: &'s str) -> Option<&'s str> {
-    match node.kind() {
+    match node.node_kind() {
         "string" | "template_string" => Some(string_text(node, src)),
         _ => None,
     }
@@ -120,18 +120,18 @@ pub fn last_segment(path: &str) -> &str {
 pub fn nth_named<'t>(node: Node<'t>, i: usize) -> Option<Node<'t>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment")
+        .filter(|c| c.node_kind() != "comment")
         .nth(i)
 }
 
 /// Where a block really ends: tree-sitter stretches a `statement_block` over a comment that
 /// follows its closing `}` on the same line (`catch {} // why`); that comment is not inside.
 pub fn block_end(node: Node<'_>) -> usize {
-    if node.kind() == "statement_block" {
+    if node.node_kind() == "statement_block" {
         let mut cursor = node.walk();
         if let Some(close) = node
             .children(&mut cursor)
-            .filter(|c| c.kind() == "}")
+            .filter(|c| c.node_kind() == "}")
             .last()
         {
             return close.end_byte();
@@ -143,7 +143,7 @@ pub fn block_end(node: Node<'_>) -> usize {
 /// True when `node` is an `async` function.
 pub fn is_async(node: Node<'_>) -> bool {
     let mut cursor = node.walk();
-    node.children(&mut cursor).any(|c| c.kind() == "async")
+    node.children(&mut cursor).any(|c| c.node_kind() == "async")
 }
 
 /// The called method's (or function's) name: `ids.map(…)` → `map`, `fetch(…)` → `fetch`.
@@ -158,7 +158,7 @@ pub fn method_name(call: Node<'_>, src: &str) -> String {
 /// as the child position: `path[result - 1]` is that ancestor (`result` is 0 at the root).
 pub fn skip_transparent_up(path: &[Node<'_>], at: usize) -> usize {
     let mut at = at;
-    while at > 0 && is_transparent(path[at - 1].kind()) {
+    while at > 0 && is_transparent(path[at - 1].node_kind()) {
         at -= 1;
     }
     at
@@ -169,7 +169,7 @@ pub fn chain_calls(op: Node<'_>) -> Vec<Node<'_>> {
     let mut calls = Vec::new();
     let mut cur = op;
     for _ in 0..256 {
-        match cur.kind() {
+        match cur.node_kind() {
             "call_expression" => {
                 calls.push(cur);
                 let Some(f) = cur.child_by_field_name("function") else {
@@ -188,4 +188,97 @@ pub fn chain_calls(op: Node<'_>) -> Vec<Node<'_>> {
         }
     }
     calls
+}
+
+/// A node's kind name, looked up by its kind id in a table made once per grammar.
+///
+/// tree-sitter's `Node::kind` measures and validates the C string of the name on every call
+/// (`strlen`, UTF-8 check): a few percent of a dense run, as the walks ask for it at every node.
+pub(crate) trait NodeKind<'tree> {
+    fn node_kind(&self) -> &'tree str;
+}
+
+struct KindTable {
+    language: tree_sitter::Language,
+    names: Vec<String>,
+}
+
+fn kind_tables() -> &'static [KindTable] {
+    static TABLES: std::sync::OnceLock<Vec<KindTable>> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        [
+            tree_sitter_typescript::LANGUAGE_TYPESCRIPT,
+            tree_sitter_typescript::LANGUAGE_TSX,
+        ]
+        .into_iter()
+        .map(|grammar| {
+            let language = tree_sitter::Language::new(grammar);
+            let names = (0..language.node_kind_count())
+                .map(|id| {
+                    u16::try_from(id)
+                        .ok()
+                        .and_then(|id| language.node_kind_for_id(id))
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect();
+            KindTable { language, names }
+        })
+        .collect()
+    })
+}
+
+impl<'tree> NodeKind<'tree> for Node<'tree> {
+    #[inline]
+    fn node_kind(&self) -> &'tree str {
+        let language = self.language();
+        let id = usize::from(self.kind_id());
+        for table in kind_tables() {
+            if *language == table.language {
+                if let Some(name) = table.names.get(id).filter(|n| !n.is_empty()) {
+                    return name;
+                }
+                break;
+            }
+        }
+        self.kind()
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::NodeKind;
+
+    /// Every node of a file that uses much of the grammar: the table's name is tree-sitter's.
+    #[test]
+    fn table_kinds_are_tree_sitters_kinds() {
+        let text = "import x, { y as z } from './m';\nexport default class A<T> extends B implements C {\n  #p = 1; static q?: string;\n  async *m(@d a: T = 1, ...r: any[]): Promise<void> { try { await f?.(a)!; } catch { } finally { label: for (const k of r) { if (k) break label; } } }\n}\nconst g = <T,>(v: T) => `a${v as unknown satisfies object}b`;\nenum E { A = 1 } declare module 'n' { }\nlet re = /x+/gi; let j = <div a=\"1\">{g(1)}</div>;\n(function () {})();\nfoo(((\n";
+        for language in [
+            tree_sitter_typescript::LANGUAGE_TYPESCRIPT,
+            tree_sitter_typescript::LANGUAGE_TSX,
+        ] {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&language.into()).expect("grammar");
+            let tree = parser.parse(text, None).expect("tree");
+            let mut cursor = tree.walk();
+            let mut seen = 0;
+            loop {
+                let node = cursor.node();
+                assert_eq!(node.node_kind(), node.kind(), "{node:?}");
+                seen += 1;
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        assert!(seen > 200, "{seen}");
+                        break;
+                    }
+                }
+                if cursor.node() == tree.root_node() {
+                    break;
+                }
+            }
+        }
+    }
 }
