@@ -302,7 +302,9 @@ fn line_indent(text: &str, offset: usize) -> &str {
 
 /// One level of indentation in this file: a tab when lines start with tabs, else the smallest
 /// indentation of two or more spaces (JSDoc's ` * ` is not a level), else four spaces.
-fn indent_unit(text: &str) -> String {
+/// The file's indentation step (a tab, or its smallest indentation of 2 or more spaces): computed
+/// once per file by the caller of [`surface`].
+pub fn indent_unit(text: &str) -> String {
     let mut smallest: Option<usize> = None;
     for line in text.lines() {
         if line.starts_with('\t') {
@@ -319,9 +321,8 @@ fn indent_unit(text: &str) -> String {
 
 /// The edits of "surface the failure" for this plan in `text`, or `None` when the facts do not
 /// fit the text (then no fix is offered rather than a wrong one).
-pub fn surface(text: &str, plan: &SurfacePlan) -> Option<Fix> {
+pub fn surface(text: &str, unit: &str, plan: &SurfacePlan) -> Option<Fix> {
     let rust = plan.logger.is_rust();
-    let unit = indent_unit(text);
     let get = |span: Span| text.get(span.range());
     // The code the new name must not capture: the handler's body.
     let body_span = match &plan.site.body {
@@ -529,7 +530,7 @@ mod tests {
     }
 
     fn applied(text: &str, plan: &SurfacePlan) -> String {
-        let fix = surface(text, plan).expect("a fix");
+        let fix = surface(text, &indent_unit(text), plan).expect("a fix");
         apply(text, &fix.edits.iter().collect::<Vec<_>>()).expect("applies")
     }
 
@@ -626,7 +627,7 @@ mod tests {
                 body.clone(),
                 Logger::Console,
             );
-            assert_eq!(surface(text, &p), None, "{body:?}");
+            assert_eq!(surface(text, &indent_unit(text), &p), None, "{body:?}");
         }
     }
 

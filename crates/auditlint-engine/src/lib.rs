@@ -656,12 +656,24 @@ fn in_scope(path: &str, scopes: &[String]) -> bool {
 pub(crate) struct SourceTexts<'a> {
     texts: Vec<&'a str>,
     lines: Vec<std::cell::OnceCell<LineIndex>>,
+    /// Each file's indentation step, for fixes (a scan of the whole file: once per file).
+    indents: Vec<std::cell::OnceCell<String>>,
 }
 
 impl<'a> SourceTexts<'a> {
     pub(crate) fn new(texts: Vec<&'a str>) -> Self {
         let lines = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
-        Self { texts, lines }
+        let indents = texts.iter().map(|_| std::cell::OnceCell::new()).collect();
+        Self {
+            texts,
+            lines,
+            indents,
+        }
+    }
+
+    pub(crate) fn indent_unit(&self, file: u32) -> &str {
+        let text = self.text(file);
+        self.indents[file as usize].get_or_init(|| auditlint_core::fix::indent_unit(text))
     }
 
     pub(crate) fn text(&self, file: u32) -> &'a str {
@@ -727,10 +739,9 @@ pub(crate) fn to_finding(
         labels,
         fingerprint,
         suppressed: None,
-        fix: d
-            .fix
-            .as_ref()
-            .and_then(|plan| auditlint_core::fix::surface(texts.text(d.file), plan)),
+        fix: d.fix.as_ref().and_then(|plan| {
+            auditlint_core::fix::surface(texts.text(d.file), texts.indent_unit(d.file), plan)
+        }),
     }
 }
 
