@@ -543,20 +543,15 @@ fn run(
                 let (hits, misses) = store.counts();
                 trace.note(&format!("facts cache: {hits} hits, {misses} misses"));
             }
-            let diagnostics = analysis::run_rules(index, config, errors);
-            let texts = SourceTexts::new(
-                file_source
-                    .iter()
-                    .map(|&i| sources[i].text.as_deref().unwrap_or_default())
-                    .collect(),
+            let (mut findings, texts) = rule_findings(
+                index,
+                files,
+                file_source,
+                &sources,
+                config,
+                errors,
+                |path| in_scope(path, scopes),
             );
-            let mut findings: Vec<Finding> = diagnostics
-                .into_iter()
-                .filter(|d| in_scope(&files[d.file as usize].path, scopes))
-                .map(|d| to_finding(d, files, &texts, config))
-                .collect();
-            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-            findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
             let (suppressions, inventory) =
                 finish_findings(index, &texts, config, scopes, extras, &mut findings, errors);
             (findings, texts, suppressions, inventory)
@@ -685,6 +680,34 @@ impl<'a> SourceTexts<'a> {
         let index = self.lines[file as usize].get_or_init(|| LineIndex::new(text));
         index.position(text, offset as usize)
     }
+}
+
+/// The rules' findings in the files `keep` accepts, sorted and without duplicates, with the
+/// texts of the parsed files (`file_source[i]` is file `i`'s source).
+pub(crate) fn rule_findings<'s>(
+    index: &Index<'_>,
+    files: &[ProjectFile],
+    file_source: &[usize],
+    sources: &'s [analysis::Source],
+    config: &Config,
+    errors: &mut Vec<FileError>,
+    keep: impl Fn(&str) -> bool,
+) -> (Vec<Finding>, SourceTexts<'s>) {
+    let diagnostics = analysis::run_rules(index, config, errors);
+    let texts = SourceTexts::new(
+        file_source
+            .iter()
+            .map(|&i| sources[i].text.as_deref().unwrap_or_default())
+            .collect(),
+    );
+    let mut findings: Vec<Finding> = diagnostics
+        .into_iter()
+        .filter(|d| keep(&files[d.file as usize].path))
+        .map(|d| to_finding(d, files, &texts, config))
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    (findings, texts)
 }
 
 pub(crate) fn to_finding(

@@ -260,21 +260,16 @@ impl Workspace {
             &mut errors,
             |index, files, file_source, errors| {
                 trace.phase("parse rounds and index");
-                let diagnostics = analysis::run_rules(index, config, errors);
-                trace.phase("rules");
-                let texts = crate::SourceTexts::new(
-                    file_source
-                        .iter()
-                        .map(|&i| sources[i].text.as_deref().unwrap_or_default())
-                        .collect(),
+                let (mut findings, texts) = crate::rule_findings(
+                    index,
+                    files,
+                    file_source,
+                    sources,
+                    config,
+                    errors,
+                    |path| path == rel,
                 );
-                let mut findings: Vec<Finding> = diagnostics
-                    .into_iter()
-                    .filter(|d| files[d.file as usize].path == rel)
-                    .map(|d| crate::to_finding(d, files, &texts, config))
-                    .collect();
-                findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+                trace.phase("rules");
                 let extras = crate::Extras {
                     today,
                     inventory: false,
