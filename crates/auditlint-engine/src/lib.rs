@@ -13,6 +13,8 @@ mod changed;
 mod discover;
 mod fidelity;
 mod fingerprint;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 pub mod init;
 mod inventory;
