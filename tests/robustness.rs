@@ -143,9 +143,16 @@ fn deep_nesting_never_overflows_the_stack() {
     std::fs::write(dir.path().join("parens.ts"), parens).unwrap();
     std::fs::write(dir.path().join("blocks.js"), blocks).unwrap();
     std::fs::write(dir.path().join("calls.tsx"), calls).unwrap();
+    // Template substitutions nest too (issue 14 item 7: they were not walked, nor counted).
+    let templates = format!(
+        "const audit = 1;\nexport const d = {}1{};\n",
+        "`${\n".repeat(n),
+        "}`\n".repeat(n)
+    );
+    std::fs::write(dir.path().join("templates.ts"), templates).unwrap();
     let (code, json) = support::check_json(dir.path(), &[]);
     assert_eq!(code, 2, "{json:#}");
-    for file in ["parens.ts", "blocks.js", "calls.tsx"] {
+    for file in ["parens.ts", "blocks.js", "calls.tsx", "templates.ts"] {
         let errors = errors_for(&json, file);
         assert!(
             errors.iter().any(|e| e.contains("nesting deeper than")),
@@ -569,5 +576,100 @@ fn a_typescript_input_that_recursed_in_the_parser_is_a_syntax_error() {
     assert_eq!(
         json["summary"]["findings"], 1,
         "good.ts is still checked: {json:#}"
+    );
+}
+
+/// Issue 14 item 3: `foo()`, thousands of comment lines, then a `/` at the end: tree-sitter's
+/// automatic-semicolon scan runs over every remaining comment once per comment, so parsing
+/// took time quadratic in the size (10 s at 400 KB, 40 s at 800 KB). The parse stops at the
+/// file's time limit (1 s plus 3 s per MiB), the file is named, and the rest is checked.
+#[test]
+fn a_parse_over_the_time_limit_is_cut_off_and_named() {
+    let dir = project();
+    let line = format!("// {}\n", "p".repeat(76));
+    std::fs::write(
+        dir.path().join("slow.ts"),
+        format!("const audit = 1;\nfoo()\n{}/", line.repeat(600 * 1024 / 80)),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (code, json) = support::check_json(dir.path(), &["--no-cache"]);
+    let took = started.elapsed();
+    assert_eq!(code, 2, "{json:#}");
+    let errors = errors_for(&json, "slow.ts");
+    assert!(
+        errors.iter().any(|e| e
+            .starts_with("not checked: parse time limit exceeded (more than 2.8 s for 601 KiB")
+            && e.ends_with("; the limit is 1 s plus 3 s per MiB)")),
+        "{errors:?}"
+    );
+    still_found_the_good_file(&json);
+    // Unlimited, this file parses for about 20 s; a generous bound, not a benchmark.
+    assert!(took.as_secs() < 12, "took {took:?}");
+}
+
+/// syn cannot be interrupted: a Rust file is parsed on a worker thread that the run stops
+/// waiting for at the deadline (here made 1 ms by a test hook), left to finish on its own, at
+/// most two at once. Every such file is named; the run ends and goes on for the rest.
+#[test]
+fn a_rust_parse_over_the_time_limit_is_abandoned_and_named() {
+    let dir = project();
+    let body = "    let _ = sqlx::query(\"INSERT INTO audit_log VALUES (1)\").execute(&pool);\n"
+        .repeat(4_000);
+    for i in 0..5 {
+        std::fs::write(
+            dir.path().join(format!("slow{i}.rs")),
+            format!("fn audit_{i}() {{\n{body}}}\n"),
+        )
+        .unwrap();
+    }
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .env("AUDITLINT_TEST_PARSE_BUDGET_MS", "1")
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-cache",
+            "--threads",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output.status.code(), Some(2), "{json:#}");
+    for i in 0..5 {
+        let errors = errors_for(&json, &format!("slow{i}.rs"));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("not checked: parse time limit exceeded (more than 0.0 s")),
+            "slow{i}.rs: {json:#}"
+        );
+    }
+}
+
+/// Issue 14 item 7: an audit write inside a template substitution is in the inventory (and,
+/// per `fixtures/audit-error-swallowed/template-substitution.ts`, its swallowing is found).
+#[test]
+fn audit_writes_inside_template_substitutions_are_inventoried() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
+    std::fs::write(
+        dir.path().join("t.ts"),
+        "export const s = `x ${(async () => { try { await db.prepare(\"INSERT INTO audit_logs (a) VALUES (1)\").run() } catch {} })()}`;\n// wrapped\n",
+    )
+    .unwrap();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .args(["inventory"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("| `t.ts` | 1 |") && text.contains("table `audit_logs` | swallowed"),
+        "{text}"
     );
 }

@@ -2,6 +2,7 @@
 //! module resolution, the cross-file index and diagnostics. No I/O.
 
 pub mod baseline;
+pub mod budget;
 pub mod config;
 pub mod diagnostic;
 pub mod facts;

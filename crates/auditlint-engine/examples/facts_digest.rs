@@ -19,7 +19,7 @@ fn main() {
         let debug = if path.ends_with(".rs") {
             format!("{:?}", auditlint_rust::extract_with(&text, false))
         } else if let Some(language) = auditlint_ts::language_of(&path) {
-            format!("{:?}", auditlint_ts::extract(&text, language))
+            format!("{:?}", auditlint_ts::extract(&text, language).ok())
         } else {
             continue;
         };

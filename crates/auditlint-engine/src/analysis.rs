@@ -218,7 +218,7 @@ pub fn parse_file(
     if language.is_none() && !is_rust {
         return Err("not a TypeScript, JavaScript or Rust file".into());
     }
-    let analyse = || -> Result<Option<auditlint_core::FileFacts>, String> {
+    let analyse = || -> Result<auditlint_core::FileFacts, String> {
         // A test hook: proves that a panic while analysing one file is contained.
         if std::env::var_os("AUDITLINT_INJECT_PANIC")
             .is_some_and(|p| path.ends_with(&*p.to_string_lossy()))
@@ -226,15 +226,12 @@ pub fn parse_file(
             panic!("injected panic for {path}");
         }
         match language {
-            Some(language) => Ok(auditlint_ts::extract(text, language)),
-            None => auditlint_rust::extract_with(text, check_tests)
-                .map(Some)
-                .map_err(|e| e.message),
+            Some(language) => auditlint_ts::extract(text, language).map_err(|e| e.to_string()),
+            None => auditlint_rust::extract_with(text, check_tests).map_err(|e| e.message),
         }
     };
     match catch_unwind(AssertUnwindSafe(analyse)) {
-        Ok(Ok(Some(facts))) => Ok(facts),
-        Ok(Ok(None)) => Err("the parser gave up on this file; it was not checked".into()),
+        Ok(Ok(facts)) => Ok(facts),
         Ok(Err(message)) => Err(message),
         Err(panic) => Err(format!(
             "internal error while analysing this file ({}); it was not checked",

@@ -32,6 +32,9 @@ pub struct Workspace {
     open: HashMap<String, Arc<str>>,
     /// The last parsed text and tree of each open document, for incremental re-parsing.
     trees: HashMap<String, (Arc<str>, auditlint_ts::SyntaxTree)>,
+    /// Open documents over `[files] max-file-size`, with the message that says so: like the
+    /// CLI, the server does not analyse them (a 50 MB buffer took seconds and 500 MB).
+    oversized: HashMap<String, String>,
     /// Problems found while loading (unreadable files, bad manifests).
     pub load_errors: Vec<FileError>,
 }
@@ -57,6 +60,7 @@ impl Workspace {
             cache: FactsCache::new(),
             open: HashMap::new(),
             trees: HashMap::new(),
+            oversized: HashMap::new(),
             load_errors: Vec::new(),
         };
         workspace.rescan();
@@ -104,6 +108,10 @@ impl Workspace {
             self.set_text(&path, Some(text.clone()));
             self.open.insert(path, text);
         }
+        let oversized: Vec<String> = self.oversized.keys().cloned().collect();
+        for path in oversized {
+            self.set_text(&path, None);
+        }
     }
 
     /// The project-relative path of an absolute path inside the project.
@@ -122,8 +130,24 @@ impl Workspace {
         self.sources[i].text.clone()
     }
 
-    /// An editor opened or changed a document.
+    /// An editor opened or changed a document. One over `[files] max-file-size` is not kept
+    /// nor analysed; [`Workspace::check_file`] reports it as the CLI does.
     pub fn open_document(&mut self, rel: &str, text: &str) {
+        let size = text.len() as u64;
+        if size > self.config.max_file_size {
+            let max_size = self.config.max_file_size;
+            self.oversized.insert(
+                rel.to_string(),
+                format!(
+                    "skipped: {size} bytes is over the {max_size}-byte limit (`[files] max-file-size`)"
+                ),
+            );
+            self.open.remove(rel);
+            self.trees.remove(rel);
+            self.set_text(rel, None);
+            return;
+        }
+        self.oversized.remove(rel);
         let text: Arc<str> = Arc::from(text);
         self.open.insert(rel.to_string(), text.clone());
         self.set_text(rel, Some(text));
@@ -131,6 +155,7 @@ impl Workspace {
 
     /// An editor closed a document: the disk's text counts again.
     pub fn close_document(&mut self, rel: &str) {
+        self.oversized.remove(rel);
         self.open.remove(rel);
         self.trees.remove(rel);
         self.refresh_file(rel);
@@ -138,6 +163,10 @@ impl Workspace {
 
     /// A file changed on disk (saved, created, deleted): read it again unless it is open.
     pub fn refresh_file(&mut self, rel: &str) {
+        if self.oversized.contains_key(rel) {
+            self.set_text(rel, None);
+            return;
+        }
         if let Some(text) = self.open.get(rel).cloned() {
             self.set_text(rel, Some(text));
             return;
@@ -262,6 +291,12 @@ impl Workspace {
         );
         findings.retain(|f| f.suppressed.is_none());
         errors.retain(|e| e.path == rel);
+        if let Some(message) = self.oversized.get(rel) {
+            errors.push(FileError {
+                path: rel.to_string(),
+                message: message.clone(),
+            });
+        }
         trace.phase("findings");
         (findings, errors)
     }
@@ -288,12 +323,20 @@ impl Workspace {
             let previous = previous.as_ref().map(|(old, tree)| (&**old, tree));
             auditlint_ts::extract_incremental(&text, language, previous)
         }));
-        // Anything unusual (the parser gave up, a panic): the regular path parses the file
-        // from scratch and reports what went wrong.
-        if let Ok(Some((facts, tree))) = parsed {
-            self.cache
-                .insert(rel.to_string(), (hash, Ok(Arc::new(facts))));
-            self.trees.insert(rel.to_string(), (text, tree));
+        // Over the parse time limit: that is the file's result (parsing it again from scratch
+        // would only take as long once more). Anything else unusual (the parser gave up, a
+        // panic): the regular path parses the file from scratch and reports what went wrong.
+        match parsed {
+            Ok(Ok((facts, tree))) => {
+                self.cache
+                    .insert(rel.to_string(), (hash, Ok(Arc::new(facts))));
+                self.trees.insert(rel.to_string(), (text, tree));
+            }
+            Ok(Err(limit @ auditlint_ts::ExtractError::TimeLimit(_))) => {
+                self.cache
+                    .insert(rel.to_string(), (hash, Err(limit.to_string())));
+            }
+            _ => {}
         }
     }
 }

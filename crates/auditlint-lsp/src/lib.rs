@@ -5,6 +5,7 @@
 
 mod convert;
 mod server;
+mod transport;
 
 pub use convert::Encoding;
 pub use server::serve;
@@ -20,9 +21,10 @@ pub enum LspError {
     Initialize(serde_json::Error),
 }
 
-/// Runs the server on stdin/stdout until the client says `exit`.
+/// Runs the server on stdin/stdout until the client says `exit`. A malformed frame is answered
+/// with a JSON-RPC error and the server reads on (see `transport`).
 pub fn run_stdio() -> Result<(), LspError> {
-    let (connection, io_threads) = lsp_server::Connection::stdio();
+    let (connection, io_threads) = transport::stdio();
     serve(connection)?;
     io_threads.join()?;
     Ok(())

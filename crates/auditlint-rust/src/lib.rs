@@ -19,6 +19,11 @@ mod nesting;
 mod sinks;
 mod walk;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use auditlint_core::budget::ParseDeadline;
 use auditlint_core::facts::FileFacts;
 
 /// Brackets, blocks and prefix-operator chains nested deeper than this are refused (real code
@@ -72,18 +77,102 @@ pub fn extract_with(source: &str, check_tests: bool) -> Result<FileFacts, RustEr
             ),
         });
     }
-    let outcome = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("auditlint-rust-parse".into())
-            .stack_size(PARSE_STACK)
-            .spawn_scoped(scope, || analyse(&text, base, check_tests))
-            .map(|handle| handle.join())
-    });
+    analyse_within(
+        text.into_owned(),
+        base,
+        check_tests,
+        ParseDeadline::start(source.len()),
+    )
+}
+
+type Outcome = std::thread::Result<Result<FileFacts, RustError>>;
+
+/// Workers that outlived their deadline and are still running, and the signal that one ended.
+static ABANDONED: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+/// At most this many abandoned workers run at once; a new parse waits for one to end first.
+/// They do end: once [`nesting::too_deep`] has bounded the nesting, syn's work (and the walk's)
+/// is linear in the text, about 1 µs a byte at worst, well inside the budget's slope.
+const MAX_ABANDONED: usize = 2;
+
+/// Parses and analyses `text` on a worker thread with a [`PARSE_STACK`]-byte stack, waiting
+/// until `deadline`. A worker still running then is left to finish on its own (syn has no way
+/// to be interrupted) and the file is reported as over the parse time limit.
+fn analyse_within(
+    text: String,
+    base: usize,
+    check_tests: bool,
+    deadline: ParseDeadline,
+) -> Result<FileFacts, RustError> {
+    let (lock, ended) = &ABANDONED;
+    {
+        let mut running = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        while *running >= MAX_ABANDONED {
+            running = ended.wait(running).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+    let (send, receive) = std::sync::mpsc::sync_channel::<Outcome>(1);
+    let abandoned = Arc::new(AtomicBool::new(false));
+    let worker_abandoned = Arc::clone(&abandoned);
+    let spawned = std::thread::Builder::new()
+        .name("auditlint-rust-parse".into())
+        .stack_size(PARSE_STACK)
+        .spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                analyse(&text, base, check_tests)
+            }));
+            drop(text);
+            // Sent under the lock, so the waiting side either receives it or has marked this
+            // worker abandoned (and counted it) before it looks.
+            let (lock, ended) = &ABANDONED;
+            let mut running = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            if worker_abandoned.load(Ordering::SeqCst) {
+                drop(outcome);
+                *running -= 1;
+                ended.notify_all();
+            } else {
+                let _ = send.send(outcome);
+            }
+        });
+    let worker = match spawned {
+        Ok(worker) => worker,
+        Err(spawn) => {
+            return Err(RustError {
+                message: format!("could not start the parser thread: {spawn}"),
+            });
+        }
+    };
+    let outcome = match receive.recv_timeout(deadline.remaining()) {
+        Ok(outcome) => Some(outcome),
+        Err(RecvTimeoutError::Disconnected) => {
+            let _ = worker.join();
+            return Err(RustError {
+                message: "the parser thread ended without a result; the file was not checked"
+                    .into(),
+            });
+        }
+        Err(RecvTimeoutError::Timeout) => {
+            let mut running = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            match receive.try_recv() {
+                Ok(outcome) => Some(outcome),
+                Err(_) => {
+                    abandoned.store(true, Ordering::SeqCst);
+                    *running += 1;
+                    None
+                }
+            }
+        }
+    };
     match outcome {
-        Ok(Ok(result)) => result,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(spawn) => Err(RustError {
-            message: format!("could not start the parser thread: {spawn}"),
+        Some(outcome) => {
+            let _ = worker.join();
+            match outcome {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        None => Err(RustError {
+            message: deadline.message(),
         }),
     }
 }

@@ -12,8 +12,10 @@ mod syntax;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use auditlint_core::Span;
+use auditlint_core::budget::ParseDeadline;
 use auditlint_core::facts::{
     Export, FileFacts, FnId, Function, Import, Imported, Language, TableObject,
 };
@@ -58,16 +60,21 @@ const LINES_ON_OWN_STACK: usize = 8_000;
 /// one-line items (half a million recursion levels of a few hundred bytes).
 const PARSE_STACK: usize = 256 * 1024 * 1024;
 
-fn parse(source: &str, language: Language, previous: Option<&Tree>) -> Option<Tree> {
+fn parse(
+    source: &str,
+    language: Language,
+    previous: Option<&Tree>,
+    deadline: &ParseDeadline,
+) -> Result<Tree, ExtractError> {
     if bytecount_lines(source) <= LINES_ON_OWN_STACK {
-        return parse_here(source, language, previous);
+        return parse_here(source, language, previous, deadline);
     }
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("auditlint-ts-parse".into())
             .stack_size(PARSE_STACK)
-            .spawn_scoped(scope, || parse_here(source, language, previous))
-            .ok()?
+            .spawn_scoped(scope, || parse_here(source, language, previous, deadline))
+            .map_err(|_| ExtractError::GaveUp)?
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
@@ -77,7 +84,14 @@ fn bytecount_lines(source: &str) -> usize {
     source.bytes().filter(|&b| b == b'\n').count()
 }
 
-fn parse_here(source: &str, language: Language, previous: Option<&Tree>) -> Option<Tree> {
+/// Parses on this thread's parser, stopping at `deadline` (tree-sitter asks every hundred or so
+/// operations; a cancelled parser is reset, so the next file starts afresh).
+fn parse_here(
+    source: &str,
+    language: Language,
+    previous: Option<&Tree>,
+    deadline: &ParseDeadline,
+) -> Result<Tree, ExtractError> {
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let (slot, grammar) = match language {
@@ -87,15 +101,64 @@ fn parse_here(source: &str, language: Language, previous: Option<&Tree>) -> Opti
         };
         if slot.is_none() {
             let mut parser = Parser::new();
-            parser.set_language(&grammar.into()).ok()?;
+            parser
+                .set_language(&grammar.into())
+                .map_err(|_| ExtractError::GaveUp)?;
             *slot = Some(parser);
         }
-        slot.as_mut()?.parse(source, previous)
+        let parser = slot.as_mut().ok_or(ExtractError::GaveUp)?;
+        let mut stop = |_: &tree_sitter::ParseState| {
+            if deadline.exceeded() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut stop);
+        let bytes = source.as_bytes();
+        let tree = parser.parse_with_options(
+            &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
+            previous,
+            Some(options),
+        );
+        match tree {
+            Some(tree) => Ok(tree),
+            None => {
+                parser.reset();
+                Err(if deadline.exceeded() {
+                    ExtractError::TimeLimit(deadline.message())
+                } else {
+                    ExtractError::GaveUp
+                })
+            }
+        }
     })
 }
 
-/// Parses `source` and extracts its facts. `None` when the parser gave up entirely.
-pub fn extract(source: &str, language: Language) -> Option<FileFacts> {
+/// Why a file was not analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtractError {
+    /// tree-sitter returned no tree at all.
+    GaveUp,
+    /// Parsing took longer than the file's [`ParseDeadline`]; the message says so.
+    TimeLimit(String),
+}
+
+impl std::fmt::Display for ExtractError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExtractError::GaveUp => {
+                f.write_str("the parser gave up on this file; it was not checked")
+            }
+            ExtractError::TimeLimit(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for ExtractError {}
+
+/// Parses `source` and extracts its facts, within the parse time limit of its size.
+pub fn extract(source: &str, language: Language) -> Result<FileFacts, ExtractError> {
     extract_incremental(source, language, None).map(|(facts, _)| facts)
 }
 
@@ -105,16 +168,17 @@ pub fn extract_incremental(
     source: &str,
     language: Language,
     previous: Option<(&str, &Tree)>,
-) -> Option<(FileFacts, Tree)> {
+) -> Result<(FileFacts, Tree), ExtractError> {
+    let deadline = ParseDeadline::start(source.len());
     let edited = previous.map(|(old_source, old_tree)| {
         let mut tree = old_tree.clone();
         tree.edit(&edit_between(old_source, source));
         tree
     });
-    let tree = parse(source, language, edited.as_ref())?;
+    let tree = parse(source, language, edited.as_ref(), &deadline)?;
     // The facts come from a repaired copy when the grammar fails on valid code; the tree kept
     // for the next incremental parse is always the source's own.
-    let repaired = repaired(source, language, &tree);
+    let repaired = repaired(source, language, &tree, &deadline)?;
     let (text, parsed) = match &repaired {
         Some((text, parsed)) => (text.as_str(), parsed),
         None => (source, &tree),
@@ -130,12 +194,17 @@ pub fn extract_incremental(
     };
     extractor.walk(parsed.root_node());
     extractor.resolve_forward_consts();
-    Some((extractor.facts, tree))
+    Ok((extractor.facts, tree))
 }
 
 /// Rounds of [`repair::repair`] (a repair can uncover the next shape), keeping the text with the
 /// fewest errors; `None` when the source parses cleanly or no repair helps.
-fn repaired(source: &str, language: Language, tree: &Tree) -> Option<(String, Tree)> {
+fn repaired(
+    source: &str,
+    language: Language,
+    tree: &Tree,
+    deadline: &ParseDeadline,
+) -> Result<Option<(String, Tree)>, ExtractError> {
     let mut best: Option<(String, Tree)> = None;
     let mut errors = error_count(tree);
     for _ in 0..3 {
@@ -149,8 +218,10 @@ fn repaired(source: &str, language: Language, tree: &Tree) -> Option<(String, Tr
         let Some(masked) = repair::repair(text, current) else {
             break;
         };
-        let Some(masked_tree) = parse(&masked, language, None) else {
-            break;
+        let masked_tree = match parse(&masked, language, None, deadline) {
+            Ok(tree) => tree,
+            Err(ExtractError::GaveUp) => break,
+            Err(limit) => return Err(limit),
         };
         let masked_errors = error_count(&masked_tree);
         if masked_errors >= errors {
@@ -159,7 +230,7 @@ fn repaired(source: &str, language: Language, tree: &Tree) -> Option<(String, Tr
         errors = masked_errors;
         best = Some((masked, masked_tree));
     }
-    best
+    Ok(best)
 }
 
 /// Error and missing nodes in a tree (only subtrees with errors are visited).
@@ -284,7 +355,7 @@ impl<'s> Extractor<'s> {
             self.visit(node, &mut stack, &uses);
             let leaf = matches!(
                 node.kind(),
-                "string" | "template_string" | "comment" | "regex"
+                "string" | "string_fragment" | "comment" | "regex"
             );
             if !leaf && cursor.goto_first_child() {
                 stack.push(node);
