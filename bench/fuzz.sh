@@ -17,7 +17,7 @@
 #   FUZZ_WORK         where corpora, seeds, artifacts and logs go (default fuzz/; all git-ignored)
 #   FUZZ_REAL_CODE    glob of real code bases to take seeds from (default /work/corpora/*; empty:
 #                     none). Read at run time only: nothing from them is ever committed
-#   FUZZ_MAX_REAL     real files per language to seed with (default 1500)
+#   FUZZ_MAX_REAL     real files per language to seed with (default 600, each at most 32 KiB)
 #   FUZZ_TIMEOUT      seconds one input may take before it counts as a hang (default 10)
 #   FUZZ_RSS_MB       memory limit per fuzzing process, MiB (default 2048)
 #   FUZZ_MAX_LEN      largest input, bytes (default 131072)
@@ -44,7 +44,7 @@ TIMEOUT=${FUZZ_TIMEOUT:-10}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 MAX_LEN=${FUZZ_MAX_LEN:-131072}
 SANITIZER=${FUZZ_SANITIZER:-none}
-MAX_REAL=${FUZZ_MAX_REAL:-1500}
+MAX_REAL=${FUZZ_MAX_REAL:-600}
 export FUZZ_REAL_CODE=${FUZZ_REAL_CODE-/work/corpora/*}
 
 if ! rustup toolchain list | grep -q '^nightly'; then
@@ -92,20 +92,38 @@ artifacts_of() {
     \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) 2>/dev/null | sort
 }
 
-# One target: fork mode, so that a crash, hang or OOM is recorded and the run goes on.
+# One target for SECONDS_EACH seconds. libFuzzer stops at the first crash, hang or OOM (having
+# saved the input): it is started again for the time left, from the corpus it has grown, so one
+# run finds all of them. (Fork mode would go on by itself, but re-runs a share of the corpus at
+# every job, which costs most of the time with real files as seeds.)
 run_target() {
   local t=$1
   mkdir -p "$WORK/corpus/$t" "$WORK/artifacts/$t"
   artifacts_of "$t" > "$WORK/tmp/$t.before"
-  rm -rf "$WORK/tmp/$t-projects"
-  mkdir -p "$WORK/tmp/$t-projects"
-  local started=$SECONDS
-  env -u AUDITLINT_INJECT_PANIC -u AUDITLINT_TRACE AUDITLINT_FUZZ_TMP="$WORK/tmp/$t-projects" \
-    nice -n 10 "$BIN/$t" "$WORK/corpus/$t" "$WORK/seeds/$t" \
-    -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -max_total_time="$SECONDS_EACH" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
-    -max_len="$MAX_LEN" -dict="$(dict_of "$t")" -report_slow_units=1000000 \
-    -artifact_prefix="$WORK/artifacts/$t/" > "$WORK/logs/$t.log" 2>&1 || true
+  : > "$WORK/logs/$t.log"
+  local started=$SECONDS left session quick=0
+  while left=$((SECONDS_EACH - (SECONDS - started))); [[ $left -ge 5 ]]; do
+    # An input that fails while the corpus is loaded would fail every session at once.
+    if [[ $quick -ge 3 ]]; then
+      echo "fuzz: $t: three sessions in a row ended within 30 s; stopping" | tee -a "$WORK/logs/$t.log" >&2
+      break
+    fi
+    session=$SECONDS
+    rm -rf "$WORK/tmp/$t-projects"
+    mkdir -p "$WORK/tmp/$t-projects"
+    echo "fuzz: $t: starting for ${left} s" >> "$WORK/logs/$t.log"
+    env -u AUDITLINT_INJECT_PANIC -u AUDITLINT_TRACE AUDITLINT_FUZZ_TMP="$WORK/tmp/$t-projects" \
+      nice -n 10 "$BIN/$t" "$WORK/corpus/$t" "$WORK/seeds/$t" \
+      -max_total_time="$left" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
+      -max_len="$MAX_LEN" -dict="$(dict_of "$t")" -report_slow_units=1000000 \
+      -print_final_stats=1 -artifact_prefix="$WORK/artifacts/$t/" >> "$WORK/logs/$t.log" 2>&1 \
+      || true
+    if [[ $((SECONDS - session)) -lt 30 && $((SECONDS_EACH - (SECONDS - started))) -ge 5 ]]; then
+      quick=$((quick + 1))
+    else
+      quick=0
+    fi
+  done
   echo $((SECONDS - started)) > "$WORK/tmp/$t.wall"
   rm -rf "$WORK/tmp/$t-projects"
 }
@@ -120,33 +138,34 @@ else
 fi
 
 status=0
-printf '%-7s %8s %12s %8s %8s %8s %9s %6s\n' target wall_s execs exec/s corpus crashes timeouts ooms
+printf '%-7s %8s %12s %8s %8s %8s %9s %6s %9s\n' target wall_s execs exec/s corpus crashes timeouts ooms sessions
 for t in "${TARGETS[@]}"; do
   log=$WORK/logs/$t.log
   wall=$(cat "$WORK/tmp/$t.wall")
-  # libFuzzer's fork-mode status line: `#EXECS: cov: … corp: … oom/timeout/crash: O/T/C time: …`
-  last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1 || true)
-  execs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$last")
-  counts=$(sed -nE 's/.*oom\/timeout\/crash: ([0-9]+)\/([0-9]+)\/([0-9]+).*/\1 \2 \3/p' <<<"$last")
-  read -r ooms timeouts crashes <<<"${counts:-0 0 0}"
+  # Each libFuzzer session ends with `stat::number_of_executed_units: N` (also after a crash,
+  # hang or OOM); the artifacts it saved are the crashes, hangs and OOMs.
+  # (Should a session end without them, its last `#N` status line counts.)
+  execs=$(awk '
+    function close_session() { total += (stat != "" ? stat : last); stat = ""; last = 0 }
+    /^fuzz: .*: starting/ { close_session() }
+    /^#[0-9]+/ { n = substr($1, 2); if (n + 0 > last) last = n + 0 }
+    /^stat::number_of_executed_units:/ { stat = $2 + 0 }
+    END { close_session(); print total + 0 }' "$log")
+  sessions=$(grep -c '^fuzz: .*: starting' "$log" || true)
   artifacts_of "$t" > "$WORK/tmp/$t.after"
   new=$(comm -13 "$WORK/tmp/$t.before" "$WORK/tmp/$t.after")
-  # Artifacts the status line may not have counted yet (the run ended mid-job) count too.
-  new_crashes=$(grep -c '/crash-' <<<"$new" || true)
-  new_timeouts=$(grep -c '/timeout-' <<<"$new" || true)
-  new_ooms=$(grep -cE '/(oom|leak)-' <<<"$new" || true)
-  crashes=$((crashes > new_crashes ? crashes : new_crashes))
-  timeouts=$((timeouts > new_timeouts ? timeouts : new_timeouts))
-  ooms=$((ooms > new_ooms ? ooms : new_ooms))
+  crashes=$(grep -c '/crash-' <<<"$new" || true)
+  timeouts=$(grep -c '/timeout-' <<<"$new" || true)
+  ooms=$(grep -cE '/(oom|leak)-' <<<"$new" || true)
   corpus=$(find "$WORK/corpus/$t" -type f | wc -l)
-  rate=$(awk -v e="${execs:-0}" -v s="$wall" 'BEGIN { printf "%d", (s > 0 ? e / s : 0) }')
-  printf '%-7s %8s %12s %8s %8s %8s %9s %6s\n' "$t" "$wall" "${execs:-0}" "$rate" "$corpus" \
-    "$crashes" "$timeouts" "$ooms"
-  if [[ -z $last ]]; then
-    echo "  $t: libFuzzer printed no status line; see $log" >&2
+  rate=$(awk -v e="$execs" -v s="$wall" 'BEGIN { printf "%d", (s > 0 ? e / s : 0) }')
+  printf '%-7s %8s %12s %8s %8s %8s %9s %6s %9s\n' "$t" "$wall" "$execs" "$rate" "$corpus" \
+    "$crashes" "$timeouts" "$ooms" "$sessions"
+  if ! grep -q '^stat::number_of_executed_units:' "$log"; then
+    echo "  $t: libFuzzer printed no final statistics; see $log" >&2
     status=1
   fi
-  if [[ $crashes -gt 0 || $timeouts -gt 0 || $ooms -gt 0 || -n $new ]]; then
+  if [[ -n $new ]]; then
     status=1
     [[ -n $new ]] && sed 's/^/  new artifact: /' <<<"$new" >&2
   fi

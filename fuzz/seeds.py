@@ -117,6 +117,8 @@ def main():
     real_ts, real_rs = [], []
     pattern = os.environ.get("FUZZ_REAL_CODE", "/work/corpora/*")
     roots = sorted(p for p in glob.glob(pattern) if os.path.isdir(p)) if pattern else []
+    # Real files are capped smaller than inputs may grow: every seed is run once at start.
+    real_max_len = min(max_len, int(os.environ.get("FUZZ_REAL_MAX_LEN", "32768")))
     if roots and max_real > 0:
         rng = random.Random(14)
         for exts, dest in ((TS_EXT, real_ts), (RS_EXT, real_rs)):
@@ -126,7 +128,7 @@ def main():
             for path in candidates:
                 if len(keen) >= max_real:
                     break
-                data = read(path, max_len)
+                data = read(path, real_max_len)
                 if not data or b"\n" not in data[:20000]:
                     continue  # minified or empty: no help
                 lowered = data.lower()

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         };
         let edited = auditlint_fuzz::cut_middle(text);
-        if let Some((_, tree)) =
+        if let Ok((_, tree)) =
             auditlint_ts::extract_incremental(&edited, Language::TypeScript, None)
         {
             let _ = auditlint_ts::extract_incremental(
