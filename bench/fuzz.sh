@@ -101,7 +101,7 @@ run_target() {
   mkdir -p "$WORK/corpus/$t" "$WORK/artifacts/$t"
   artifacts_of "$t" > "$WORK/tmp/$t.before"
   : > "$WORK/logs/$t.log"
-  local started=$SECONDS left session quick=0
+  local started=$SECONDS left session quick=0 rc kept
   while left=$((SECONDS_EACH - (SECONDS - started))); [[ $left -ge 5 ]]; do
     # An input that fails while the corpus is loaded would fail every session at once.
     if [[ $quick -ge 3 ]]; then
@@ -112,12 +112,23 @@ run_target() {
     rm -rf "$WORK/tmp/$t-projects"
     mkdir -p "$WORK/tmp/$t-projects"
     echo "fuzz: $t: starting for ${left} s" >> "$WORK/logs/$t.log"
+    rm -f "$WORK/tmp/$t.current"
+    rc=0
     env -u AUDITLINT_INJECT_PANIC -u AUDITLINT_TRACE AUDITLINT_FUZZ_TMP="$WORK/tmp/$t-projects" \
+      AUDITLINT_FUZZ_CURRENT="$WORK/tmp/$t.current" \
       nice -n 10 "$BIN/$t" "$WORK/corpus/$t" "$WORK/seeds/$t" \
       -max_total_time="$left" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
       -max_len="$MAX_LEN" -dict="$(dict_of "$t")" -report_slow_units=1000000 \
       -print_final_stats=1 -artifact_prefix="$WORK/artifacts/$t/" >> "$WORK/logs/$t.log" 2>&1 \
-      || true
+      || rc=$?
+    # Killed by a signal that libFuzzer could not report (a stack overflow, the OOM killer): the
+    # input it was running is kept as a crash all the same.
+    if [[ $rc -gt 128 && -f $WORK/tmp/$t.current ]]; then
+      kept=$WORK/artifacts/$t/crash-signal$((rc - 128))-$(sha1sum < "$WORK/tmp/$t.current" | cut -c1-40)
+      cp "$WORK/tmp/$t.current" "$kept"
+      echo "fuzz: $t: killed by signal $((rc - 128)) without a report; its input is $kept" \
+        | tee -a "$WORK/logs/$t.log" >&2
+    fi
     if [[ $((SECONDS - session)) -lt 30 && $((SECONDS_EACH - (SECONDS - started))) -ge 5 ]]; then
       quick=$((quick + 1))
     else

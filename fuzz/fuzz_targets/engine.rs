@@ -12,6 +12,7 @@ use auditlint_fuzz::{PART_SEPARATOR, cut_middle, layout, project_dir, write_proj
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    auditlint_fuzz::remember(data);
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };

@@ -6,6 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    auditlint_fuzz::remember(data);
     let check_tests = data.len() % 2 == 1;
     auditlint_fuzz::on_worker(|| {
         let _ = auditlint_engine::fuzzing::analyse_file("src/lib.rs", data.to_vec(), check_tests);

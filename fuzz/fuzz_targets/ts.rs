@@ -8,6 +8,7 @@ use auditlint_core::facts::Language;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    auditlint_fuzz::remember(data);
     auditlint_fuzz::on_worker(|| {
         for path in ["src/input.ts", "src/input.tsx"] {
             let _ = auditlint_engine::fuzzing::analyse_file(path, data.to_vec(), true);

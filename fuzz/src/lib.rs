@@ -23,6 +23,20 @@ pub fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     .install(f)
 }
 
+/// Saves the input about to run to `$AUDITLINT_FUZZ_CURRENT`, if set, so that `bench/fuzz.sh`
+/// can keep it when the process dies without libFuzzer's crash handler writing it: a stack
+/// overflow has no alternate signal stack to be reported on (std's runtime, which sets one up,
+/// does not start under libFuzzer's `main`), and the kernel's OOM killer leaves no trace. The
+/// harness runs tens of inputs a second, so one small write each costs nothing measurable.
+pub fn remember(data: &[u8]) {
+    static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
+    if let Some(path) =
+        PATH.get_or_init(|| std::env::var_os("AUDITLINT_FUZZ_CURRENT").map(PathBuf::from))
+    {
+        let _ = std::fs::write(path, data);
+    }
+}
+
 /// Separates the parts of an `engine` input: the first file, the second, the configuration.
 pub const PART_SEPARATOR: u8 = 0x1e;
 
