@@ -112,6 +112,9 @@ pub struct Index<'a> {
     pub flag_sites: Vec<crate::flags::FlagSite>,
     /// Callee resolutions by file and dotted path: the fixpoints ask the same ones many times.
     resolved_calls: std::cell::RefCell<HashMap<u32, HashMap<String, Option<FnRef>>>>,
+    /// How many [`Index::resolve_call`]s are under way: a receiver bound to another call
+    /// (`const a = b.x()`) resolves that call first, and such bindings can chain or loop.
+    call_depth: std::cell::Cell<u32>,
 }
 
 /// What the engine's next prefilter round looks for in the files not parsed yet: a file that
@@ -184,6 +187,7 @@ impl<'a> Index<'a> {
             producers: HashMap::new(),
             flag_sites: Vec::new(),
             resolved_calls: std::cell::RefCell::new(HashMap::new()),
+            call_depth: std::cell::Cell::new(0),
         };
         for (file_id, file) in files.iter().enumerate() {
             let file_id = file_id as u32;
@@ -882,7 +886,16 @@ impl<'a> Index<'a> {
         {
             return *known;
         }
+        // `const a = b.x(); const b = a.y(); a.z()` resolves `b.x` to resolve `a.z`, then `a.y`,
+        // then `b.x` again: chains of bindings longer than the limit, and so every cycle, are
+        // unresolved instead of recursing until the stack overflows.
+        let depth = self.call_depth.get();
+        if depth > MAX_RESOLVE_DEPTH {
+            return None;
+        }
+        self.call_depth.set(depth + 1);
         let resolved = self.resolve_call_uncached(file, callee);
+        self.call_depth.set(depth);
         self.resolved_calls
             .borrow_mut()
             .entry(file)

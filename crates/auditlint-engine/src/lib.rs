@@ -14,6 +14,8 @@ mod discover;
 mod fidelity;
 mod fingerprint;
 pub mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 pub mod init;
 mod inventory;
