@@ -131,3 +131,19 @@ async def test_a_document_over_the_parse_time_limit_is_named_and_the_server_live
     open_doc(client, route, ROUTE)
     diagnostics = await next_diagnostics(client, route)
     assert [d.code for d in diagnostics] == ["audit-error-swallowed"], diagnostics
+
+
+@pytest.mark.asyncio
+async def test_a_document_that_made_the_parser_recurse_per_line_does_not_end_the_server(client: LanguageClient, project):
+    # Issue 14 item 2: while recovering from `(f<>(() => {})`, tree-sitter recursed once per
+    # following line; 100,000 comment lines in `didOpen` overflowed the server's stack.
+    await initialize(client, project)
+    deep = project / "deep.ts"
+    open_doc(client, deep, "const audit = 1;\n(f<>(() => {})\n" + "//c\n" * 100_000)
+    diagnostics = await next_diagnostics(client, deep)
+    # Parsed (on a thread with a large stack) and said to be partial, as the CLI says it.
+    assert any("syntax error at line 2" in d.message for d in diagnostics), diagnostics
+    route = project / "route.ts"
+    open_doc(client, route, ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    assert [d.code for d in diagnostics] == ["audit-error-swallowed"], diagnostics
