@@ -94,23 +94,13 @@ fn rules(json: &Value) -> Vec<String> {
 }
 
 fn entries(cache: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![cache.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read cache dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .file_name()
+    support::files_under(cache)
+        .into_iter()
+        .filter(|path| {
+            path.file_name()
                 .is_some_and(|n| n != ".gitignore" && n != ".used")
-            {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
+        })
+        .collect()
 }
 
 #[test]

@@ -120,20 +120,18 @@ fn every_input_that_crashed_or_hung_the_fuzzer_is_checked_or_named() {
 
 /// The project's source files, relative, with `/`.
 fn source_files(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Some(ext) = path.extension().and_then(|e| e.to_str())
-                && ["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs"].contains(&ext)
-            {
-                let rel = path.strip_prefix(dir).expect("inside");
-                found.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    found
+    support::files_under(dir)
+        .into_iter()
+        .filter(|path| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|ext| {
+                    ["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs"].contains(&ext)
+                })
+        })
+        .map(|path| {
+            let rel = path.strip_prefix(dir).expect("inside");
+            rel.to_string_lossy().replace('\\', "/")
+        })
+        .collect()
 }
