@@ -393,12 +393,7 @@ fn open_store(
         CacheMode::Project => root.join(cache::DEFAULT_DIR),
         CacheMode::Dir(dir) => cwd.join(dir),
     };
-    let config_text = project
-        .config_file
-        .as_ref()
-        .map(|file| std::fs::read_to_string(file).unwrap_or_else(|_| "<unreadable>".into()))
-        .unwrap_or_default();
-    cache::FactsStore::open(&dir, &config_text, project.config.check_tests)
+    cache::FactsStore::open(&dir, &project.config_text, project.config.check_tests)
         .map(Some)
         .map_err(|err| {
             format!(

@@ -14,6 +14,9 @@ pub struct Project {
     pub config: Config,
     /// The configuration file in use, if any.
     pub config_file: Option<PathBuf>,
+    /// The text that configuration was parsed from (empty without a file): part of the facts
+    /// cache's key, so the cache never reads the file a second time.
+    pub config_text: String,
 }
 
 /// The nearest `auditlint.toml` upward from `start`, stopping at the repository root (a
@@ -22,12 +25,13 @@ pub struct Project {
 pub fn find_project(start: &Path, explicit_config: Option<&Path>) -> Result<Project, EngineError> {
     let known = auditlint_rules::rule_ids();
     if let Some(file) = explicit_config {
-        let config = load_config(file, &known)?;
+        let (config, config_text) = load_config(file, &known)?;
         let root = start.to_path_buf();
         return Ok(Project {
             root,
             config,
             config_file: Some(file.to_path_buf()),
+            config_text,
         });
     }
     let mut dir = Some(start);
@@ -36,11 +40,12 @@ pub fn find_project(start: &Path, explicit_config: Option<&Path>) -> Result<Proj
         // Anything by that name is the configuration: a directory, FIFO or device there is an
         // error to report (see `load_config`), never a reason to fall back to the defaults.
         if std::fs::symlink_metadata(&candidate).is_ok() {
-            let config = load_config(&candidate, &known)?;
+            let (config, config_text) = load_config(&candidate, &known)?;
             return Ok(Project {
                 root: current.to_path_buf(),
                 config,
                 config_file: Some(candidate),
+                config_text,
             });
         }
         if current.join(".git").exists() {
@@ -48,6 +53,7 @@ pub fn find_project(start: &Path, explicit_config: Option<&Path>) -> Result<Proj
                 root: current.to_path_buf(),
                 config: Config::defaults(&known),
                 config_file: None,
+                config_text: String::new(),
             });
         }
         dir = current.parent();
@@ -56,16 +62,19 @@ pub fn find_project(start: &Path, explicit_config: Option<&Path>) -> Result<Proj
         root: start.to_path_buf(),
         config: Config::defaults(&known),
         config_file: None,
+        config_text: String::new(),
     })
 }
 
-fn load_config(path: &Path, known: &[&str]) -> Result<Config, EngineError> {
+/// The configuration in `path`, and the text it was parsed from.
+fn load_config(path: &Path, known: &[&str]) -> Result<(Config, String), EngineError> {
     let text = read_regular(path).map_err(|source| EngineError::Io {
         path: path.display().to_string(),
         message: source.to_string(),
     })?;
     let shown = path.display().to_string();
-    Config::parse(Some((&text, &shown)), known).map_err(EngineError::Config)
+    let config = Config::parse(Some((&text, &shown)), known).map_err(EngineError::Config)?;
+    Ok((config, text))
 }
 
 /// A regular file's text (never a FIFO's or a device's: see [`crate::read::open_regular`]).

@@ -144,10 +144,19 @@ fn analyse_within(
     let outcome = match receive.recv_timeout(deadline.remaining()) {
         Ok(outcome) => Some(outcome),
         Err(RecvTimeoutError::Disconnected) => {
-            let _ = worker.join();
+            // Only a panic outside the analysis (which is caught and sent) ends it so: say it.
+            let why = match worker.join() {
+                Err(panic) => panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into()),
+                Ok(()) => "no reason given".into(),
+            };
             return Err(RustError {
-                message: "the parser thread ended without a result; the file was not checked"
-                    .into(),
+                message: format!(
+                    "the parser thread ended without a result ({why}); the file was not checked"
+                ),
             });
         }
         Err(RecvTimeoutError::Timeout) => {
