@@ -21,6 +21,25 @@ pub enum Language {
     Rust,
 }
 
+impl Language {
+    /// The language of a file, by its extension (`None`: not a language auditlint reads).
+    pub fn of_path(path: &str) -> Option<Language> {
+        let (_, extension) = path.rsplit_once('.')?;
+        match extension {
+            "ts" | "mts" | "cts" => Some(Language::TypeScript),
+            "tsx" => Some(Language::Tsx),
+            "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
+            "rs" => Some(Language::Rust),
+            _ => None,
+        }
+    }
+
+    /// What starts a line comment (suppressions, fixture expectations).
+    pub fn line_comment(self) -> &'static str {
+        "//"
+    }
+}
+
 /// Everything the rules and the index need to know about one file.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct FileFacts {

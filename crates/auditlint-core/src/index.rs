@@ -3,6 +3,7 @@
 //! error. Rules read its [`AuditSite`]s.
 
 mod rust;
+mod ts;
 
 use std::collections::{HashMap, HashSet};
 
@@ -168,6 +169,25 @@ pub fn receiver_names_class(receiver: &str, class: &str) -> bool {
     receiver == class || receiver.ends_with(&class) || class.ends_with(&receiver)
 }
 
+/// The languages whose names resolve alike: each has its module beside this one (`ts.rs`,
+/// `rust.rs`) that says how a callee path names a project function and how code can reach a
+/// writer (for the prefilter rounds); everything else here is language-neutral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// TypeScript and JavaScript, any dialect.
+    Script,
+    Rust,
+}
+
+impl Family {
+    pub(crate) fn of(path: &str) -> Self {
+        match crate::facts::Language::of_path(path) {
+            Some(crate::facts::Language::Rust) => Family::Rust,
+            _ => Family::Script,
+        }
+    }
+}
+
 /// Re-export chains longer than this are treated as unresolved (and cycles end here).
 const MAX_RESOLVE_DEPTH: u32 = 24;
 
@@ -243,56 +263,9 @@ impl<'a> Index<'a> {
         for writer in self.writers.keys().chain(self.producers.keys()) {
             let file = &self.files[writer.file as usize];
             let function = &file.facts.functions[writer.func as usize];
-            if rust::is_rust(&file.path) {
-                // Rust paths: by name, and by module name.
-                round.words.extend(function.name.iter().cloned());
-                if let Some(stem) = module_stem(&file.path) {
-                    round.words.insert(stem.to_string());
-                }
-                continue;
-            }
-            let Some(name) = &function.name else {
-                continue;
-            };
-            let reach = round.methods.entry(name.clone()).or_default();
-            reach.by_name |= function.class.is_none();
-            let classes = &mut reach.classes;
-            classes.extend(function.class.iter().cloned());
-            classes.extend(function.implements.iter().cloned());
-            // A function defined inside a factory is reached as a method of what the factory
-            // returns (`const audit = createAuditLogger(); audit.logUpdate()`): the factory's
-            // name stands for its class.
-            let mut top = function;
-            let mut hops = 0;
-            while let Some(parent) = top
-                .parent
-                .and_then(|p| file.facts.functions.get(p as usize))
-                && hops < 64
-            {
-                classes.extend(parent.name.iter().cloned());
-                top = parent;
-                hops += 1;
-            }
-            let Some(stem) = module_stem(&file.path) else {
-                continue;
-            };
-            // `import record from "./audit"` does not repeat the function's name; CommonJS
-            // exports we do not record may be default ones too.
-            let top_name = top.name.as_deref();
-            let default_export = top_name == Some("default")
-                || file.facts.exports.is_empty()
-                || file.facts.exports.iter().any(|e| {
-                    matches!(e, Export::Local { exported, local }
-                        if exported == "default" && Some(local.as_str()) == top_name)
-                });
-            let reach = if default_export {
-                ModuleReach::Default
-            } else {
-                ModuleReach::Namespace
-            };
-            let known = round.modules.entry(stem.to_string()).or_insert(reach);
-            if reach == ModuleReach::Default {
-                *known = reach;
+            match Family::of(&file.path) {
+                Family::Script => self.script_round_names(file, function, &mut round),
+                Family::Rust => rust::round_names(&file.path, function, &mut round),
             }
         }
         // Declared types that carry a flag: functions declared to return one are producers.
@@ -905,38 +878,9 @@ impl<'a> Index<'a> {
     }
 
     fn resolve_call_uncached(&self, file: u32, callee: &str) -> Option<FnRef> {
-        if rust::is_rust(&self.files[file as usize].path) {
-            return self.resolve_rust(file, callee);
-        }
-        let segments: Vec<&str> = callee.split(['.']).collect();
-        let callee_name = *segments.last()?;
-        match segments.as_slice() {
-            [name] => self.resolve_name(file, name, 0),
-            ["this", method] => self.unique_method(Some(file), method, None),
-            [.., receiver, method] => {
-                let facts = &self.files[file as usize].facts;
-                if segments.len() == 2
-                    && let Some(import) = facts.imports.iter().find(|i| i.local == *receiver)
-                    && import.imported == Imported::Namespace
-                {
-                    let target = self
-                        .resolver
-                        .resolve(&self.files[file as usize].path, &import.source)?;
-                    let target = *self.by_path.get(target.as_str())?;
-                    // `module.exports = auditLogger` (an object literal of functions), which
-                    // exports no names we record: the module's own function of that name.
-                    return self
-                        .resolve_export(target, method, 0)
-                        .or_else(|| self.unique_in_file(target, method));
-                }
-                if segments.len() == 2
-                    && let Some(found) = self.resolve_on_binding(file, receiver, method)
-                {
-                    return found;
-                }
-                self.unique_method(None, callee_name, Some(receiver))
-            }
-            [] => None,
+        match Family::of(&self.files[file as usize].path) {
+            Family::Script => self.resolve_script(file, callee),
+            Family::Rust => self.resolve_rust(file, callee),
         }
     }
 
@@ -1021,105 +965,6 @@ impl<'a> Index<'a> {
         Some(unique(&|f| f.class.as_deref() == Some(class)))
     }
 
-    fn resolve_name(&self, file: u32, name: &str, depth: u32) -> Option<FnRef> {
-        let facts = &self.files[file as usize].facts;
-        if let Some(func) = facts
-            .functions
-            .iter()
-            .position(|f| f.name.as_deref() == Some(name) && f.class.is_none())
-        {
-            return Some(FnRef {
-                file,
-                func: func as FnId,
-            });
-        }
-        if let Some(import) = facts.imports.iter().find(|i| i.local == name) {
-            let from = &self.files[file as usize].path;
-            let resolved = self
-                .resolver
-                .resolve(from, &import.source)
-                .and_then(|target| self.by_path.get(target.as_str()).copied())
-                .and_then(|target| match &import.imported {
-                    // CommonJS (`exports.log = log`, `module.exports = { log }`) records no
-                    // export names: the module's own function of that name.
-                    Imported::Named(imported) => self
-                        .resolve_export(target, imported, depth + 1)
-                        .or_else(|| self.unique_in_file(target, imported)),
-                    Imported::Default => self.resolve_export(target, "default", depth + 1),
-                    Imported::Namespace => None,
-                });
-            if resolved.is_some() {
-                return resolved;
-            }
-            let imported = match &import.imported {
-                Imported::Named(n) => n.as_str(),
-                _ => name,
-            };
-            return self.unique_exported(file, imported);
-        }
-        self.unique_exported(file, name)
-    }
-
-    fn resolve_export(&self, file: u32, exported: &str, depth: u32) -> Option<FnRef> {
-        if depth > MAX_RESOLVE_DEPTH {
-            return None;
-        }
-        let facts = &self.files[file as usize].facts;
-        let path = &self.files[file as usize].path;
-        for export in &facts.exports {
-            match export {
-                Export::Local { exported: e, local } if e == exported => {
-                    return self.resolve_name(file, local, depth + 1);
-                }
-                Export::From {
-                    exported: e,
-                    imported,
-                    source,
-                } if e == exported => {
-                    let target = self.resolver.resolve(path, source)?;
-                    let target = *self.by_path.get(target.as_str())?;
-                    return self.resolve_export(target, imported, depth + 1);
-                }
-                _ => {}
-            }
-        }
-        if exported == "default" {
-            return None;
-        }
-        facts
-            .exports
-            .iter()
-            .find_map(|export| {
-                let Export::All { source } = export else {
-                    return None;
-                };
-                let target = self.resolver.resolve(path, source)?;
-                let target = *self.by_path.get(target.as_str())?;
-                self.resolve_export(target, exported, depth + 1)
-            })
-            // CommonJS assigns functions to export names we do not always record
-            // (`module.exports.record = async function (..) {..}`): the module's own function.
-            .or_else(|| self.unique_in_file(file, exported))
-    }
-
-    /// The unique-name fallback: exactly one top-level function of that name in the project.
-    ///
-    /// It never crosses between browser code and server code: a React component's `save(..)`
-    /// is not the server's `save`, unless imports connect them.
-    fn unique_exported(&self, from: u32, name: &str) -> Option<FnRef> {
-        let candidates = self.functions_by_name.get(name)?;
-        let side = is_browser(&self.files[from as usize].path);
-        let mut top_level = candidates.iter().filter(|c| {
-            !rust::is_rust(&self.files[c.file as usize].path)
-                && is_browser(&self.files[c.file as usize].path) == side
-                && self.files[c.file as usize].facts.functions[c.func as usize]
-                    .class
-                    .is_none()
-        });
-        let first = top_level.next()?;
-        top_level.next().is_none().then_some(*first)
-    }
-
     /// A method by name: in this file (for `this.m()`), or in a class the receiver is named
     /// after (`purgeService.purge()` → `class PurgeService`).
     fn unique_method(
@@ -1143,19 +988,6 @@ impl<'a> Index<'a> {
         let first = matching.next()?;
         matching.next().is_none().then_some(*first)
     }
-}
-
-/// Browser code: a JSX file, or a file under a folder that only front ends have. What runs
-/// where is not in the syntax; these are the layouts React, Vue and Next.js projects use.
-fn is_browser(path: &str) -> bool {
-    path.ends_with(".tsx")
-        || path.ends_with(".jsx")
-        || path.split('/').any(|part| {
-            matches!(
-                part,
-                "components" | "hooks" | "frontend" | "front-end" | "client" | "browser"
-            )
-        })
 }
 
 /// Is the first thing that happens to this call's value a Rust statement dropping it?

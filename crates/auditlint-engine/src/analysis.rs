@@ -221,11 +221,10 @@ pub fn parse_file(
     text: &str,
     check_tests: bool,
 ) -> Result<auditlint_core::FileFacts, String> {
-    let language = auditlint_ts::language_of(path);
-    let is_rust = path.ends_with(".rs");
-    if language.is_none() && !is_rust {
-        return Err("not a TypeScript, JavaScript or Rust file".into());
-    }
+    use auditlint_core::facts::Language;
+    let Some(language) = Language::of_path(path) else {
+        return Err("not a file of a language auditlint reads".into());
+    };
     let analyse = || -> Result<auditlint_core::FileFacts, String> {
         // A test hook: proves that a panic while analysing one file is contained.
         if std::env::var_os("AUDITLINT_INJECT_PANIC")
@@ -234,8 +233,12 @@ pub fn parse_file(
             panic!("injected panic for {path}");
         }
         match language {
-            Some(language) => auditlint_ts::extract(text, language).map_err(|e| e.to_string()),
-            None => auditlint_rust::extract_with(text, check_tests).map_err(|e| e.message),
+            Language::TypeScript | Language::Tsx | Language::JavaScript => {
+                auditlint_ts::extract(text, language).map_err(|e| e.to_string())
+            }
+            Language::Rust => {
+                auditlint_rust::extract_with(text, check_tests).map_err(|e| e.message)
+            }
         }
     };
     match catch_unwind(AssertUnwindSafe(analyse)) {

@@ -127,7 +127,9 @@ impl RoundPrefilter {
 
     pub(crate) fn matches(&self, path: &str, text: &str) -> bool {
         let bytes = text.as_bytes();
-        if path.ends_with(".rs") {
+        // Module specifiers, imports and classes are the scripts' ways of reaching a writer;
+        // other languages look for every name as a word.
+        if auditlint_ts::language_of(path).is_none() {
             return [&self.words, &self.rust_words]
                 .into_iter()
                 .flatten()

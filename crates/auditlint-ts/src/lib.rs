@@ -38,13 +38,12 @@ const MAX_HANDLER_FUNCTION_BYTES: usize = 4_000;
 
 /// Which grammar a file needs.
 pub fn language_of(path: &str) -> Option<Language> {
-    let ext = path.rsplit_once('.').map(|(_, e)| e)?;
-    match ext {
-        "ts" | "mts" | "cts" => Some(Language::TypeScript),
-        "tsx" => Some(Language::Tsx),
-        "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
-        _ => None,
-    }
+    Language::of_path(path).filter(|l| {
+        matches!(
+            l,
+            Language::TypeScript | Language::Tsx | Language::JavaScript
+        )
+    })
 }
 
 thread_local! {

@@ -6,15 +6,24 @@
 //! `src/main.rs` → `crate`), as Cargo lays crates out; `#[path]` attributes and inline `mod`
 //! blocks are not followed (the unique-name fallback covers most of them).
 
-use crate::facts::{FnId, Imported};
+use crate::facts::{FnId, Function, Imported};
 
-use super::{FnRef, Index};
+use super::{FnRef, Index, RoundNames, module_stem};
 
 /// `pub use` chains longer than this are not followed.
 const MAX_REEXPORT_DEPTH: u32 = 8;
 
 pub(crate) fn is_rust(path: &str) -> bool {
     path.ends_with(".rs")
+}
+
+/// How Rust code can call `function`, a writer or producer in the file at `path`: Rust files
+/// look for its name and its module's name as words.
+pub(super) fn round_names(path: &str, function: &Function, round: &mut RoundNames) {
+    round.words.extend(function.name.iter().cloned());
+    if let Some(stem) = module_stem(path) {
+        round.words.insert(stem.to_string());
+    }
 }
 
 /// The crate's source root (`crates/x/src`) and the file's module path within it.
