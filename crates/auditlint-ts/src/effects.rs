@@ -1,6 +1,6 @@
 //! What a handler's body does with the error it receives.
 
-use crate::syntax::NodeKind;
+use crate::syntax::{Field, NodeKind};
 use auditlint_core::facts::Effects;
 use tree_sitter::Node;
 
@@ -48,7 +48,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
             "comment" if node.start_byte() < end => out.has_comments = true,
             "throw_statement" if !nested => out.throws = true,
             "call_expression" => {
-                if let Some(function) = node.child_by_field_name("function")
+                if let Some(function) = node.field("function")
                     && let Some(path) = callee_path(function, src)
                 {
                     if out.error_response.is_none() && responds_error(node, &path, src) {
@@ -58,7 +58,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                     // in an object handed to other code (not to a logger, which only logs).
                     if out.stores_error.is_none()
                         && !is_logging_path(&path)
-                        && node.child_by_field_name("arguments").is_some_and(|args| {
+                        && node.field("arguments").is_some_and(|args| {
                             let mut cursor = args.walk();
                             args.named_children(&mut cursor).any(|a| {
                                 let a = unwrap_expr(a);
@@ -74,7 +74,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                         && path.contains('.')
                         && !locals.contains(&root(&path))
                         && node
-                            .child_by_field_name("arguments")
+                            .field("arguments")
                             .is_some_and(|a| mentions_any(a, &aliases, src))
                     {
                         out.stores_error = Some(path.clone());
@@ -84,7 +84,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
             }
             // `sendError(reply, new ApiError(500, msg))`, `new HttpException(msg, 502)`.
             "new_expression" if out.error_response.is_none() => {
-                if let Some(args) = node.child_by_field_name("arguments") {
+                if let Some(args) = node.field("arguments") {
                     let mut cursor = args.walk();
                     if args
                         .named_children(&mut cursor)
@@ -95,10 +95,7 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                 }
             }
             "assignment_expression" => {
-                if let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
                     let name = callee_path(left, src).unwrap_or_default();
                     if right.node_kind() == "false" {
                         out.flag_writes.push(last(&name).to_string());
@@ -123,14 +120,12 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
                 }
             }
             "pair" => {
-                if let Some(key) = node.child_by_field_name("key") {
+                if let Some(key) = node.field("key") {
                     let key = text(key, src).trim_matches(['"', '\'']);
                     // `new Response(.., { status: 500 })`, `NextResponse.json(.., { status })`,
                     // `return { statusCode: 502, .. }`.
                     if matches!(key, "status" | "statusCode")
-                        && node
-                            .child_by_field_name("value")
-                            .is_some_and(|v| is_error_status(v, src))
+                        && node.field("value").is_some_and(|v| is_error_status(v, src))
                     {
                         out.error_response = Some(text(node, src).to_string());
                     }
@@ -243,7 +238,7 @@ fn responds_error(call: Node<'_>, path: &str, src: &str) -> bool {
     if !framework && !helper {
         return false;
     }
-    let Some(args) = call.child_by_field_name("arguments") else {
+    let Some(args) = call.field("arguments") else {
         return false;
     };
     let mut cursor = args.walk();
@@ -280,7 +275,7 @@ fn error_aliases<'s>(
             break;
         }
         if node.node_kind() == "variable_declarator"
-            && let Some(name) = node.child_by_field_name("name")
+            && let Some(name) = node.field("name")
             && name.node_kind() == "identifier"
         {
             declarators.push((text(name, src), node));
@@ -301,7 +296,7 @@ fn error_aliases<'s>(
         for (name, declarator) in &declarators {
             if !aliases.contains(name)
                 && declarator
-                    .child_by_field_name("value")
+                    .field("value")
                     .is_some_and(|v| mentions_any(v, &aliases, src))
             {
                 aliases.push(name);

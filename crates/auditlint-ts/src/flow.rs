@@ -7,7 +7,7 @@
 //! followed out to the `map`). Each step is bounded (`MAX_FOLLOW` levels of variables,
 //! `MAX_NODES` visited), so no input makes it deep or slow.
 
-use crate::syntax::NodeKind;
+use crate::syntax::{Field, NodeKind};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -40,35 +40,52 @@ pub(crate) struct Flow<'s, 'i, 't> {
     usesrc: &'t str,
 }
 
-/// The identifiers inside one scope (a function, a block, a loop, the program) by name, in the
-/// order a walk meets them: built the first time a variable of that scope is followed, then
-/// shared by every other variable followed in it — so following variables costs each scope one
-/// walk, not one walk per variable.
+/// The identifiers of a file by name, in the order a walk meets them, and where each scope (a
+/// function, a block, a `for … of` loop, the program) starts and ends in that order: built by
+/// one walk of the file the first time a variable is followed, then shared by every variable
+/// followed in it, whatever scope it lives in — so following variables costs the file one walk,
+/// not one walk per scope (nested scopes used to be walked once each, and again inside every
+/// scope around them).
 ///
-/// Positions count every node (named or not) of a preorder walk from the scope that does not
-/// enter string literals — the walk the per-variable search used to do — so the `MAX_NODES`
-/// budget is spent exactly as before.
+/// Positions count every node (named or not) of a preorder walk that does not enter string
+/// literals — the walk the per-variable search used to do from its scope — so the `MAX_NODES`
+/// budget is spent exactly as before: the positions inside a scope are the scope's own
+/// numbering shifted by where the scope starts.
 pub(crate) struct ScopeUses<'t> {
     /// Name → (preorder position, node, is a shorthand property `{ name }`).
     by_name: HashMap<&'t str, Vec<(u32, Node<'t>, bool)>>,
-    /// Nodes in the scope, itself included.
-    nodes: u32,
+    /// Scope node id → its preorder position and the position after its last descendant.
+    scopes: HashMap<usize, (u32, u32)>,
 }
 
-/// Each followed scope's [`ScopeUses`], by the scope node's id.
-pub(crate) type Uses<'t> = RefCell<HashMap<usize, Rc<ScopeUses<'t>>>>;
+/// The file's [`ScopeUses`], once a variable was followed; a scope the file-wide walk did not
+/// number (none is expected) gets a walk of its own, kept by its node id.
+#[derive(Default)]
+pub(crate) struct Uses<'t> {
+    file: RefCell<Option<Rc<ScopeUses<'t>>>>,
+    own: RefCell<HashMap<usize, Rc<ScopeUses<'t>>>>,
+}
+
+/// Nodes a variable can be followed in (see `scope_at`, `callback_param`, `for … of`).
+fn is_scope(kind: &str) -> bool {
+    is_function(kind) || matches!(kind, "statement_block" | "program" | "for_in_statement")
+}
 
 impl<'t> ScopeUses<'t> {
     fn build(root: Node<'t>, src: &'t str) -> Self {
         let mut uses = ScopeUses {
             by_name: HashMap::new(),
-            nodes: 0,
+            scopes: HashMap::new(),
         };
+        let mut nodes: u32 = 0;
+        // Scopes entered and not yet left: (node id, position, depth).
+        let mut open: Vec<(usize, u32, u32)> = Vec::new();
+        let mut depth: u32 = 0;
         let mut cursor = root.walk();
         loop {
             let node = cursor.node();
-            let at = uses.nodes;
-            uses.nodes += 1;
+            let at = nodes;
+            nodes += 1;
             let kind = node.node_kind();
             if kind == "identifier" || kind == "shorthand_property_identifier" {
                 uses.by_name.entry(text(node, src)).or_default().push((
@@ -76,19 +93,54 @@ impl<'t> ScopeUses<'t> {
                     node,
                     kind == "shorthand_property_identifier",
                 ));
+            } else if depth == 0 || is_scope(kind) {
+                open.push((node.id(), at, depth));
             }
             if kind != "string" && cursor.goto_first_child() {
+                depth += 1;
                 continue;
             }
             loop {
-                if cursor.goto_next_sibling() {
+                // Everything at this depth or below is walked: those scopes end here.
+                while let Some(&(id, start, _)) = open.last().filter(|o| o.2 >= depth) {
+                    uses.scopes.insert(id, (start, nodes));
+                    open.pop();
+                }
+                if depth > 0 && cursor.goto_next_sibling() {
                     break;
                 }
-                if !cursor.goto_parent() {
+                if depth == 0 || !cursor.goto_parent() {
                     return uses;
                 }
+                depth -= 1;
             }
         }
+    }
+
+    /// The uses in the scope `root` of the file whose root is `file_root`, and where the scope
+    /// starts and ends in their numbering.
+    fn of<'u>(
+        uses: &'u Uses<'t>,
+        file_root: Node<'t>,
+        root: Node<'t>,
+        src: &'t str,
+    ) -> (Rc<Self>, u32, u32) {
+        let file = uses
+            .file
+            .borrow_mut()
+            .get_or_insert_with(|| Rc::new(Self::build(file_root, src)))
+            .clone();
+        if let Some(&(start, end)) = file.scopes.get(&root.id()) {
+            return (file, start, end);
+        }
+        let own = uses
+            .own
+            .borrow_mut()
+            .entry(root.id())
+            .or_insert_with(|| Rc::new(Self::build(root, src)))
+            .clone();
+        let end = own.scopes.get(&root.id()).map_or(1, |&(_, end)| end);
+        (own, 0, end)
     }
 }
 
@@ -168,7 +220,7 @@ impl<'t> Flow<'_, '_, 't> {
             };
             let parent = path[parent_at];
             let child = path[at];
-            let field = |name: &str| parent.child_by_field_name(name) == Some(child);
+            let field = |name: &str| parent.field(name) == Some(child);
             match parent.node_kind() {
                 k if is_transparent(k) || k == "await_expression" => at = parent_at,
                 "ternary_expression" if !field("condition") => at = parent_at,
@@ -179,12 +231,10 @@ impl<'t> Flow<'_, '_, 't> {
                     return;
                 }
                 "binary_expression" => {
-                    let operator = parent
-                        .child_by_field_name("operator")
-                        .map_or("", |o| text(o, self.src));
+                    let operator = parent.field("operator").map_or("", |o| text(o, self.src));
                     match operator {
                         "in" if field("right") => {
-                            if let Some(left) = parent.child_by_field_name("left")
+                            if let Some(left) = parent.field("left")
                                 && left.node_kind() == "string"
                             {
                                 let name = string_text(left, self.src).to_string();
@@ -208,9 +258,7 @@ impl<'t> Flow<'_, '_, 't> {
                     return;
                 }
                 "unary_expression" => {
-                    let operator = parent
-                        .child_by_field_name("operator")
-                        .map_or("", |o| text(o, self.src));
+                    let operator = parent.field("operator").map_or("", |o| text(o, self.src));
                     match operator {
                         "void" if top => self.out.dropped = true,
                         "!" | "typeof" => self.out.tested = true,
@@ -222,7 +270,7 @@ impl<'t> Flow<'_, '_, 't> {
                     if top {
                         self.out.span = span_of(child);
                     }
-                    let Some(name) = parent.child_by_field_name("name") else {
+                    let Some(name) = parent.field("name") else {
                         return;
                     };
                     let scope = scope_at(path, parent_at);
@@ -251,12 +299,11 @@ impl<'t> Flow<'_, '_, 't> {
                 }
                 "member_expression" if field("object") => {
                     let property = parent
-                        .child_by_field_name("property")
+                        .field("property")
                         .map_or("", |p| text(p, self.src))
                         .to_string();
                     let called = parent_at.checked_sub(1).map(|c| path[c]).is_some_and(|c| {
-                        c.node_kind() == "call_expression"
-                            && c.child_by_field_name("function") == Some(parent)
+                        c.node_kind() == "call_expression" && c.field("function") == Some(parent)
                     });
                     match property.as_str() {
                         // `p.then(r => …)`: the callback receives the value.
@@ -331,7 +378,7 @@ impl<'t> Flow<'_, '_, 't> {
                         if let Some(grand) = parent_at.checked_sub(1).map(|g| path[g])
                             && grand.node_kind() == "member_expression"
                             && grand
-                                .child_by_field_name("property")
+                                .field("property")
                                 .is_some_and(|p| text(p, self.src) == "value")
                         {
                             at = parent_at - 1;
@@ -340,7 +387,7 @@ impl<'t> Flow<'_, '_, 't> {
                     }
                     Kind::Value => {
                         // `r["audit_logged"]` reads a field; `r[key]` could read any.
-                        match parent.child_by_field_name("index") {
+                        match parent.field("index") {
                             Some(index) if index.node_kind() == "string" => {
                                 let name = string_text(index, self.src).to_string();
                                 self.read(&name);
@@ -352,10 +399,10 @@ impl<'t> Flow<'_, '_, 't> {
                 },
                 "for_in_statement" if field("right") => {
                     let of = parent
-                        .child_by_field_name("operator")
+                        .field("operator")
                         .is_some_and(|o| text(o, self.src) == "of");
                     // `for (const k in results)` walks keys, not results.
-                    if of && let Some(left) = parent.child_by_field_name("left") {
+                    if of && let Some(left) = parent.field("left") {
                         // A value iterated is a collection of results after all.
                         let element = if kind == Kind::Settled {
                             Kind::Settled
@@ -396,13 +443,13 @@ impl<'t> Flow<'_, '_, 't> {
                     match prop.node_kind() {
                         "shorthand_property_identifier_pattern" => self.read(text(prop, self.src)),
                         "pair_pattern" => {
-                            if let Some(key) = prop.child_by_field_name("key") {
+                            if let Some(key) = prop.field("key") {
                                 let key = text(key, self.src).trim_matches(['"', '\'']).to_string();
                                 self.read(&key);
                             }
                         }
                         "object_assignment_pattern" => {
-                            if let Some(left) = prop.child_by_field_name("left") {
+                            if let Some(left) = prop.field("left") {
                                 self.read(text(left, self.src));
                             }
                         }
@@ -428,7 +475,7 @@ impl<'t> Flow<'_, '_, 't> {
                 let mut cursor = pattern.walk();
                 let items: Vec<Node<'t>> = pattern.named_children(&mut cursor).collect();
                 for item in items {
-                    let target = item.child_by_field_name("name").unwrap_or(item);
+                    let target = item.field("name").unwrap_or(item);
                     self.bind(scope, target, kind, depth + 1);
                 }
             }
@@ -450,16 +497,10 @@ impl<'t> Flow<'_, '_, 't> {
         let name = text(binding, self.src);
         // Copying the ancestors is work too: it counts against the budget.
         self.visited += ancestors.len();
-        let usesrc = self.usesrc;
-        let found = self.uses.borrow().get(&root.id()).cloned();
-        let uses = found.unwrap_or_else(|| {
-            let built = Rc::new(ScopeUses::build(root, usesrc));
-            self.uses.borrow_mut().insert(root.id(), built.clone());
-            built
-        });
+        let file_root = scope[0];
+        let (uses, start, end) = ScopeUses::of(self.uses, file_root, root, self.usesrc);
         let candidates = uses.by_name.get(name).map_or(&[][..], Vec::as_slice);
-        // The root is counted first, at position 0.
-        let (start, end) = (0, uses.nodes);
+        // The root is counted first, at position `start`.
         let first = candidates.partition_point(|&(at, _, _)| at <= start);
         let mut counted = start;
         self.visited += 1;
@@ -520,7 +561,7 @@ impl<'t> Flow<'_, '_, 't> {
         if call.node_kind() != "call_expression" {
             return;
         }
-        let Some(arguments) = call.child_by_field_name("arguments") else {
+        let Some(arguments) = call.field("arguments") else {
             return;
         };
         let Some(callback) = nth_named(arguments, 0) else {
@@ -531,13 +572,13 @@ impl<'t> Flow<'_, '_, 't> {
             self.out.escapes = true;
             return;
         }
-        let param = if let Some(single) = callback.child_by_field_name("parameter") {
+        let param = if let Some(single) = callback.field("parameter") {
             (index == 0).then_some(single)
         } else {
             callback
-                .child_by_field_name("parameters")
+                .field("parameters")
                 .and_then(|p| nth_named(p, index))
-                .map(|p| p.child_by_field_name("pattern").unwrap_or(p))
+                .map(|p| p.field("pattern").unwrap_or(p))
         };
         if let Some(param) = param {
             let mut scope = path[..member_at].to_vec();
@@ -578,7 +619,7 @@ impl<'t> Flow<'_, '_, 't> {
     fn passed(&mut self, path: &[Node<'t>], call_at: usize, kind: Kind, depth: u32) {
         let call = path[call_at];
         let callee = call
-            .child_by_field_name("function")
+            .field("function")
             .and_then(|f| callee_path(f, self.src))
             .unwrap_or_default();
         match callee.as_str() {
@@ -625,9 +666,7 @@ impl<'t> Flow<'_, '_, 't> {
             }
             if is_function(node.node_kind()) {
                 // A parameter of an enclosing function: it belongs to that function's caller.
-                let params = node
-                    .child_by_field_name("parameters")
-                    .or_else(|| node.child_by_field_name("parameter"));
+                let params = node.field("parameters").or_else(|| node.field("parameter"));
                 let mut stack: Vec<Node<'t>> = params.into_iter().collect();
                 while let Some(param) = stack.pop() {
                     self.visited += 1;
@@ -663,7 +702,7 @@ impl<'t> Flow<'_, '_, 't> {
                 }
                 let mut inner = statement.walk();
                 for declarator in statement.named_children(&mut inner) {
-                    if let Some(id) = declarator.child_by_field_name("name")
+                    if let Some(id) = declarator.field("name")
                         && id.node_kind() == "identifier"
                         && text(id, src) == name
                     {
@@ -686,4 +725,50 @@ fn scope_at(path: &[Node<'_>], at: usize) -> usize {
 
 fn span_of(node: Node<'_>) -> Span {
     Span::new(node.start_byte(), node.end_byte())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file-wide numbering, shifted by where a scope starts, is the numbering a walk of that
+    /// scope alone gives: every scope, every identifier, and the scope's size.
+    #[test]
+    fn file_wide_positions_are_each_scopes_own() {
+        let src = "const a = f();\nfunction g(x) { const r = h(x); for (const y of r) { if (y.ok) { a.push(`${y}`); } } return r.map((z) => z.v); }\nclass C { m() { const q = 'a string'; { let a = q; } return () => { const w = a; }; } }\n";
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into())
+            .expect("grammar");
+        let tree = parser.parse(src, None).expect("tree");
+        let file = ScopeUses::build(tree.root_node(), src);
+        let mut scopes = 0;
+        let mut cursor = tree.walk();
+        loop {
+            let node = cursor.node();
+            if is_scope(node.node_kind()) {
+                scopes += 1;
+                let own = ScopeUses::build(node, src);
+                let (start, end) = file.scopes[&node.id()];
+                assert_eq!(own.scopes[&node.id()], (0, end - start), "{node:?}");
+                for (name, uses) in &own.by_name {
+                    let shifted: Vec<(u32, Node<'_>, bool)> = file.by_name[name]
+                        .iter()
+                        .filter(|(at, _, _)| (start..end).contains(at))
+                        .map(|&(at, n, s)| (at - start, n, s))
+                        .collect();
+                    assert_eq!(&shifted, uses, "{name} in {node:?}");
+                }
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    assert!(scopes >= 8, "{scopes}");
+                    return;
+                }
+            }
+        }
+    }
 }

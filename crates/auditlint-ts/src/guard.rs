@@ -2,7 +2,7 @@
 //! `try` blocks, callbacks (`map`, `forEach`, IIFEs), combinators (`Promise.all`), and — for
 //! APIs that report failure as a value — whether that value is read.
 
-use crate::syntax::NodeKind;
+use crate::syntax::{Field, NodeKind};
 use auditlint_core::Span;
 use auditlint_core::facts::{
     DropKind, ErrorBinder, FnId, GuardStep, Handler, HandlerBody, HandlerKind, HandlerSite,
@@ -30,7 +30,7 @@ fn is_http_client_call(
         return false;
     }
     let receiver = function
-        .child_by_field_name("object")
+        .field("object")
         .and_then(|o| callee_path(o, src))
         .unwrap_or_default();
     let last = last_segment(&receiver).to_ascii_lowercase();
@@ -60,9 +60,9 @@ fn axios_config_url(config: Node<'_>, src: &str) -> Option<String> {
             continue;
         }
         let key = member
-            .child_by_field_name("key")
+            .field("key")
             .map_or("", |k| text(k, src).trim_matches(['"', '\'']));
-        let value = member.child_by_field_name("value").map(unwrap_expr);
+        let value = member.field("value").map(unwrap_expr);
         let literal = value.and_then(|v| literal_text(v, src));
         match key {
             "url" => url = literal.map(str::to_string),
@@ -93,22 +93,22 @@ fn model_receiver(function: Node<'_>, src: &str) -> Option<String> {
     if function.node_kind() != "member_expression" {
         return None;
     }
-    model_name(unwrap_expr(function.child_by_field_name("object")?), src)
+    model_name(unwrap_expr(function.field("object")?), src)
 }
 
 /// `new AuditLog(..).save()`: the model a saved document was built from.
 fn new_model(function: Node<'_>, src: &str) -> Option<String> {
-    let object = unwrap_expr(function.child_by_field_name("object")?);
+    let object = unwrap_expr(function.field("object")?);
     if object.node_kind() != "new_expression" {
         return None;
     }
-    model_name(unwrap_expr(object.child_by_field_name("constructor")?), src)
+    model_name(unwrap_expr(object.field("constructor")?), src)
 }
 
 /// `manager.insert(AuditLog, ..)`, `this.em.save(AuditLog, ..)`, `dataSource.manager`.
 fn is_entity_manager(function: Node<'_>, src: &str) -> bool {
     function
-        .child_by_field_name("object")
+        .field("object")
         .and_then(|o| callee_path(o, src))
         .is_some_and(|receiver| {
             let last = last_segment(&receiver).to_ascii_lowercase();
@@ -133,10 +133,10 @@ fn fetch_writes(init: Option<Node<'_>>, src: &str) -> bool {
             "spread_element" => return true,
             "pair" => {
                 let key = member
-                    .child_by_field_name("key")
+                    .field("key")
                     .map_or("", |k| text(k, src).trim_matches(['"', '\'']));
                 if key == "method" {
-                    method = member.child_by_field_name("value");
+                    method = member.field("value");
                 }
             }
             "shorthand_property_identifier" if text(member, src) == "method" => return true,
@@ -173,13 +173,13 @@ impl<'s> Extractor<'s> {
             return;
         }
         let src = self.src;
-        let Some(function) = op.child_by_field_name("function") else {
+        let Some(function) = op.field("function") else {
             return;
         };
         // `x.then(..)`, `x.catch(..)`, `x.finally(..)` are handlers of the operation `x`.
         if function.node_kind() == "member_expression"
             && function
-                .child_by_field_name("property")
+                .field("property")
                 .is_some_and(|p| matches!(text(p, self.src), "then" | "catch" | "finally"))
         {
             return;
@@ -232,7 +232,7 @@ impl<'s> Extractor<'s> {
         // its results are the collection's elements.
         let reference = (matches!(last_segment(&callee), "map" | "flatMap" | "forEach"))
             .then(|| {
-                let arg = op.child_by_field_name("arguments")?.named_child(0)?;
+                let arg = op.field("arguments")?.named_child(0)?;
                 let arg = unwrap_expr(arg);
                 matches!(arg.node_kind(), "identifier" | "member_expression")
                     .then(|| callee_path(arg, self.src))
@@ -276,14 +276,10 @@ impl<'s> Extractor<'s> {
         let Some(parent) = top.checked_sub(1).map(|p| path[p]) else {
             return true;
         };
-        if parent.node_kind() != "member_expression"
-            || parent.child_by_field_name("object") != Some(path[top])
-        {
+        if parent.node_kind() != "member_expression" || parent.field("object") != Some(path[top]) {
             return true;
         }
-        let property = parent
-            .child_by_field_name("property")
-            .map_or("", |p| text(p, self.src));
+        let property = parent.field("property").map_or("", |p| text(p, self.src));
         matches!(property, "then" | "catch" | "finally")
     }
 
@@ -298,18 +294,16 @@ impl<'s> Extractor<'s> {
         let mut tagged = false;
         let mut inserted = false;
         for (position, call) in calls.iter().rev().enumerate() {
-            let Some(function) = call.child_by_field_name("function") else {
+            let Some(function) = call.field("function") else {
                 continue;
             };
             let function = unwrap_expr(function);
             let method = match function.node_kind() {
-                "member_expression" => function
-                    .child_by_field_name("property")
-                    .map_or("", |p| text(p, src)),
+                "member_expression" => function.field("property").map_or("", |p| text(p, src)),
                 "identifier" => text(function, src),
                 _ => "",
             };
-            let args = call.child_by_field_name("arguments");
+            let args = call.field("arguments");
             let mut literals: Vec<String> = Vec::new();
             let mut first_arg: Option<Node<'_>> = None;
             let mut second_arg: Option<Node<'_>> = None;
@@ -463,9 +457,7 @@ impl<'s> Extractor<'s> {
                     if let Some(model) = first_arg.and_then(|a| {
                         let a = unwrap_expr(a);
                         (a.node_kind() == "new_expression")
-                            .then(|| {
-                                model_name(unwrap_expr(a.child_by_field_name("constructor")?), src)
-                            })
+                            .then(|| model_name(unwrap_expr(a.field("constructor")?), src))
                             .flatten()
                     }) {
                         sink = Some(SinkSyntax::ModelCreate { model });
@@ -543,7 +535,7 @@ impl<'s> Extractor<'s> {
         if function.node_kind() != "member_expression" || self.repositories.is_empty() {
             return None;
         }
-        let receiver = callee_path(function.child_by_field_name("object")?, self.src)?;
+        let receiver = callee_path(function.field("object")?, self.src)?;
         let field = receiver.strip_prefix("this.").unwrap_or(&receiver);
         self.repositories.get(field).cloned()
     }
@@ -560,7 +552,7 @@ impl<'s> Extractor<'s> {
     /// Identifier arguments of `op`'s chain that name no constant seen so far.
     fn note_forward_consts(&mut self, op: Node<'_>) {
         for call in crate::syntax::chain_calls(op) {
-            let Some(args) = call.child_by_field_name("arguments") else {
+            let Some(args) = call.field("arguments") else {
                 continue;
             };
             let mut cursor = args.walk();
@@ -587,16 +579,16 @@ impl<'s> Extractor<'s> {
             let member = path[cur - 1];
             let call = path[cur - 2];
             if member.node_kind() != "member_expression"
-                || member.child_by_field_name("object") != Some(path[cur])
+                || member.field("object") != Some(path[cur])
                 || call.node_kind() != "call_expression"
-                || call.child_by_field_name("function") != Some(member)
+                || call.field("function") != Some(member)
             {
                 break;
             }
-            let Some(property) = member.child_by_field_name("property") else {
+            let Some(property) = member.field("property") else {
                 break;
             };
-            let args = call.child_by_field_name("arguments");
+            let args = call.field("arguments");
             let arg = |i: usize| args.and_then(|a| nth_named(a, i));
             let handler_arg = match text(property, self.src) {
                 "catch" => arg(0),
@@ -631,11 +623,11 @@ impl<'s> Extractor<'s> {
     /// Where a fix can log in `catch (e) { … }` / `catch { … }`; none for a destructuring
     /// parameter or a clause the parser had to repair.
     fn catch_site(&self, clause: Node<'_>, scope: Option<FnId>) -> Option<HandlerSite> {
-        let body = clause.child_by_field_name("body")?;
+        let body = clause.field("body")?;
         if clause.has_error() || body.node_kind() != "statement_block" {
             return None;
         }
-        let binder = match clause.child_by_field_name("parameter") {
+        let binder = match clause.field("parameter") {
             Some(p) if p.node_kind() == "identifier" => {
                 ErrorBinder::Named(text(p, self.src).to_string())
             }
@@ -664,15 +656,15 @@ impl<'s> Extractor<'s> {
         if !is_function(function.node_kind()) || function.has_error() {
             return None;
         }
-        let body = function.child_by_field_name("body")?;
+        let body = function.field("body")?;
         let identifier = |node: Node<'_>| {
-            let pattern = node.child_by_field_name("pattern").unwrap_or(node);
+            let pattern = node.field("pattern").unwrap_or(node);
             (pattern.node_kind() == "identifier").then(|| text(pattern, self.src).to_string())
         };
-        let binder = if let Some(single) = function.child_by_field_name("parameter") {
+        let binder = if let Some(single) = function.field("parameter") {
             ErrorBinder::Named(identifier(single)?)
         } else {
-            let params = function.child_by_field_name("parameters")?;
+            let params = function.field("parameters")?;
             match nth_named(params, 0) {
                 Some(first) => ErrorBinder::Named(identifier(first)?),
                 None if text(params, self.src) == "()" => ErrorBinder::Unnamed {
@@ -701,7 +693,7 @@ impl<'s> Extractor<'s> {
     fn callback_body(&self, handler: Node<'_>) -> HandlerBody {
         let handler = unwrap_expr(handler);
         if is_function(handler.node_kind())
-            && let Some(body) = handler.child_by_field_name("body")
+            && let Some(body) = handler.field("body")
         {
             let error = first_parameter(handler, self.src);
             return HandlerBody::Inline(effects(body, error.as_deref(), self.src));
@@ -729,7 +721,7 @@ impl<'s> Extractor<'s> {
             match node.node_kind() {
                 kind if is_transparent(kind) => cur = parent,
                 "binary_expression" | "sequence_expression" => cur = parent,
-                "ternary_expression" if node.child_by_field_name("condition") != Some(child) => {
+                "ternary_expression" if node.field("condition") != Some(child) => {
                     cur = parent;
                 }
                 "await_expression" => {
@@ -781,7 +773,7 @@ impl<'s> Extractor<'s> {
                         && path[parent - 1].node_kind() == "arguments"
                         && path[parent - 2].node_kind() == "call_expression"
                         && let Some(callee) = path[parent - 2]
-                            .child_by_field_name("function")
+                            .field("function")
                             .and_then(|f| callee_path(f, self.src))
                     {
                         steps.push(GuardStep::Argument {
@@ -803,7 +795,7 @@ impl<'s> Extractor<'s> {
                     let call = parent.checked_sub(1).map(|c| path[c]);
                     match call
                         .filter(|c| c.node_kind() == "call_expression")
-                        .and_then(|c| c.child_by_field_name("function"))
+                        .and_then(|c| c.field("function"))
                         .and_then(|f| callee_path(f, self.src))
                     {
                         Some(callee) => steps.push(GuardStep::Argument {
@@ -837,7 +829,7 @@ impl<'s> Extractor<'s> {
         if node.node_kind() != "call_expression" {
             return None;
         }
-        let callee = callee_path(node.child_by_field_name("function")?, self.src)?;
+        let callee = callee_path(node.field("function")?, self.src)?;
         let is_combinator = matches!(
             callee.as_str(),
             "Promise.all" | "Promise.race" | "Promise.any" | "Promise.allSettled"
@@ -877,8 +869,8 @@ impl<'s> Extractor<'s> {
                 return self.boundary(path, at, steps);
             }
             if node.node_kind() == "try_statement"
-                && node.child_by_field_name("body") == Some(child)
-                && let Some(clause) = node.child_by_field_name("handler")
+                && node.field("body") == Some(child)
+                && let Some(clause) = node.field("handler")
             {
                 // Summarised once per clause, however many operations its `try` holds.
                 let src = self.src;
@@ -887,18 +879,16 @@ impl<'s> Extractor<'s> {
                     .entry(clause.id())
                     .or_insert_with(|| {
                         let error = clause
-                            .child_by_field_name("parameter")
+                            .field("parameter")
                             .filter(|p| p.node_kind() == "identifier")
                             .map(|p| text(p, src).to_string());
                         clause
-                            .child_by_field_name("body")
+                            .field("body")
                             .map(|b| effects(b, error.as_deref(), src))
                             .unwrap_or_default()
                     })
                     .clone();
-                let end = clause
-                    .child_by_field_name("body")
-                    .map_or(clause.end_byte(), block_end);
+                let end = clause.field("body").map_or(clause.end_byte(), block_end);
                 let site = self.catch_site(clause, self.scope_at(path, at));
                 steps.push(GuardStep::Handler(Handler {
                     span: Span::new(clause.start_byte(), end),
@@ -986,7 +976,7 @@ impl<'s> Extractor<'s> {
                 span: span_of(awaited),
             },
             "variable_declarator" => {
-                let Some(name) = holder.child_by_field_name("name") else {
+                let Some(name) = holder.field("name") else {
                     return ValueCheck::Read;
                 };
                 let scope = scope_of(path, p);
@@ -1012,10 +1002,10 @@ impl<'s> Extractor<'s> {
                                 }
                                 "pair_pattern"
                                     if prop
-                                        .child_by_field_name("key")
+                                        .field("key")
                                         .is_some_and(|k| fields.contains(&text(k, self.src))) =>
                                 {
-                                    prop.child_by_field_name("value")
+                                    prop.field("value")
                                 }
                                 "rest_pattern" => return ValueCheck::Read,
                                 _ => None,
@@ -1048,12 +1038,9 @@ impl<'s> Extractor<'s> {
             }
             if node.node_kind() == "identifier" && node != decl && text(node, self.src) == name {
                 let Some(parent) = parent else { return true };
-                if parent.node_kind() == "member_expression"
-                    && parent.child_by_field_name("object") == Some(node)
+                if parent.node_kind() == "member_expression" && parent.field("object") == Some(node)
                 {
-                    let property = parent
-                        .child_by_field_name("property")
-                        .map_or("", |p| text(p, self.src));
+                    let property = parent.field("property").map_or("", |p| text(p, self.src));
                     if fields.contains(&property) {
                         return true;
                     }
@@ -1110,7 +1097,7 @@ impl<'s> Extractor<'s> {
             "expression_statement" => false,
             "unary_expression" if text(path[p], self.src).starts_with("void") => false,
             "variable_declarator" => path[p]
-                .child_by_field_name("name")
+                .field("name")
                 .is_none_or(|name| self.identifier_used(scope_of(path, p), name)),
             _ => true,
         }
@@ -1119,11 +1106,11 @@ impl<'s> Extractor<'s> {
 
 /// `client.<model>.create`: the model of a Prisma-style delegate call.
 fn prisma_model(function: Node<'_>, src: &str) -> Option<String> {
-    let object = function.child_by_field_name("object")?;
+    let object = function.field("object")?;
     if object.node_kind() != "member_expression" {
         return None;
     }
-    let model = object.child_by_field_name("property")?;
+    let model = object.field("property")?;
     Some(text(model, src).to_string())
 }
 

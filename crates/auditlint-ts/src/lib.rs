@@ -10,7 +10,7 @@ mod guard;
 mod repair;
 mod syntax;
 
-use crate::syntax::NodeKind;
+use crate::syntax::{Field, NodeKind};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -420,13 +420,12 @@ impl<'s> Extractor<'s> {
         let parent = stack.last().copied();
         let mut class = None;
         let name = match node.node_kind() {
-            "function_declaration" | "generator_function_declaration" => node
-                .child_by_field_name("name")
-                .map(|n| text(n, src).to_string()),
+            "function_declaration" | "generator_function_declaration" => {
+                node.field("name").map(|n| text(n, src).to_string())
+            }
             "method_definition" => {
                 class = enclosing_class(stack, src);
-                node.child_by_field_name("name")
-                    .map(|n| text(n, src).to_string())
+                node.field("name").map(|n| text(n, src).to_string())
             }
             _ => parent.and_then(|p| self.binding_name(node, p, stack, &mut class)),
         };
@@ -438,12 +437,12 @@ impl<'s> Extractor<'s> {
                 })
                 .map(|_| "default".to_string())
         });
-        let span = node.child_by_field_name("name").map_or_else(
+        let span = node.field("name").map_or_else(
             || head_span(node),
             |n| Span::new(n.start_byte(), n.end_byte()),
         );
         let effects = node
-            .child_by_field_name("body")
+            .field("body")
             .filter(|b| {
                 // Any named function small enough to be a helper: the error may be passed in
                 // any argument position (`reportFailure(route, ids, err)`).
@@ -456,21 +455,18 @@ impl<'s> Extractor<'s> {
         // An arrow's expression body is its return value; `return` statements are collected by
         // the main walk as it meets them (see `returned`).
         let returned_fields = node
-            .child_by_field_name("body")
+            .field("body")
             .filter(|body| body.node_kind() != "statement_block")
             .map(|body| object_keys(body, src))
             .unwrap_or_default();
         let (return_type_names, return_type_fields) = node
-            .child_by_field_name("return_type")
+            .field("return_type")
             .map(|t| type_names_and_fields(t, src))
             .unwrap_or_default();
         let id = self.facts.functions.len() as FnId;
         self.fn_ids.insert(node.id(), id);
         let mut locals = Vec::new();
-        if let Some(params) = node
-            .child_by_field_name("parameters")
-            .or_else(|| node.child_by_field_name("parameter"))
-        {
+        if let Some(params) = node.field("parameters").or_else(|| node.field("parameter")) {
             pattern_names(params, src, &mut locals);
         }
         let parent = self.innermost_fn(stack);
@@ -506,28 +502,25 @@ impl<'s> Extractor<'s> {
             at -= 1;
             parent = stack[at - 1];
         }
-        let value_is_node = |field: &str| {
-            parent
-                .child_by_field_name(field)
-                .is_some_and(|v| unwrap_expr(v) == node)
-        };
+        let value_is_node =
+            |field: &str| parent.field(field).is_some_and(|v| unwrap_expr(v) == node);
         match parent.node_kind() {
             "variable_declarator" if value_is_node("value") => parent
-                .child_by_field_name("name")
+                .field("name")
                 .filter(|n| n.node_kind() == "identifier")
                 .map(|n| text(n, src).to_string()),
             "pair" if value_is_node("value") => parent
-                .child_by_field_name("key")
+                .field("key")
                 .map(|k| text(k, src).trim_matches(['"', '\'']).to_string()),
             "assignment_expression" if value_is_node("right") => parent
-                .child_by_field_name("left")
+                .field("left")
                 .and_then(|l| callee_path(l, src))
                 .map(|p| syntax::last_segment(&p).to_string()),
             "public_field_definition" | "field_definition" => {
                 *class = enclosing_class(stack, src);
                 parent
-                    .child_by_field_name("name")
-                    .or_else(|| parent.child_by_field_name("property"))
+                    .field("name")
+                    .or_else(|| parent.field("property"))
                     .map(|n| text(n, src).to_string())
             }
             _ => None,
@@ -536,7 +529,7 @@ impl<'s> Extractor<'s> {
 
     fn import(&mut self, node: Node<'_>) {
         let src = self.src;
-        let Some(source) = node.child_by_field_name("source") else {
+        let Some(source) = node.field("source") else {
             return;
         };
         let source = string_text(source, src).to_string();
@@ -570,12 +563,12 @@ impl<'s> Extractor<'s> {
                         if spec.node_kind() != "import_specifier" {
                             continue;
                         }
-                        let Some(name) = spec.child_by_field_name("name") else {
+                        let Some(name) = spec.field("name") else {
                             continue;
                         };
                         let name = string_or_ident(name, src);
                         let local = spec
-                            .child_by_field_name("alias")
+                            .field("alias")
                             .map_or_else(|| name.clone(), |a| text(a, src).to_string());
                         let imported = if name == "default" {
                             Imported::Default
@@ -597,14 +590,14 @@ impl<'s> Extractor<'s> {
     fn export(&mut self, node: Node<'_>) {
         let src = self.src;
         let source = node
-            .child_by_field_name("source")
+            .field("source")
             .map(|s| string_text(s, src).to_string());
         let is_default = {
             let mut cursor = node.walk();
             node.children(&mut cursor)
                 .any(|c| c.node_kind() == "default")
         };
-        if let Some(declaration) = node.child_by_field_name("declaration") {
+        if let Some(declaration) = node.field("declaration") {
             let names = declared_names(declaration, src);
             for name in names {
                 let exported = if is_default {
@@ -619,7 +612,7 @@ impl<'s> Extractor<'s> {
             }
             return;
         }
-        if let Some(value) = node.child_by_field_name("value") {
+        if let Some(value) = node.field("value") {
             if is_default {
                 let local = match unwrap_expr(value).node_kind() {
                     "identifier" => text(value, src).to_string(),
@@ -650,12 +643,12 @@ impl<'s> Extractor<'s> {
             if spec.node_kind() != "export_specifier" {
                 continue;
             }
-            let Some(name) = spec.child_by_field_name("name") else {
+            let Some(name) = spec.field("name") else {
                 continue;
             };
             let name = string_or_ident(name, src);
             let exported = spec
-                .child_by_field_name("alias")
+                .field("alias")
                 .map_or_else(|| name.clone(), |a| string_or_ident(a, src));
             self.facts.exports.push(match &source {
                 Some(source) => Export::From {
@@ -676,10 +669,7 @@ impl<'s> Extractor<'s> {
     /// `module.exports = require("./audit")` (a re-export of everything).
     fn commonjs_export(&mut self, node: Node<'_>) {
         let src = self.src;
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
             return;
         };
         let Some(target) = callee_path(left, src) else {
@@ -710,13 +700,15 @@ impl<'s> Extractor<'s> {
                             exported: text(member, src).to_string(),
                             local: text(member, src).to_string(),
                         }),
-                        "pair" => member
-                            .child_by_field_name("key")
-                            .zip(member.child_by_field_name("value"))
-                            .and_then(|(k, v)| {
-                                let key = text(k, src).trim_matches(['"', '\'']).to_string();
-                                self.commonjs_value(&key, unwrap_expr(v))
-                            }),
+                        "pair" => {
+                            member
+                                .field("key")
+                                .zip(member.field("value"))
+                                .and_then(|(k, v)| {
+                                    let key = text(k, src).trim_matches(['"', '\'']).to_string();
+                                    self.commonjs_value(&key, unwrap_expr(v))
+                                })
+                        }
                         _ => None,
                     };
                     self.facts.exports.extend(export);
@@ -741,8 +733,8 @@ impl<'s> Extractor<'s> {
                 local: text(value, src).to_string(),
             }),
             "member_expression" => {
-                let object = unwrap_expr(value.child_by_field_name("object")?);
-                let property = value.child_by_field_name("property")?;
+                let object = unwrap_expr(value.field("object")?);
+                let property = value.field("property")?;
                 Some(Export::From {
                     exported: name.to_string(),
                     imported: text(property, src).to_string(),
@@ -759,8 +751,8 @@ impl<'s> Extractor<'s> {
     fn repository_binding(&mut self, node: Node<'_>) {
         let src = self.src;
         let name = node
-            .child_by_field_name("pattern")
-            .or_else(|| node.child_by_field_name("name"))
+            .field("pattern")
+            .or_else(|| node.field("name"))
             .filter(|n| matches!(n.node_kind(), "identifier" | "property_identifier"))
             .map(|n| text(n, src).to_string());
         let Some(name) = name else { return };
@@ -823,15 +815,15 @@ impl<'s> Extractor<'s> {
     /// name bound to a call holds (`const audit = createModelAuditLogger(..)`).
     fn bind_locals(&mut self, node: Node<'_>, stack: &[Node<'_>]) {
         let src = self.src;
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.field("name") else {
             return;
         };
-        let value = node.child_by_field_name("value").map(unwrap_expr);
+        let value = node.field("value").map(unwrap_expr);
         // A function value is a function of its own; `require(..)` is an import.
         if value.is_some_and(|v| {
             is_function(v.node_kind())
                 || (v.node_kind() == "call_expression"
-                    && v.child_by_field_name("function")
+                    && v.field("function")
                         .is_some_and(|f| text(f, src) == "require"))
         }) {
             return;
@@ -857,12 +849,8 @@ impl<'s> Extractor<'s> {
                 Some(value)
             };
             let callee = call.and_then(|c| match c.node_kind() {
-                "call_expression" => c
-                    .child_by_field_name("function")
-                    .and_then(|f| callee_path(f, src)),
-                "new_expression" => c
-                    .child_by_field_name("constructor")
-                    .and_then(|f| callee_path(f, src)),
+                "call_expression" => c.field("function").and_then(|f| callee_path(f, src)),
+                "new_expression" => c.field("constructor").and_then(|f| callee_path(f, src)),
                 _ => None,
             });
             if let Some(callee) = callee {
@@ -883,10 +871,7 @@ impl<'s> Extractor<'s> {
     /// `const { log } = require("./audit")`.
     fn declarator(&mut self, node: Node<'_>) {
         let src = self.src;
-        let (Some(name), Some(value)) = (
-            node.child_by_field_name("name"),
-            node.child_by_field_name("value"),
-        ) else {
+        let (Some(name), Some(value)) = (node.field("name"), node.field("value")) else {
             return;
         };
         let value = unwrap_expr(value);
@@ -900,12 +885,12 @@ impl<'s> Extractor<'s> {
         if value.node_kind() != "call_expression" {
             return;
         }
-        let Some(function) = value.child_by_field_name("function") else {
+        let Some(function) = value.field("function") else {
             return;
         };
         let callee = callee_path(function, src).unwrap_or_default();
         let first_node = value
-            .child_by_field_name("arguments")
+            .field("arguments")
             .and_then(|a| syntax::nth_named(a, 0));
         let computed;
         let first_arg = match first_node.and_then(|a| literal_text(a, src)) {
@@ -945,10 +930,8 @@ impl<'s> Extractor<'s> {
                                 (text(prop, src).to_string(), text(prop, src).to_string())
                             }
                             "pair_pattern" => {
-                                let (Some(k), Some(v)) = (
-                                    prop.child_by_field_name("key"),
-                                    prop.child_by_field_name("value"),
-                                ) else {
+                                let (Some(k), Some(v)) = (prop.field("key"), prop.field("value"))
+                                else {
                                     continue;
                                 };
                                 (text(k, src).to_string(), text(v, src).to_string())
@@ -992,12 +975,10 @@ impl Extractor<'_> {
 
     /// `interface TierResult { audit_logged: boolean }`, `type R = { … } | { … }`.
     fn type_decl(&mut self, node: Node<'_>) {
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.field("name") else {
             return;
         };
-        let body = node
-            .child_by_field_name("body")
-            .or_else(|| node.child_by_field_name("value"));
+        let body = node.field("body").or_else(|| node.field("value"));
         let Some(body) = body else { return };
         let (mut names, fields) = type_names_and_fields(body, self.src);
         // `interface TierResult extends AuditOutcome { … }`: the fields of the types extended.
@@ -1034,7 +1015,7 @@ fn object_keys(value: Node<'_>, src: &str) -> Vec<(String, Span)> {
                 let mut cursor = node.walk();
                 for prop in node.named_children(&mut cursor) {
                     let key = match prop.node_kind() {
-                        "pair" => prop.child_by_field_name("key"),
+                        "pair" => prop.field("key"),
                         "shorthand_property_identifier" => Some(prop),
                         _ => None,
                     };
@@ -1089,7 +1070,7 @@ fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String
         match n.node_kind() {
             "type_identifier" => names.push(text(n, src).to_string()),
             "property_signature" => {
-                if let Some(key) = n.child_by_field_name("name") {
+                if let Some(key) = n.field("name") {
                     let name = text(key, src).trim_matches(['"', '\'']).to_string();
                     fields.push((name, Span::new(key.start_byte(), key.end_byte())));
                 }
@@ -1112,7 +1093,7 @@ fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String
             | "infer_type" => continue,
             // `Omit<T, "k">`, `Pick<T, "k">`, `Record<K, T>`…: not `T`'s fields.
             "generic_type"
-                if n.child_by_field_name("name").is_some_and(|name| {
+                if n.field("name").is_some_and(|name| {
                     let name = text(name, src);
                     FIELD_DROPPING_GENERICS.contains(&syntax::last_segment(name))
                 }) =>
@@ -1143,13 +1124,13 @@ fn declared_names(declaration: Node<'_>, src: &str) -> Vec<String> {
             declaration
                 .named_children(&mut cursor)
                 .filter(|d| d.node_kind() == "variable_declarator")
-                .filter_map(|d| d.child_by_field_name("name"))
+                .filter_map(|d| d.field("name"))
                 .filter(|n| n.node_kind() == "identifier")
                 .map(|n| text(n, src).to_string())
                 .collect()
         }
         _ => declaration
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| vec![text(n, src).to_string()])
             .unwrap_or_default(),
     }
@@ -1159,12 +1140,12 @@ fn declared_names(declaration: Node<'_>, src: &str) -> Vec<String> {
 fn require_source(node: Node<'_>, src: &str) -> Option<String> {
     if node.node_kind() != "call_expression"
         || node
-            .child_by_field_name("function")
+            .field("function")
             .is_none_or(|f| text(f, src) != "require")
     {
         return None;
     }
-    let arg = syntax::nth_named(node.child_by_field_name("arguments")?, 0)?;
+    let arg = syntax::nth_named(node.field("arguments")?, 0)?;
     literal_text(arg, src)
         .map(str::to_string)
         .or_else(|| computed_specifier(arg, src))
@@ -1180,7 +1161,7 @@ fn computed_specifier(node: Node<'_>, src: &str) -> Option<String> {
     if node.node_kind() != "call_expression" {
         return None;
     }
-    let callee = callee_path(node.child_by_field_name("function")?, src)?;
+    let callee = callee_path(node.field("function")?, src)?;
     let method = syntax::last_segment(&callee);
     if !matches!(
         callee.as_str(),
@@ -1188,7 +1169,7 @@ fn computed_specifier(node: Node<'_>, src: &str) -> Option<String> {
     ) {
         return None;
     }
-    let args = node.child_by_field_name("arguments")?;
+    let args = node.field("arguments")?;
     let mut cursor = args.walk();
     let mut base: Option<&str> = None;
     let mut pieces: Vec<String> = Vec::new();
@@ -1241,16 +1222,16 @@ fn pattern_names(pattern: Node<'_>, src: &str, out: &mut Vec<String>) {
             "type_annotation" | "decorator" | "accessibility_modifier" => continue,
             // `{ key: value }`: only the value binds.
             "pair_pattern" => {
-                stack.extend(node.child_by_field_name("value"));
+                stack.extend(node.field("value"));
                 continue;
             }
             // `x = default`, `{ a = 1 }`: only the left side binds.
             "assignment_pattern" | "object_assignment_pattern" => {
-                stack.extend(node.child_by_field_name("left"));
+                stack.extend(node.field("left"));
                 continue;
             }
             "required_parameter" | "optional_parameter" => {
-                stack.extend(node.child_by_field_name("pattern"));
+                stack.extend(node.field("pattern"));
                 continue;
             }
             _ => {}
@@ -1270,17 +1251,17 @@ fn enclosing_class(stack: &[Node<'_>], src: &str) -> Option<String> {
                 "class_declaration" | "class" | "abstract_class_declaration"
             )
         })
-        .and_then(|c| c.child_by_field_name("name"))
+        .and_then(|c| c.field("name"))
         .map(|n| text(n, src).to_string())
 }
 
 pub(crate) fn first_parameter(function: Node<'_>, src: &str) -> Option<String> {
-    if let Some(single) = function.child_by_field_name("parameter") {
+    if let Some(single) = function.field("parameter") {
         return Some(text(single, src).to_string());
     }
-    let params = function.child_by_field_name("parameters")?;
+    let params = function.field("parameters")?;
     let first = syntax::nth_named(params, 0)?;
-    let pattern = first.child_by_field_name("pattern").unwrap_or(first);
+    let pattern = first.field("pattern").unwrap_or(first);
     (pattern.node_kind() == "identifier").then(|| text(pattern, src).to_string())
 }
 
