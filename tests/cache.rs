@@ -1,6 +1,6 @@
-//! The persistent facts cache through the binary: hits, misses after an edit, invalidation by
-//! configuration and by version, recovery from damaged entries, concurrent runs — and always the
-//! same report as a run without the cache.
+//! The persistent cache through the binary — facts per file and the whole-run result: hits,
+//! misses after an edit, invalidation by configuration, version, manifests and date, recovery
+//! from damaged entries, concurrent runs — and always the same report as a run without the cache.
 
 mod support;
 
@@ -44,9 +44,20 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
+/// What a run took from the cache, as `AUDITLINT_TRACE` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cached {
+    /// No cache.
+    Off,
+    /// The whole result of an earlier run with the same inputs.
+    WholeRun,
+    /// Facts per file: (hits, misses).
+    Facts(u64, u64),
+}
+
 /// Runs `check --format json` with `args` and `envs`; returns the report without its timing,
-/// and the (hits, misses) that `AUDITLINT_TRACE` prints.
-fn run(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Value, Option<(u64, u64)>) {
+/// and what came from the cache.
+fn run(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Value, Cached) {
     let mut cmd = auditlint();
     cmd.current_dir(dir)
         .env("AUDITLINT_TRACE", "1")
@@ -67,20 +78,49 @@ fn run(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Value, Option<(u64,
         .as_object_mut()
         .expect("summary")
         .remove("elapsed_ms");
-    let counts = stderr.lines().find_map(|line| {
+    let facts = stderr.lines().find_map(|line| {
         let rest = line.strip_prefix("auditlint: facts cache: ")?;
         let (hits, misses) = rest.split_once(" hits, ")?;
-        Some((
+        Some(Cached::Facts(
             hits.parse().ok()?,
             misses.strip_suffix(" misses")?.parse().ok()?,
         ))
     });
-    (json, counts)
+    let whole = stderr
+        .lines()
+        .any(|line| line.starts_with("auditlint: whole-run cache: hit"));
+    let cached = match (whole, facts) {
+        (true, None) => Cached::WholeRun,
+        (false, Some(facts)) => facts,
+        (false, None) => Cached::Off,
+        (true, Some(_)) => panic!("a whole-run hit reads no facts:\n{stderr}"),
+    };
+    (json, cached)
+}
+
+/// The misses of a run that read facts.
+fn misses(cached: Cached) -> u64 {
+    match cached {
+        Cached::Facts(_, misses) => misses,
+        other => panic!("expected a run that reads facts, got {other:?}"),
+    }
+}
+
+/// The whole-run entries under `cache`.
+fn run_entries(cache: &Path) -> Vec<PathBuf> {
+    support::files_under(cache)
+        .into_iter()
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("run-"))
+        })
+        .collect()
 }
 
 fn uncached(dir: &Path) -> Value {
-    let (json, counts) = run(dir, &["--no-cache"], &[]);
-    assert_eq!(counts, None, "--no-cache reads no cache");
+    let (json, cached) = run(dir, &["--no-cache"], &[]);
+    assert_eq!(cached, Cached::Off, "--no-cache reads no cache");
     json
 }
 
@@ -98,7 +138,8 @@ fn entries(cache: &Path) -> Vec<PathBuf> {
         .into_iter()
         .filter(|path| {
             path.file_name()
-                .is_some_and(|n| n != ".gitignore" && n != ".used")
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n != ".gitignore" && n != ".used" && !n.starts_with("run-"))
         })
         .collect()
 }
@@ -115,9 +156,11 @@ fn a_second_run_hits_and_reports_the_same() {
         rules(&expected).len() >= 3,
         "the project has findings: {expected}"
     );
-    let (first, counts) = run(dir.path(), &[], &[]);
+    let (first, cached) = run(dir.path(), &[], &[]);
     assert_eq!(first, expected);
-    let (hits, misses) = counts.expect("cache counts");
+    let Cached::Facts(hits, misses) = cached else {
+        panic!("{cached:?}")
+    };
     assert_eq!(hits, 0);
     assert!(misses >= 4, "{misses}");
     let cache = dir.path().join(".auditlint_cache");
@@ -125,24 +168,115 @@ fn a_second_run_hits_and_reports_the_same() {
         std::fs::read_to_string(cache.join(".gitignore")).unwrap(),
         "# auditlint's facts cache\n*\n"
     );
-    let (second, counts) = run(dir.path(), &[], &[]);
+    let (second, cached) = run(dir.path(), &[], &[]);
     assert_eq!(second, expected);
-    assert_eq!(counts, Some((misses, 0)));
+    assert_eq!(cached, Cached::WholeRun);
+    // The whole-run hit kept every file's facts: without its entry, a run reads them all.
+    for entry in run_entries(&cache) {
+        std::fs::remove_file(entry).unwrap();
+    }
+    let (third, cached) = run(dir.path(), &[], &[]);
+    assert_eq!(third, expected);
+    assert_eq!(cached, Cached::Facts(misses, 0));
+}
+
+/// The human report of a whole-run hit shows the same source lines as a run that parsed.
+#[test]
+fn a_whole_run_hit_prints_the_same_human_report() {
+    let dir = project();
+    let human = |args: &[&str]| {
+        let output = auditlint()
+            .current_dir(dir.path())
+            .env("AUDITLINT_TRACE", "1")
+            .args(["check", "--format", "human", "--fail-on", "never"])
+            .args(args)
+            .output()
+            .expect("run auditlint");
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        // The summary line carries the run's time: compared up to it.
+        let stdout: Vec<String> = stdout
+            .lines()
+            .map(|l| match l.split_once(" parsed, in ") {
+                Some((kept, _)) => kept.to_string(),
+                None => l.to_string(),
+            })
+            .collect();
+        (stdout, stderr)
+    };
+    let (expected, _) = human(&["--no-cache"]);
+    assert!(
+        expected.iter().any(|l| l.contains("catch (err) {}")),
+        "{expected:?}"
+    );
+    let (first, _) = human(&[]);
+    let (second, stderr) = human(&[]);
+    assert!(stderr.contains("whole-run cache: hit"), "{stderr}");
+    assert_eq!(first, expected);
+    assert_eq!(second, expected);
+}
+
+/// Every input of the analysis is in the whole-run key: a source the prefilter never passes, a
+/// manifest, the date suppressions expire against, the checked paths.
+#[test]
+fn the_whole_run_entry_is_used_only_for_the_same_inputs() {
+    let dir = project();
+    let (first, cached) = run(dir.path(), &[], &[]);
+    let all = misses(cached);
+    assert_eq!(run(dir.path(), &[], &[]).1, Cached::WholeRun);
+    // A file without audit code: its facts were never needed, but the run is not the same.
+    std::fs::write(dir.path().join("src/util.ts"), "export const x = 1;\n").unwrap();
+    let (json, cached) = run(dir.path(), &[], &[]);
+    assert_eq!(cached, Cached::Facts(all, 0));
+    assert_eq!(json, uncached(dir.path()));
+    assert_eq!(
+        json["summary"]["files_scanned"],
+        first["summary"]["files_scanned"].as_u64().unwrap() + 1
+    );
+    // A manifest (imports resolve through it).
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"app\"}\n").unwrap();
+    let (json, cached) = run(dir.path(), &[], &[]);
+    assert_eq!(cached, Cached::Facts(all, 0));
+    assert_eq!(json, uncached(dir.path()));
+    assert_eq!(run(dir.path(), &[], &[]).1, Cached::WholeRun);
+    // Another date.
+    let (json, cached) = run(dir.path(), &[], &[("AUDITLINT_TODAY", "2099-01-01")]);
+    assert_eq!(cached, Cached::Facts(all, 0));
+    assert_eq!(json, uncached(dir.path()));
+    // The entry for these paths is the latest run's: today's again.
+    assert_eq!(run(dir.path(), &[], &[]).1, Cached::Facts(all, 0));
+    // Other paths checked: their own entry; the first one stays.
+    let (json, cached) = run(dir.path(), &["src/purge.ts"], &[]);
+    assert!(matches!(cached, Cached::Facts(_, 0)), "{cached:?}");
+    assert_eq!(rules(&json).len(), 1, "{json}");
+    assert_eq!(run(dir.path(), &["src/purge.ts"], &[]).1, Cached::WholeRun);
+    assert_eq!(run(dir.path(), &[], &[]).1, Cached::WholeRun);
+    // An inventory is never taken from the cache: it carries its own run's commit and date.
+    let output = auditlint()
+        .current_dir(dir.path())
+        .env("AUDITLINT_TRACE", "1")
+        .args(["inventory"])
+        .output()
+        .expect("run auditlint inventory");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("auditlint: facts cache: "), "{stderr}");
+    assert!(!stderr.contains("whole-run cache"), "{stderr}");
 }
 
 #[test]
 fn an_edited_file_misses_alone_and_its_new_facts_count() {
     let dir = project();
-    let (before, counts) = run(dir.path(), &[], &[]);
-    let (_, misses) = counts.unwrap();
+    let (before, cached) = run(dir.path(), &[], &[]);
+    let misses = misses(cached);
     assert!(rules(&before).iter().any(|r| r.contains("purge.ts")));
     std::fs::write(
         dir.path().join("src/purge.ts"),
         "export async function purge(env: Env, user: string) {\n  try {\n    await env.DB.prepare(\"INSERT INTO staff_audit_logs (user_id) VALUES (?)\").bind(user).run();\n  } catch (err) {\n    console.error(\"audit insert failed\", err);\n  }\n}\n",
     )
     .unwrap();
-    let (after, counts) = run(dir.path(), &[], &[]);
-    assert_eq!(counts, Some((misses - 1, 1)));
+    let (after, cached) = run(dir.path(), &[], &[]);
+    assert_eq!(cached, Cached::Facts(misses - 1, 1));
     assert!(!rules(&after).iter().any(|r| r.contains("purge.ts")));
     assert_eq!(after, uncached(dir.path()));
 }
@@ -150,46 +284,50 @@ fn an_edited_file_misses_alone_and_its_new_facts_count() {
 #[test]
 fn a_configuration_change_invalidates() {
     let dir = project();
-    let (_, counts) = run(dir.path(), &[], &[]);
-    let (_, misses) = counts.unwrap();
+    let (_, cached) = run(dir.path(), &[], &[]);
+    let misses = misses(cached);
     std::fs::write(
         dir.path().join("auditlint.toml"),
         "[sinks]\nextend-tables = [\"tier_events\"]\n",
     )
     .unwrap();
-    let (after, counts) = run(dir.path(), &[], &[]);
-    assert_eq!(counts, Some((0, misses)));
+    let (after, cached) = run(dir.path(), &[], &[]);
+    assert_eq!(cached, Cached::Facts(0, misses));
     assert_eq!(after, uncached(dir.path()));
-    let (_, counts) = run(dir.path(), &[], &[]);
-    assert_eq!(counts, Some((misses, 0)));
+    let (_, cached) = run(dir.path(), &[], &[]);
+    assert_eq!(cached, Cached::WholeRun);
 }
 
 #[test]
 fn another_version_does_not_read_the_entries() {
     let dir = project();
-    let (_, counts) = run(dir.path(), &[], &[]);
-    let (_, misses) = counts.unwrap();
-    let (json, counts) = run(
+    let (_, cached) = run(dir.path(), &[], &[]);
+    let misses = misses(cached);
+    let (json, cached) = run(
         dir.path(),
         &[],
         &[("AUDITLINT_CACHE_VERSION", "99.0.0-test")],
     );
-    assert_eq!(counts, Some((0, misses)));
+    assert_eq!(cached, Cached::Facts(0, misses));
     assert_eq!(json, uncached(dir.path()));
     // The first version's entries are still there.
-    let (_, counts) = run(dir.path(), &[], &[]);
-    assert_eq!(counts, Some((misses, 0)));
+    let (_, cached) = run(dir.path(), &[], &[]);
+    assert_eq!(cached, Cached::WholeRun);
 }
 
 #[test]
 fn damaged_entries_are_recomputed() {
     let dir = project();
     let expected = uncached(dir.path());
-    let (_, counts) = run(dir.path(), &[], &[]);
-    let (_, misses) = counts.unwrap();
+    let (_, cached) = run(dir.path(), &[], &[]);
+    let misses = misses(cached);
     let cache = dir.path().join(".auditlint_cache");
-    let found = entries(&cache);
+    let mut found = entries(&cache);
     assert_eq!(found.len() as u64, misses);
+    // The whole-run entry too.
+    let runs = run_entries(&cache);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    found.extend(runs);
     // Truncated, emptied, garbage, and one bit flipped in the payload.
     for (i, entry) in found.iter().enumerate() {
         let bytes = std::fs::read(entry).unwrap();
@@ -206,13 +344,19 @@ fn damaged_entries_are_recomputed() {
         };
         std::fs::write(entry, damaged).unwrap();
     }
-    let (json, counts) = run(dir.path(), &[], &[]);
+    let (json, cached) = run(dir.path(), &[], &[]);
     assert_eq!(json, expected);
-    assert_eq!(counts, Some((0, misses)));
+    assert_eq!(cached, Cached::Facts(0, misses));
     // Rewritten whole.
-    let (json, counts) = run(dir.path(), &[], &[]);
+    let (json, cached) = run(dir.path(), &[], &[]);
     assert_eq!(json, expected);
-    assert_eq!(counts, Some((misses, 0)));
+    assert_eq!(cached, Cached::WholeRun);
+    for entry in run_entries(&cache) {
+        std::fs::remove_file(entry).unwrap();
+    }
+    let (json, cached) = run(dir.path(), &[], &[]);
+    assert_eq!(json, expected);
+    assert_eq!(cached, Cached::Facts(misses, 0));
 }
 
 #[test]
@@ -246,9 +390,12 @@ fn concurrent_runs_share_the_cache_safely() {
             .all(|e| !e.to_string_lossy().ends_with(".tmp")),
         "no temporary file is left behind"
     );
-    let (json, counts) = run(dir.path(), &[], &[]);
+    let (json, cached) = run(dir.path(), &[], &[]);
     assert_eq!(json, expected);
-    assert_eq!(counts.map(|(_, misses)| misses), Some(0));
+    assert!(
+        matches!(cached, Cached::WholeRun | Cached::Facts(_, 0)),
+        "{cached:?}"
+    );
 }
 
 #[test]
@@ -257,12 +404,12 @@ fn cache_dir_puts_the_cache_elsewhere() {
     let elsewhere = tempfile::tempdir().unwrap();
     let cache = elsewhere.path().join("facts");
     let cache_arg = cache.to_string_lossy().to_string();
-    let (first, counts) = run(dir.path(), &["--cache-dir", &cache_arg], &[]);
-    let (_, misses) = counts.unwrap();
+    let (first, cached) = run(dir.path(), &["--cache-dir", &cache_arg], &[]);
+    misses(cached);
     assert!(!dir.path().join(".auditlint_cache").exists());
     assert!(cache.join(".gitignore").exists());
-    let (second, counts) = run(dir.path(), &["--cache-dir", &cache_arg], &[]);
-    assert_eq!(counts, Some((misses, 0)));
+    let (second, cached) = run(dir.path(), &["--cache-dir", &cache_arg], &[]);
+    assert_eq!(cached, Cached::WholeRun);
     assert_eq!(first, second);
 }
 
@@ -273,8 +420,8 @@ fn an_unwritable_cache_directory_is_no_error_but_is_said() {
     let blocker = dir.path().join("blocker");
     std::fs::write(&blocker, "").unwrap();
     let cache_arg = blocker.join("cache").to_string_lossy().to_string();
-    let (json, counts) = run(dir.path(), &["--cache-dir", &cache_arg], &[]);
-    assert_eq!(counts, None);
+    let (json, cached) = run(dir.path(), &["--cache-dir", &cache_arg], &[]);
+    assert_eq!(cached, Cached::Off);
     assert_eq!(json, uncached(dir.path()));
     // The run is right and exits as usual, and the user hears why the next one is not faster.
     let output = auditlint()
@@ -353,7 +500,10 @@ fn unused_entries_and_stale_namespaces_are_removed() {
     assert!(cache.join("not-a-namespace").is_dir());
     assert!(outside.path().join("precious").exists());
     // The remaining namespace is this build's: a run hits.
-    let (_, counts) = run(dir.path(), &[], &[]);
-    assert_eq!(counts.map(|(_, misses)| misses), Some(0));
+    let (_, cached) = run(dir.path(), &[], &[]);
+    assert!(
+        matches!(cached, Cached::WholeRun | Cached::Facts(_, 0)),
+        "{cached:?}"
+    );
     assert_eq!(after, uncached(dir.path()));
 }

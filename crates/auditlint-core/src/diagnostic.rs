@@ -1,10 +1,10 @@
 //! Diagnostics as plain data: what rules emit and every emitter renders.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::span::{Position, Span};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -47,20 +47,21 @@ pub struct Diagnostic {
 }
 
 /// A located label, ready for any emitter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingLabel {
     pub path: String,
-    #[serde(skip)]
     pub span: Span,
     pub start: Position,
     pub end: Position,
     pub message: String,
 }
 
-/// A located, severity-resolved diagnostic.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A located, severity-resolved diagnostic. (Serde: the run cache keeps findings; the JSON
+/// contract is written by `auditlint-report`.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    pub rule: &'static str,
+    #[serde(deserialize_with = "interned")]
+    pub rule: StaticText,
     pub severity: Severity,
     pub path: String,
     pub span: Span,
@@ -78,7 +79,7 @@ pub struct Finding {
 }
 
 /// The suppression that silenced a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppressed {
     pub reason: String,
     /// 1-based line of the suppression comment.
@@ -98,7 +99,7 @@ impl Finding {
 }
 
 /// A file that could not be (fully) checked.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FileError {
     pub path: String,
     pub message: String,
@@ -187,4 +188,37 @@ pub struct SkippedFile {
     pub path: String,
     pub kind: SkipKind,
     pub reason: String,
+}
+
+/// A `&'static str` field serde reads with [`interned`]. (An alias, so serde does not take
+/// `&'static str` for a borrow of its input.)
+pub type StaticText = &'static str;
+
+/// Reads back a `&'static str` of a finished run (a rule id, a suppression status) from the
+/// run cache: each distinct text is allocated once for the process and shared after that. Only
+/// short identifier-like texts, and a bounded number of them, are accepted: anything else
+/// rejects the cache entry (which is then recomputed), so no input makes this grow.
+pub fn interned<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<&'static str, D::Error> {
+    static SEEN: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let text = String::deserialize(deserializer)?;
+    if text.is_empty()
+        || text.len() > 64
+        || !text.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    {
+        return Err(serde::de::Error::custom("not an identifier"));
+    }
+    let mut seen = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = seen.iter().find(|known| **known == text) {
+        return Ok(known);
+    }
+    if seen.len() >= 256 {
+        return Err(serde::de::Error::custom("too many distinct identifiers"));
+    }
+    let leaked: &'static str = Box::leak(text.into_boxed_str());
+    seen.push(leaked);
+    Ok(leaked)
 }

@@ -18,7 +18,7 @@ use crate::span::Span;
 use crate::vocab::{SinkName, Vocabulary};
 
 /// Whether a fix keeps the program's behaviour (ruff's safe/unsafe fixes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     /// Applied by `--fix`.
@@ -28,14 +28,14 @@ pub enum Applicability {
 }
 
 /// Replace the bytes of `span` with `text` (an empty span inserts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Edit {
     pub span: Span,
     pub text: String,
 }
 
 /// Edits that belong together, never overlapping each other.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Fix {
     pub title: String,
     pub applicability: Applicability,

@@ -29,7 +29,7 @@ impl Span {
 }
 
 /// A 1-based line and column; columns count Unicode scalar values (the JSON contract).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Position {
     pub line: u32,
     pub column: u32,

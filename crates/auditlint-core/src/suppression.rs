@@ -7,7 +7,9 @@ use serde::Serialize;
 use crate::span::Span;
 
 /// `auditlint-ignore` (this line or the next) or `auditlint-ignore-file` (the whole file).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SuppressionScope {
     /// The comment's own line and the line below it.
@@ -105,7 +107,7 @@ impl Suppression {
 }
 
 /// A suppression for evidence exports (`auditlint suppressions`): located by path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SuppressionRecord {
     /// Relative to the current directory, with `/`.
     pub path: String,
@@ -115,7 +117,8 @@ pub struct SuppressionRecord {
     pub reason: String,
     pub until: Option<String>,
     /// `valid`, `invalid` or `expired`.
-    pub status: &'static str,
+    #[serde(deserialize_with = "crate::diagnostic::interned")]
+    pub status: crate::diagnostic::StaticText,
     /// Did it silence at least one finding?
     pub matched: bool,
     /// How many findings it silenced.

@@ -38,6 +38,10 @@ const VERSION_ENV: &str = "AUDITLINT_CACHE_VERSION";
 /// The first bytes of every entry; bumped when the entry layout or the facts' format changes
 /// (2: handlers carry a `site` for fixes, Rust files their `path_roots`).
 const MAGIC: &[u8; 8] = b"ALFACTS2";
+/// The first bytes of a whole run's entry (see [`FactsStore::get_run`]).
+const RUN_MAGIC: &[u8; 8] = b"ALRUNS01";
+/// A run entry for other checked paths that no run wrote for this long is removed.
+const STALE_RUN: Duration = Duration::from_secs(24 * 60 * 60);
 /// Magic, key (16), payload length (8), payload checksum (8).
 const HEADER: usize = 8 + 16 + 8 + 8;
 
@@ -57,6 +61,8 @@ pub struct FactsStore {
     write_problem: Mutex<Option<String>>,
     /// The entries this run read or wrote: the others are removed by [`FactsStore::prune`].
     used: Mutex<HashSet<u128>>,
+    /// The whole run came from the cache: no facts were read, and none is unused.
+    run_hit: std::sync::atomic::AtomicBool,
 }
 
 /// The key of one file's entry.
@@ -92,6 +98,7 @@ impl FactsStore {
             misses: AtomicU64::new(0),
             write_problem: Mutex::new(None),
             used: Mutex::new(HashSet::new()),
+            run_hit: std::sync::atomic::AtomicBool::new(false),
         };
         store.prune_namespaces(dir, &name);
         Ok(store)
@@ -132,6 +139,9 @@ impl FactsStore {
     /// Removes the entries of this namespace the run did not use, and temporary files of
     /// killed runs. Called once the run is over; returns how many files it removed.
     pub fn prune(&self) -> usize {
+        if self.run_hit.load(Ordering::Relaxed) {
+            return 0;
+        }
         let used = match self.used.lock() {
             Ok(used) => used,
             Err(poisoned) => poisoned.into_inner(),
@@ -206,7 +216,7 @@ impl FactsStore {
         let (dir, name) = self.entry_path(key);
         let found = std::fs::read(dir.join(name))
             .ok()
-            .and_then(|bytes| decode(&bytes, key));
+            .and_then(|bytes| decode(&bytes, MAGIC, key));
         match found {
             Some(_) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
@@ -222,16 +232,9 @@ impl FactsStore {
     /// Stores `facts` under `key`. A failure costs the next run a recomputation, never a wrong
     /// result; the first one is kept for [`FactsStore::write_problem`].
     pub fn put(&self, key: EntryKey, facts: &FileFacts) {
-        let payload = match postcard::to_stdvec(facts) {
-            Ok(payload) => payload,
-            Err(err) => return self.note_problem(err.to_string()),
+        let Some(bytes) = self.encode(MAGIC, key, facts) else {
+            return;
         };
-        let mut bytes = Vec::with_capacity(HEADER + payload.len());
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&key.0.to_le_bytes());
-        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
-        bytes.extend_from_slice(&payload);
         let (dir, name) = self.entry_path(key);
         self.mark_used(key);
         let written =
@@ -239,6 +242,66 @@ impl FactsStore {
         if let Err(err) = written {
             self.note_problem(format!("{}: {err}", dir.display()));
         }
+    }
+
+    /// The result of a whole run whose inputs hash to `key` (see [`RunKey`]), if a sound entry
+    /// exists. One entry per set of checked paths (`scopes`), the latest run's.
+    pub fn get_run<T: serde::de::DeserializeOwned>(&self, key: &RunKey) -> Option<T> {
+        let bytes = std::fs::read(self.dir.join(run_entry_name(key.scopes))).ok()?;
+        let run = decode(&bytes, RUN_MAGIC, EntryKey(key.inputs))?;
+        self.run_hit.store(true, Ordering::Relaxed);
+        Some(run)
+    }
+
+    /// Stores the result of a whole run, replacing the last one for the same checked paths,
+    /// and removes run entries of other paths no run wrote for [`STALE_RUN`].
+    pub fn put_run<T: serde::Serialize>(&self, key: &RunKey, run: &T) {
+        let Some(bytes) = self.encode(RUN_MAGIC, EntryKey(key.inputs), run) else {
+            return;
+        };
+        let name = run_entry_name(key.scopes);
+        if let Err(err) = write_atomically(&self.dir, &name, &bytes) {
+            self.note_problem(format!("{}: {err}", self.dir.display()));
+        }
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let other = entry.file_name();
+            if other
+                .to_str()
+                .is_some_and(|n| n.starts_with("run-") && n != name)
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| older_than(t, STALE_RUN))
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    /// Magic, key, payload length and checksum, then the payload.
+    fn encode<T: serde::Serialize>(
+        &self,
+        magic: &[u8; 8],
+        key: EntryKey,
+        value: &T,
+    ) -> Option<Vec<u8>> {
+        let payload = match postcard::to_stdvec(value) {
+            Ok(payload) => payload,
+            Err(err) => {
+                self.note_problem(err.to_string());
+                return None;
+            }
+        };
+        let mut bytes = Vec::with_capacity(HEADER + payload.len());
+        bytes.extend_from_slice(magic);
+        bytes.extend_from_slice(&key.0.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        Some(bytes)
     }
 
     fn mark_used(&self, key: EntryKey) {
@@ -271,10 +334,14 @@ fn older_than(time: SystemTime, age: Duration) -> bool {
         .is_ok_and(|elapsed| elapsed > age)
 }
 
-/// The facts in an entry, when every check passes.
-fn decode(bytes: &[u8], key: EntryKey) -> Option<FileFacts> {
+/// The value in an entry, when every check passes.
+fn decode<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    magic: &[u8; 8],
+    key: EntryKey,
+) -> Option<T> {
     let header = bytes.get(..HEADER)?;
-    if &header[..8] != MAGIC || header[8..24] != key.0.to_le_bytes() {
+    if &header[..8] != magic || header[8..24] != key.0.to_le_bytes() {
         return None;
     }
     let length = u64::from_le_bytes(header[24..32].try_into().ok()?);
@@ -284,6 +351,20 @@ fn decode(bytes: &[u8], key: EntryKey) -> Option<FileFacts> {
         return None;
     }
     postcard::from_bytes(payload).ok()
+}
+
+/// What a whole run's result depends on, hashed: `scopes` (the checked paths) names the entry,
+/// `inputs` (everything else: every source's path and bytes, the manifests, the date
+/// suppressions expire against, …) must match for the entry to be used. The namespace already
+/// covers the tool's build and the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunKey {
+    pub scopes: u64,
+    pub inputs: u128,
+}
+
+fn run_entry_name(scopes: u64) -> String {
+    format!("run-{scopes:016x}")
 }
 
 /// Writes `dir/name` through a temporary file renamed into place.

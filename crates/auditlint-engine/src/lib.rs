@@ -522,6 +522,30 @@ fn run(
         .filter(|s| in_scope(&s.path, scopes))
         .collect();
     let (sources, round_one) = analysis::sources_from(discovered.sources, errors);
+    // A run over exactly the inputs of an earlier one gives its result: the whole-run cache.
+    // Not for editor overlays (the workspace keeps its own state) nor inventories (they carry
+    // the commit and date of the run that made them).
+    let run_cache = extras
+        .store
+        .filter(|_| overlay.is_empty() && !extras.inventory)
+        .map(|store| {
+            let key = run_key(
+                root,
+                scopes,
+                &extras.today,
+                &sources,
+                &discovered.manifests,
+                &skipped,
+                errors,
+            );
+            (store, key)
+        });
+    if let Some((store, key)) = &run_cache
+        && let Some(cached) = store.get_run::<CachedRun>(key)
+    {
+        trace.phase("whole-run cache: hit");
+        return cached.into_report(&sources, skipped, scopes, reported_errors);
+    }
     let resolver = manifests_resolver(root, source_paths, &discovered.manifests, errors);
     trace.phase("manifests");
 
@@ -572,12 +596,24 @@ fn run(
     // Problems outside the checked paths are not this run's to report (the index still used
     // what it could read there).
     errors_found.retain(|e| e.path.starts_with('<') || in_scope(&e.path, scopes));
+    let files_parsed = files.iter().filter(|f| in_scope(&f.path, scopes)).count();
+    if let Some((store, key)) = &run_cache {
+        store.put_run(
+            key,
+            &CachedRun {
+                findings: findings.clone(),
+                errors: errors_found.clone(),
+                suppressions: suppressions.clone(),
+                files_parsed,
+            },
+        );
+    }
     reported_errors.extend(errors_found);
     trace.phase("index+rules");
     Report {
         summary: Summary {
             files_scanned: sources.iter().filter(|s| in_scope(&s.path, scopes)).count(),
-            files_parsed: files.iter().filter(|f| in_scope(&f.path, scopes)).count(),
+            files_parsed,
             findings: findings.len(),
             suppressed: 0,
             errors: 0,
@@ -594,6 +630,116 @@ fn run(
         inventory,
         skipped,
         warnings: Vec::new(),
+    }
+}
+
+/// What [`run`] found, as the whole-run cache keeps it: the rest of its report comes from the
+/// sources (which the key says are the same) and the discovery of this run.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedRun {
+    findings: Vec<Finding>,
+    errors: Vec<FileError>,
+    suppressions: Vec<auditlint_core::suppression::SuppressionRecord>,
+    files_parsed: usize,
+}
+
+impl CachedRun {
+    fn into_report(
+        self,
+        sources: &[analysis::Source],
+        skipped: Vec<SkippedFile>,
+        scopes: &[String],
+        reported_errors: &mut Vec<FileError>,
+    ) -> Report {
+        let mut sources_shown = BTreeMap::new();
+        for finding in &self.findings {
+            for path in std::iter::once(&finding.path).chain(finding.labels.iter().map(|l| &l.path))
+            {
+                if !sources_shown.contains_key(path)
+                    && let Ok(at) = sources.binary_search_by(|s| s.path.as_str().cmp(path))
+                    && let Some(text) = &sources[at].text
+                {
+                    sources_shown.insert(path.clone(), text.to_string());
+                }
+            }
+        }
+        reported_errors.extend(self.errors);
+        Report {
+            summary: Summary {
+                files_scanned: sources.iter().filter(|s| in_scope(&s.path, scopes)).count(),
+                files_parsed: self.files_parsed,
+                findings: self.findings.len(),
+                suppressed: 0,
+                errors: 0,
+                elapsed_ms: 0,
+                skipped_generated: count_skipped(&skipped, SkipKind::Generated),
+                skipped_tests: count_skipped(&skipped, SkipKind::Test),
+                baselined: None,
+            },
+            findings: self.findings,
+            errors: Vec::new(),
+            sources: sources_shown,
+            baseline: None,
+            suppressions: self.suppressions,
+            inventory: None,
+            skipped,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// The whole-run cache's key: the checked paths name the entry; every input of the analysis
+/// must be the same for it to be used — each source's path and bytes (or why it could not be
+/// read), the manifests' paths and bytes, what discovery skipped and why, the problems met so
+/// far, the project root and the date suppressions expire against. (The store's namespace
+/// covers the tool's build and the configuration.)
+fn run_key(
+    root: &Path,
+    scopes: &[String],
+    today: &str,
+    sources: &[analysis::Source],
+    manifests: &[String],
+    skipped: &[SkippedFile],
+    errors: &[FileError],
+) -> cache::RunKey {
+    use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
+    let mut named = Xxh3::new();
+    named.update(root.to_string_lossy().as_bytes());
+    for scope in scopes {
+        named.update(b"\0");
+        named.update(scope.as_bytes());
+    }
+    let scopes_hash = named.digest();
+    let mut inputs = Xxh3::new();
+    inputs.update(&scopes_hash.to_le_bytes());
+    inputs.update(today.as_bytes());
+    let text_hashes: Vec<u128> = {
+        use rayon::prelude::*;
+        sources
+            .par_iter()
+            .map(|s| s.text.as_deref().map_or(0, |t| xxh3_128(t.as_bytes())))
+            .collect()
+    };
+    for (source, hash) in sources.iter().zip(text_hashes) {
+        inputs.update(source.path.as_bytes());
+        inputs.update(b"\0");
+        inputs.update(&hash.to_le_bytes());
+    }
+    for manifest in manifests {
+        inputs.update(manifest.as_bytes());
+        let bytes = std::fs::read(root.join(manifest));
+        let hash = bytes.as_ref().map_or(1, |b| xxh3_64(b));
+        inputs.update(&hash.to_le_bytes());
+    }
+    for skip in skipped {
+        inputs.update(format!("{}\0{:?}\0{}\0", skip.path, skip.kind, skip.reason).as_bytes());
+    }
+    for error in errors {
+        inputs.update(format!("{}\0{}\0", error.path, error.message).as_bytes());
+    }
+    cache::RunKey {
+        scopes: scopes_hash,
+        inputs: inputs.digest128(),
     }
 }
 
