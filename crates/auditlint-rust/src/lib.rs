@@ -3,10 +3,10 @@
 //! syn parses (and drops its tree) recursively, so nothing here runs on the caller's stack:
 //! [`extract`] first measures the file's nesting with an iterative scan and refuses files deeper
 //! than [`MAX_NESTING`], then parses and analyses on a thread of its own with a
-//! [`PARSE_STACK`]-byte stack — enough for anything under that limit. Each file gets a fresh
-//! thread, so proc-macro2's thread-local span table (which otherwise grows with every file a
-//! thread parses, the reason for `invalidate_current_thread_spans` in long-lived servers) never
-//! outlives one file.
+//! [`PARSE_STACK`]-byte stack — enough for anything under that limit. Each calling thread keeps
+//! one such worker for its files (a new one only after a file overran the parse time limit);
+//! proc-macro2's thread-local span table, which otherwise grows with every file a thread
+//! parses, is emptied after each file (`invalidate_current_thread_spans`).
 //!
 //! The code is never expanded, executed or type-checked: only its syntax is read.
 
@@ -91,10 +91,60 @@ static ABANDONED: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
 /// is linear in the text, about 1 µs a byte at worst, well inside the budget's slope.
 const MAX_ABANDONED: usize = 2;
 
-/// Parses and analyses `text` on a worker thread with a [`PARSE_STACK`]-byte stack, waiting
-/// until the deadline of a `bytes`-byte file. A worker still running then is left to finish on
-/// its own (syn has no way to be interrupted) and the file is reported as over the parse time
-/// limit.
+/// One file for a parse worker: the text and how to analyse it, where to send the outcome, and
+/// whether the caller stopped waiting for it.
+struct Job {
+    text: String,
+    base: usize,
+    check_tests: bool,
+    reply: std::sync::mpsc::SyncSender<Outcome>,
+    abandoned: Arc<AtomicBool>,
+}
+
+thread_local! {
+    /// This thread's parse worker: a thread with a [`PARSE_STACK`]-byte stack that parses the
+    /// files this thread hands it, one at a time, for as long as it keeps its deadlines. (A
+    /// thread per file cost a thread's start and a fresh allocator cache each time.)
+    static WORKER: std::cell::RefCell<Option<std::sync::mpsc::Sender<Job>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Starts a parse worker. It ends when its sender is dropped, or after a file its caller
+/// stopped waiting for (the caller has started another worker by then).
+fn start_worker() -> std::io::Result<std::sync::mpsc::Sender<Job>> {
+    let (jobs, receive) = std::sync::mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("auditlint-rust-parse".into())
+        .stack_size(PARSE_STACK)
+        .spawn(move || {
+            while let Ok(job) = receive.recv() {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    analyse(&job.text, job.base, job.check_tests)
+                }));
+                drop(job.text);
+                // proc-macro2 keeps every parsed file's source positions in a table of this
+                // thread: emptied after each file (no span outlives its file's facts).
+                proc_macro2::extra::invalidate_current_thread_spans();
+                // Sent under the lock, so the waiting side either receives it or has marked
+                // this job abandoned (and counted it) before it looks.
+                let (lock, ended) = &ABANDONED;
+                let mut running = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                if job.abandoned.load(Ordering::SeqCst) {
+                    drop(outcome);
+                    *running -= 1;
+                    ended.notify_all();
+                    return;
+                }
+                let _ = job.reply.send(outcome);
+            }
+        })?;
+    Ok(jobs)
+}
+
+/// Parses and analyses `text` on this thread's parse worker, waiting until the deadline of a
+/// `bytes`-byte file. A worker still running then is left to finish on its own (syn has no way
+/// to be interrupted), this thread starts a new one for its next file, and the file is reported
+/// as over the parse time limit.
 fn analyse_within(
     text: String,
     base: usize,
@@ -110,53 +160,45 @@ fn analyse_within(
     }
     // The clock starts once this file may run: waiting for a slot is not its parse time.
     let deadline = ParseDeadline::start(bytes);
-    let (send, receive) = std::sync::mpsc::sync_channel::<Outcome>(1);
+    let (reply, receive) = std::sync::mpsc::sync_channel::<Outcome>(1);
     let abandoned = Arc::new(AtomicBool::new(false));
-    let worker_abandoned = Arc::clone(&abandoned);
-    let spawned = std::thread::Builder::new()
-        .name("auditlint-rust-parse".into())
-        .stack_size(PARSE_STACK)
-        .spawn(move || {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                analyse(&text, base, check_tests)
-            }));
-            drop(text);
-            // Sent under the lock, so the waiting side either receives it or has marked this
-            // worker abandoned (and counted it) before it looks.
-            let (lock, ended) = &ABANDONED;
-            let mut running = lock.lock().unwrap_or_else(PoisonError::into_inner);
-            if worker_abandoned.load(Ordering::SeqCst) {
-                drop(outcome);
-                *running -= 1;
-                ended.notify_all();
-            } else {
-                let _ = send.send(outcome);
-            }
-        });
-    let worker = match spawned {
-        Ok(worker) => worker,
-        Err(spawn) => {
-            return Err(RustError {
-                message: format!("could not start the parser thread: {spawn}"),
-            });
-        }
+    let mut job = Job {
+        text,
+        base,
+        check_tests,
+        reply,
+        abandoned: Arc::clone(&abandoned),
     };
+    // A worker that ended (a panic outside the analysis) hands the job back: one new worker.
+    for _ in 0..2 {
+        let sender = WORKER.with_borrow_mut(|worker| match worker {
+            Some(sender) => Ok(sender.clone()),
+            None => start_worker().map(|sender| worker.insert(sender).clone()),
+        });
+        let sender = match sender {
+            Ok(sender) => sender,
+            Err(spawn) => {
+                return Err(RustError {
+                    message: format!("could not start the parser thread: {spawn}"),
+                });
+            }
+        };
+        match sender.send(job) {
+            Ok(()) => break,
+            Err(std::sync::mpsc::SendError(back)) => {
+                WORKER.with_borrow_mut(|worker| *worker = None);
+                job = back;
+            }
+        }
+    }
     let outcome = match receive.recv_timeout(deadline.remaining()) {
         Ok(outcome) => Some(outcome),
         Err(RecvTimeoutError::Disconnected) => {
-            // Only a panic outside the analysis (which is caught and sent) ends it so: say it.
-            let why = match worker.join() {
-                Err(panic) => panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".into()),
-                Ok(()) => "no reason given".into(),
-            };
+            // Only a panic outside the analysis (which is caught and sent) ends it so.
+            WORKER.with_borrow_mut(|worker| *worker = None);
             return Err(RustError {
-                message: format!(
-                    "the parser thread ended without a result ({why}); the file was not checked"
-                ),
+                message: "the parser thread ended without a result; the file was not checked"
+                    .into(),
             });
         }
         Err(RecvTimeoutError::Timeout) => {
@@ -166,19 +208,16 @@ fn analyse_within(
                 Err(_) => {
                     abandoned.store(true, Ordering::SeqCst);
                     *running += 1;
+                    // It ends after this file; the next file gets a new worker.
+                    WORKER.with_borrow_mut(|worker| *worker = None);
                     None
                 }
             }
         }
     };
     match outcome {
-        Some(outcome) => {
-            let _ = worker.join();
-            match outcome {
-                Ok(result) => result,
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
+        Some(Ok(result)) => result,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
         None => Err(RustError {
             message: deadline.message(),
         }),
