@@ -36,7 +36,7 @@ pub fn sources_from(
     let mut round_one = Vec::new();
     for found in found {
         let text = match found.text {
-            Ok(text) => Some(Arc::<str>::from(text)),
+            Ok(text) => Some(text),
             Err(message) => {
                 errors.push(FileError {
                     path: found.path.clone(),

@@ -14,8 +14,9 @@ use crate::read::Unread;
 pub struct FoundSource {
     /// Project-relative, `/`-separated.
     pub path: String,
-    /// Its text, or why it could not be read.
-    pub text: Result<String, String>,
+    /// Its text, or why it could not be read. Made shared on the thread that read it, where
+    /// the read buffer is freed (and reused for the next file) at once.
+    pub text: Result<std::sync::Arc<str>, String>,
     /// The first prefilter matched it.
     pub matched: bool,
 }
@@ -174,7 +175,7 @@ fn read_found(
     match read(entry_path(root, &source.path).as_path()) {
         Ok(text) => {
             source.matched = prefilter(&text);
-            source.text = Ok(text);
+            source.text = Ok(std::sync::Arc::from(text));
             Found::Source(source)
         }
         Err(Unread::Generated(reason)) => Found::Skipped(SkippedFile {
