@@ -314,6 +314,13 @@ impl<'a> Index<'a> {
             }
         }
         for site in &self.sites {
+            // `RunInTransaction(db, func(..) error { .. write .. })`: whether the helper passes
+            // the closure's error on is in its body, wherever it is.
+            for step in &self.op(site.file, site.op).guard {
+                if let GuardStep::IntoCall { callee, .. } = step {
+                    round.words.insert(last_segment(callee).to_string());
+                }
+            }
             if let Outcome::Swallowed { handler, .. } = &site.outcome {
                 self.handler_names(
                     site.file,

@@ -1096,22 +1096,57 @@ impl<'t> Walker<'t> {
     }
 
     /// The step when an error leaves the function at `scope`: returned to its caller when it
-    /// declares an `error` result; otherwise only a panic (or `log.Fatal`) gets it out.
+    /// declares an `error` result; otherwise only a panic (or `log.Fatal`) gets it out. A
+    /// function literal handed to a call (`RunInTransaction(db, func(..) error { .. })`, also
+    /// through a local `fn := func..`) returns it to that call: see [`Self::closure_exit`].
     fn exit(&self, scope: Option<FnId>) -> GuardStep {
         match scope {
             None => GuardStep::Exit(None),
             Some(id) => {
-                let returns_error = self
-                    .fn_info
-                    .get(id as usize)
-                    .is_some_and(|info| info.returns_error);
-                if returns_error {
-                    GuardStep::Exit(Some(id))
-                } else {
-                    GuardStep::Panics
+                let Some(info) = self.fn_info.get(id as usize) else {
+                    return GuardStep::Exit(Some(id));
+                };
+                if !info.returns_error {
+                    return GuardStep::Panics;
                 }
+                if info.node.kind() == "func_literal"
+                    && let Some(step) = self.closure_exit(info.node)
+                {
+                    return step;
+                }
+                GuardStep::Exit(Some(id))
             }
         }
+    }
+
+    /// The call a function literal is handed to, directly or through a local variable.
+    fn closure_exit(&self, literal: Node<'t>) -> Option<GuardStep> {
+        let src = self.src;
+        let up = climb(literal);
+        let parent = up.parent()?;
+        let call = match parent.kind() {
+            "argument_list" => parent.parent()?,
+            "expression_list" => {
+                // `queryFunc := func(..) error { .. }`, then `Run(db, queryFunc)`.
+                let statement = parent.parent()?;
+                if statement.kind() != "short_var_declaration" || parent.named_child_count() != 1 {
+                    return None;
+                }
+                let names = left_names(statement, src);
+                let name = names.first()?;
+                later_statements(statement)
+                    .into_iter()
+                    .find_map(|later| call_passing(later, name, src))?
+            }
+            _ => return None,
+        };
+        let callee = call
+            .child_by_field_name("function")
+            .map(|f| callee_path(f, src))?;
+        Some(GuardStep::IntoCall {
+            callee,
+            call: span(call),
+        })
     }
 
     fn handler(&self, at: Node<'_>, body: HandlerBody) -> GuardStep {
@@ -1500,6 +1535,33 @@ impl<'t> Walker<'t> {
             _ => (vec![GuardStep::Stored], result, Some(ValueCheck::Read)),
         }
     }
+}
+
+/// The first call in `node` that takes the identifier `name` as an argument.
+fn call_passing<'n>(node: Node<'n>, name: &str, src: &str) -> Option<Node<'n>> {
+    let mut stack = vec![node];
+    let mut seen = 0;
+    while let Some(current) = stack.pop() {
+        seen += 1;
+        if seen > MAX_SCAN_NODES {
+            return None;
+        }
+        if current.kind() == "argument_list"
+            && (0..current.named_child_count()).any(|i| {
+                current
+                    .named_child(i as u32)
+                    .is_some_and(|a| a.kind() == "identifier" && text(a, src) == name)
+            })
+        {
+            return current.parent();
+        }
+        for i in (0..current.named_child_count()).rev() {
+            if let Some(child) = current.named_child(i as u32) {
+                stack.push(child);
+            }
+        }
+    }
+    None
 }
 
 /// Does the block contain a `return` without values (outside nested function literals)?
