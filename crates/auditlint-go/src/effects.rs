@@ -101,7 +101,9 @@ pub(crate) fn of(node: Node<'_>, src: &str) -> Effects {
                     effects.throws = true;
                 }
             }
-            "assignment_statement" => assignment(current, src, &mut effects),
+            "assignment_statement" | "short_var_declaration" => {
+                assignment(current, src, &mut effects)
+            }
             "keyed_element" => {
                 if let Some(key) = current.named_child(0) {
                     let key = text(key, src).trim();
@@ -181,12 +183,10 @@ fn assignment(node: Node<'_>, src: &str, effects: &mut Effects) {
             }
         }
     }
-    if mentions_error_outside_literals(right, src) {
-        let left_text = text(left, src).trim().to_string();
-        let stored_in_place = left_text.contains(['.', '[']) || right_text.starts_with("append(");
-        if stored_in_place && effects.stores_error.is_none() {
-            effects.stores_error = Some(left_text);
-        }
+    // `job.Err = err`, `errs = append(errs, err)`, `result = multierr.Append(result, err)`:
+    // the error lives on in a value other code reads.
+    if mentions_error_outside_literals(right, src) && effects.stores_error.is_none() {
+        effects.stores_error = Some(text(left, src).trim().to_string());
     }
 }
 
