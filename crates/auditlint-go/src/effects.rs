@@ -185,8 +185,12 @@ fn assignment(node: Node<'_>, src: &str, effects: &mut Effects) {
     }
     // `job.Err = err`, `errs = append(errs, err)`, `result = multierr.Append(result, err)`:
     // the error lives on in a value other code reads.
-    if mentions_error_outside_literals(right, src) && effects.stores_error.is_none() {
-        effects.stores_error = Some(text(left, src).trim().to_string());
+    let target = text(left, src).trim();
+    if target != "_"
+        && mentions_error_outside_literals(right, src)
+        && effects.stores_error.is_none()
+    {
+        effects.stores_error = Some(target.to_string());
     }
 }
 

@@ -69,6 +69,8 @@ pub(crate) struct Walker<'t> {
     requests: HashMap<(Option<FnId>, String), String>,
     /// Calls and the function they are in, in source order.
     calls: Vec<(Node<'t>, Option<FnId>)>,
+    /// How many closure-to-helper continuations [`Self::then_exit`] is inside (nested closures).
+    closure_hops: std::cell::Cell<u32>,
 }
 
 struct FnInfo<'t> {
@@ -471,6 +473,7 @@ impl<'t> Walker<'t> {
             local_types: HashMap::new(),
             requests: HashMap::new(),
             calls: Vec::new(),
+            closure_hops: std::cell::Cell::new(0),
         };
         walker.collect(tree.root_node());
         walker.gorm_models(tree.root_node());
@@ -1095,6 +1098,32 @@ impl<'t> Walker<'t> {
         }
     }
 
+    /// `steps`, then what happens when the error leaves the function at `scope` (see
+    /// [`Self::exit`]). A function literal handed to a library transaction or retry helper
+    /// (`db.Transaction(func(tx *gorm.DB) error { .. })`, `retry.Do(.., func() error { .. })`)
+    /// gets the helper call's own fate: those helpers return the closure's error.
+    fn then_exit(&self, mut steps: Vec<GuardStep>, scope: Option<FnId>) -> Vec<GuardStep> {
+        if let GuardStep::IntoCall { callee, call } = self.exit(scope)
+            && passes_closure_error(&callee)
+            && self.closure_hops.get() < 8
+            && let Some(info) = scope.and_then(|s| self.fn_info.get(s as usize))
+            && let Some(call_node) = info.node.parent().and_then(|_| find_call(info.node, call))
+        {
+            let outer = self
+                .facts
+                .functions
+                .get(scope.unwrap_or_default() as usize)
+                .and_then(|f| f.parent);
+            self.closure_hops.set(self.closure_hops.get() + 1);
+            let (guard, _, _) = self.fate(call_node, outer);
+            self.closure_hops.set(self.closure_hops.get() - 1);
+            steps.extend(guard);
+            return steps;
+        }
+        steps.push(self.exit(scope));
+        steps
+    }
+
     /// The step when an error leaves the function at `scope`: returned to its caller when it
     /// declares an `error` result; otherwise only a panic (or `log.Fatal`) gets it out. A
     /// function literal handed to a call (`RunInTransaction(db, func(..) error { .. })`, also
@@ -1191,7 +1220,7 @@ impl<'t> Walker<'t> {
                     "return_statement" => {
                         result.returned = true;
                         result.escapes = true;
-                        vec![GuardStep::Returned, self.exit(scope)]
+                        self.then_exit(vec![GuardStep::Returned], scope)
                     }
                     "short_var_declaration" | "assignment_statement" | "var_spec"
                         if parent.named_child_count() == 1 =>
@@ -1294,7 +1323,7 @@ impl<'t> Walker<'t> {
                         vec![GuardStep::Stored]
                     }
                 }
-                "return_statement" => vec![GuardStep::Returned, self.exit(scope)],
+                "return_statement" => self.then_exit(vec![GuardStep::Returned], scope),
                 "short_var_declaration" | "assignment_statement"
                     if assigns(later, name, src)
                         && !later
@@ -1306,10 +1335,10 @@ impl<'t> Walker<'t> {
                 }
                 "expression_statement" | "assignment_statement" | "short_var_declaration" => {
                     let effects = crate::effects::of(later, src);
-                    vec![
-                        self.handler(later, HandlerBody::Inline(effects)),
-                        self.exit(scope),
-                    ]
+                    self.then_exit(
+                        vec![self.handler(later, HandlerBody::Inline(effects))],
+                        scope,
+                    )
                 }
                 _ => vec![GuardStep::Stored],
             };
@@ -1318,7 +1347,7 @@ impl<'t> Walker<'t> {
             .and_then(|s| self.fn_info.get(s as usize))
             .is_some_and(|info| info.named_results.iter().any(|r| r == name));
         if named_result {
-            return vec![GuardStep::Returned, self.exit(scope)];
+            return self.then_exit(vec![GuardStep::Returned], scope);
         }
         vec![self.handler(holder, HandlerBody::Discard)]
     }
@@ -1360,15 +1389,15 @@ impl<'t> Walker<'t> {
         } else {
             branch.start_byte()
         };
-        vec![
-            GuardStep::Handler(Handler {
+        self.then_exit(
+            vec![GuardStep::Handler(Handler {
                 span: Span::new(start, handler_span_end),
                 kind: HandlerKind::ErrValue,
                 body: HandlerBody::Inline(effects),
                 site: None,
-            }),
-            self.exit(scope),
-        ]
+            })],
+            scope,
+        )
     }
 
     /// How the value held in `name` is used after `statement`: fields read, escapes.
@@ -1379,7 +1408,6 @@ impl<'t> Walker<'t> {
         scope: Option<FnId>,
         result: &mut ResultUse,
     ) {
-        let src = self.src;
         if name == "_" {
             return;
         }
@@ -1394,8 +1422,21 @@ impl<'t> Walker<'t> {
             result.escapes = true;
             return;
         };
-        let from = statement.end_byte();
-        let mut stack = vec![body];
+        self.scan_uses(body, statement.end_byte(), name, result, 0);
+    }
+
+    /// The uses of `name` in `within` after byte `from`: fields read, tests, escapes. A
+    /// `for _, r := range name` follows the element `r` through the loop body.
+    fn scan_uses(
+        &self,
+        within: Node<'t>,
+        from: usize,
+        name: &str,
+        result: &mut ResultUse,
+        hops: u32,
+    ) {
+        let src = self.src;
+        let mut stack = vec![within];
         let mut seen = 0;
         while let Some(current) = stack.pop() {
             seen += 1;
@@ -1432,6 +1473,25 @@ impl<'t> Walker<'t> {
                                 && s.child_by_field_name("left")
                                     .is_some_and(|l| l.id() == parent.id())
                         }) => {}
+                    "range_clause"
+                        if hops < 4
+                            && parent
+                                .child_by_field_name("right")
+                                .is_some_and(|r| r.id() == current.id()) =>
+                    {
+                        let element = parent
+                            .child_by_field_name("left")
+                            .and_then(|l| l.named_child(1))
+                            .map(|e| text(e, src).to_string());
+                        let body = parent.parent().and_then(|f| f.child_by_field_name("body"));
+                        match (element, body) {
+                            (Some(element), Some(body)) if element != "_" => {
+                                self.scan_uses(body, body.start_byte(), &element, result, hops + 1);
+                            }
+                            // `for i := range results`: read through `results[i]`, not followed.
+                            _ => result.escapes = true,
+                        }
+                    }
                     _ => {
                         result.escapes = true;
                         if statement_of(current).kind() == "return_statement" {
@@ -1523,7 +1583,7 @@ impl<'t> Walker<'t> {
                     }
                     if later.kind() == "return_statement" {
                         return (
-                            vec![GuardStep::Returned, self.exit(scope)],
+                            self.then_exit(vec![GuardStep::Returned], scope),
                             result,
                             Some(ValueCheck::Read),
                         );
@@ -1535,6 +1595,32 @@ impl<'t> Walker<'t> {
             _ => (vec![GuardStep::Stored], result, Some(ValueCheck::Read)),
         }
     }
+}
+
+/// Library helpers that run a closure and return its error: transactions and retries.
+fn passes_closure_error(callee: &str) -> bool {
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    let lower = callee.to_ascii_lowercase();
+    lower.contains("transaction")
+        || lower.contains("retry")
+        || last.starts_with("Tx")
+        || last.ends_with("Tx")
+        || last.contains("InTx")
+        || last == "BeginFunc"
+        || last == "BeginTxFunc"
+}
+
+/// The call expression at `at` (a span recorded by [`Walker::closure_exit`]), climbing from
+/// the function literal inside it.
+fn find_call(literal: Node<'_>, at: Span) -> Option<Node<'_>> {
+    let mut current = literal;
+    for _ in 0..MAX_DEPTH {
+        current = current.parent()?;
+        if current.kind() == "call_expression" && span(current) == at {
+            return Some(current);
+        }
+    }
+    None
 }
 
 /// The first call in `node` that takes the identifier `name` as an argument.
