@@ -50,6 +50,26 @@ const SQL_METHODS: &[&str] = &[
     "SendBatch",
 ];
 
+/// Argument types that are never a model (`repo.Create(ctx, &row)`: the row is).
+const NOT_MODELS: &[&str] = &[
+    "Context",
+    "DB",
+    "Tx",
+    "Conn",
+    "Pool",
+    "string",
+    "int",
+    "int64",
+    "int32",
+    "uint",
+    "uint64",
+    "bool",
+    "any",
+    "error",
+    "Request",
+    "ResponseWriter",
+];
+
 /// GORM methods that insert the model they are given.
 const GORM_CREATES: &[&str] = &["Create", "CreateInBatches", "Save", "FirstOrCreate"];
 
@@ -1068,6 +1088,11 @@ impl<'t> Walker<'t> {
     /// The model a GORM/bun argument holds: `&AuditLog{..}`, `[]AuditLog{..}`, `&entry` with
     /// `entry := AuditLog{..}` or `entry *AuditLog`.
     fn model_of(&self, arg: Node<'t>, scope: Option<FnId>) -> Option<String> {
+        self.model_type_of(arg, scope)
+            .filter(|ty| !NOT_MODELS.contains(&ty.as_str()))
+    }
+
+    fn model_type_of(&self, arg: Node<'t>, scope: Option<FnId>) -> Option<String> {
         let src = self.src;
         let mut value = arg;
         if value.kind() == "unary_expression" {
@@ -1079,6 +1104,9 @@ impl<'t> Walker<'t> {
                 .and_then(|t| type_name(t, src)),
             "identifier" => {
                 let name = text(value, src).to_string();
+                if name == "ctx" {
+                    return None;
+                }
                 let mut at = scope;
                 for _ in 0..64 {
                     if let Some(ty) = self.local_types.get(&(at, name.clone())) {
@@ -1557,7 +1585,10 @@ impl<'t> Walker<'t> {
                 let names = left_names(statement, src);
                 // `_ = repo.Create(&row)`, `err := repo.Create(&row)`: a repository method
                 // returning the error (a `*gorm.DB` is never named so).
-                if names.len() == 1 && (names[0] == "_" || is_errish(names[0])) {
+                // Two or more results (`_, err := repo.Create(ctx, row)`): not a `*gorm.DB`.
+                if names.len() >= 2
+                    || (names.len() == 1 && (names[0] == "_" || is_errish(names[0])))
+                {
                     let (guard, result, _) = self.fate(call, scope);
                     return (guard, result, None);
                 }
