@@ -4,9 +4,10 @@
 #   bench/run.sh TREE [RUNS]
 #
 # Env:
-#   BENCH_LANG     ts | rust | auto (default auto: rust when TREE has more .rs
-#                  files than ts/js files). ts: auditlint, rg, oxlint.
+#   BENCH_LANG     ts | rust | go | auto (default auto: the language with the most
+#                  files in TREE). ts: auditlint, rg, oxlint.
 #                  rust: auditlint, rg, ast-grep (oxlint does not lint Rust).
+#                  go: auditlint, rg, ast-grep (`_ = $E` over .go files).
 #   AUDITLINT_BIN  use this binary instead of `cargo build --release -p auditlint-cli`
 #   RG             ripgrep binary (default: rg on PATH)
 #   OXLINT         oxlint binary (default: PATH, then $BENCH_TOOLS/node_modules/.bin)
@@ -38,6 +39,7 @@ RESULTS=$WORK/results.tsv   # tool <TAB> wall_ms <TAB> rss_kib <TAB> exit
 RG=${RG:-$(command -v rg || true)}
 TS_EXTS=(ts tsx mts cts js jsx mjs cjs)
 RS_EXTS=(rs)
+GO_EXTS=(go)
 
 # count_files EXT... : files with these extensions under TREE, as rg sees them
 # (.gitignore honoured). Without rg, a plain find (ignores nothing).
@@ -56,12 +58,16 @@ count_files() {
 BENCH_LANG=${BENCH_LANG:-auto}
 case $BENCH_LANG in
   auto)
-    if (($(count_files "${RS_EXTS[@]}") > $(count_files "${TS_EXTS[@]}"))); then BENCH_LANG=rust; else BENCH_LANG=ts; fi ;;
-  ts | rust) ;;
-  *) echo "error: BENCH_LANG must be ts, rust or auto (got: $BENCH_LANG)" >&2; exit 2 ;;
+    n_rs=$(count_files "${RS_EXTS[@]}") n_ts=$(count_files "${TS_EXTS[@]}") n_go=$(count_files "${GO_EXTS[@]}")
+    if ((n_go > n_rs && n_go > n_ts)); then BENCH_LANG=go
+    elif ((n_rs > n_ts)); then BENCH_LANG=rust; else BENCH_LANG=ts; fi ;;
+  ts | rust | go) ;;
+  *) echo "error: BENCH_LANG must be ts, rust, go or auto (got: $BENCH_LANG)" >&2; exit 2 ;;
 esac
 if [[ $BENCH_LANG == rust ]]; then
   EXTS=("${RS_EXTS[@]}"); GLOB='*.rs'; LANG_NAME=.rs
+elif [[ $BENCH_LANG == go ]]; then
+  EXTS=("${GO_EXTS[@]}"); GLOB='*.go'; LANG_NAME=.go
 else
   EXTS=("${TS_EXTS[@]}"); GLOB='*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}'; LANG_NAME=ts/js
 fi
@@ -139,6 +145,21 @@ if [[ $BENCH_LANG == rust ]]; then
   fi
 fi
 
+# ast-grep (go mode): parses every .go file with tree-sitter and runs one pattern, `_ = $E`
+# (a discarded value, errcheck's most common shape). `run` exits 0 with matches, 1 without.
+if [[ $BENCH_LANG == go ]]; then
+  AST_GREP=${AST_GREP:-$(command -v ast-grep || true)}
+  [[ -z $AST_GREP && -x $BENCH_TOOLS/node_modules/.bin/ast-grep ]] && AST_GREP=$BENCH_TOOLS/node_modules/.bin/ast-grep
+  if [[ -n $AST_GREP && -x $AST_GREP ]]; then
+    cmd_astgrep() { CMD=("$AST_GREP" run -p '_ = $E' -l go --json=stream "$TREE"); }
+    ok_astgrep() { [[ $1 -eq 0 || $1 -eq 1 ]]; }
+    TOOLS+=(astgrep)
+  else
+    echo "warning: ast-grep not found; to include it run:" >&2
+    echo "  npm install --prefix \"$BENCH_TOOLS\" @ast-grep/cli" >&2
+  fi
+fi
+
 # ------------------------------------------------------------- running ---
 # Output goes to a file, never /dev/null: ripgrep (like GNU grep) stops at the
 # first match when stdout is /dev/null, which would make it look faster.
@@ -195,19 +216,20 @@ try:
     s = json.load(open(al_out))["summary"]
     print(f"auditlint: files_scanned={s.get('files_scanned')} files_parsed={s.get('files_parsed')} "
           f"findings={s.get('findings')} elapsed_ms={s.get('elapsed_ms')} (self-reported, last run)")
-    if lang == "rust" and (s.get("files_scanned") or 0) < nfiles:
-        print(f"warning: auditlint scanned {s.get('files_scanned')} files but rg sees {nfiles} .rs files; "
-              f"the ratios below do not measure Rust checking")
+    if lang in ("rust", "go") and (s.get("files_scanned") or 0) < nfiles:
+        print(f"warning: auditlint scanned {s.get('files_scanned')} files but rg sees {nfiles} .{'rs' if lang == 'rust' else 'go'} files; "
+              f"the ratios below do not measure {'Rust' if lang == 'rust' else 'Go'} checking")
 except Exception as e:  # keep the timings even if the JSON is off
     print(f"auditlint: could not read summary from JSON output: {e}")
 
 if "astgrep" in tools:
     with open(os.path.join(work, "astgrep.out")) as f:
-        print(f"ast-grep: {sum(1 for line in f if line.strip())} matches of `let _ = $E;` (last run)")
+        pattern = "_ = $E" if lang == "go" else "let _ = $E;"
+        print(f"ast-grep: {sum(1 for line in f if line.strip())} matches of `{pattern}` (last run)")
 
-# The rg/oxlint targets are the TypeScript ones; on Rust the target is against ast-grep.
-targets = {"rg": 3.0, "oxlint": 1.0} if lang != "rust" else {}
-if lang == "rust" and med.get("rg", 0) > 0:
+# The rg/oxlint targets are the TypeScript ones; on Rust and Go the target is against ast-grep.
+targets = {"rg": 3.0, "oxlint": 1.0} if lang == "ts" else {}
+if lang in ("rust", "go") and med.get("rg", 0) > 0:
     print(f"auditlint/rg: {med['auditlint'] / med['rg']:.2f}x  (for scale: rg only reads)")
 for peer, limit in targets.items():
     if peer in med and med[peer] > 0:
@@ -228,5 +250,6 @@ peak = max(max(rss["auditlint"]), max(rss.get("cached") or [0]))
 print(f"auditlint peak RSS: {peak:.1f} MiB  (target < 100 MiB: {'ok' if peak < 100 else 'OVER'})")
 if "astgrep" in med and med["astgrep"] > 0:
     r = med["auditlint"] / med["astgrep"]
-    print(f"auditlint/astgrep: {r:.2f}x  (target <= 0.25x: {'ok' if r <= 0.25 else 'OVER'})")
+    limit = 1.0 if lang == "go" else 0.25
+    print(f"auditlint/astgrep: {r:.2f}x  (target <= {limit:g}x: {'ok' if r <= limit else 'OVER'})")
 PY

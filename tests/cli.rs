@@ -88,7 +88,7 @@ fn json_follows_the_contract() {
     ] {
         assert!(summary[key].is_u64(), "summary.{key}");
     }
-    assert_eq!(summary["files_scanned"], 12);
+    assert_eq!(summary["files_scanned"], 14);
     let finding = json["findings"]
         .as_array()
         .unwrap()

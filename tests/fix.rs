@@ -299,3 +299,35 @@ fn fixes_that_touch_each_other_are_applied_one_per_run() {
     assert_eq!(findings(dir), Vec::new());
     insta::assert_snapshot!("fix_ts_nested", read(dir, "nested.ts"));
 }
+
+/// Go findings carry Go advice and never a TypeScript or Rust code edit: `--fix` leaves a Go
+/// file byte for byte as it was, and the finding stays.
+#[test]
+fn go_findings_get_no_code_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
+    let source = "package purge\n\nimport (\n\t\"database/sql\"\n\t\"log/slog\"\n)\n\nvar _ = slog.Warn\n\nfunc purge(db *sql.DB, user string) {\n\tif _, err := db.Exec(\"INSERT INTO staff_audit_logs (user_id) VALUES ($1)\", user); err != nil {\n\t}\n}\n";
+    std::fs::write(dir.path().join("purge.go"), source).unwrap();
+    let (_, json) = support::check_json(dir.path(), &["--no-cache"]);
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{json:#}");
+    assert!(
+        findings[0].get("fix").is_none_or(|f| f.is_null()),
+        "{json:#}"
+    );
+    let help = findings[0]["help"].as_str().unwrap();
+    assert!(
+        help.contains("slog.Warn")
+            && !help.contains("tracing::")
+            && !help.contains("logger.warn({"),
+        "{help}"
+    );
+    let (code, _, _) = run(dir.path(), &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(code, 1);
+    assert_eq!(read(dir.path(), "purge.go"), source);
+    assert_eq!(findings_count(dir.path()), 1);
+}
+
+fn findings_count(dir: &Path) -> usize {
+    findings(dir).len()
+}

@@ -19,6 +19,7 @@ pub enum Language {
     Tsx,
     JavaScript,
     Rust,
+    Go,
 }
 
 impl Language {
@@ -30,6 +31,7 @@ impl Language {
             "tsx" => Some(Language::Tsx),
             "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
             "rs" => Some(Language::Rust),
+            "go" => Some(Language::Go),
             _ => None,
         }
     }
@@ -66,6 +68,10 @@ pub struct FileFacts {
     /// crates whose logging macros a fix may call.
     #[serde(default)]
     pub path_roots: Vec<String>,
+    /// The file says it is generated (Go's `// Code generated … DO NOT EDIT.`) but is read
+    /// for what other files call (sqlc's queries): its own findings are not reported.
+    #[serde(default)]
+    pub generated: bool,
 }
 
 /// A name bound to the result of a call, or declared with a type.
@@ -89,7 +95,10 @@ pub enum BindingSource {
     ThisModule,
 }
 
-/// An interface, object type alias or struct, with its fields.
+/// An interface, object type alias or struct, with its fields. A field serialised under
+/// another name (Go's `Logged bool `json:"audit_logged"``) is followed by an entry
+/// `json:<name>` with the same span: the flag vocabulary matches either, callers read the
+/// field by its own name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeDecl {
     pub name: String,
@@ -199,7 +208,7 @@ pub type BuilderApi = &'static str;
 
 /// The query-builder APIs the front ends name (a [`SinkSyntax::BuilderInsert`]'s `api`).
 pub const BUILDER_APIS: &[&str] = &[
-    "supabase", "knex", "kysely", "diesel", "sea-orm", "sqlx", "mongo", "redis",
+    "supabase", "knex", "kysely", "diesel", "sea-orm", "sqlx", "mongo", "redis", "gorm", "squirrel",
 ];
 
 /// Reads a builder API back from the facts cache: one of [`BUILDER_APIS`], else the entry is

@@ -177,7 +177,16 @@ impl Index<'_> {
             if !seen.insert((type_file, decl.name.as_str())) {
                 continue;
             }
-            if let Some((flag, span)) = decl.fields.iter().find(|(n, _)| self.vocab.is_flag(n)) {
+            if let Some(at) = decl.fields.iter().position(|(n, _)| {
+                self.vocab.is_flag(n)
+                    || n.strip_prefix("json:")
+                        .is_some_and(|j| self.vocab.is_flag(j))
+            }) {
+                // A serialised name (`json:audit_logged`) stands for the field before it.
+                let (flag, span) = match decl.fields[at].0.starts_with("json:") {
+                    true if at > 0 => &decl.fields[at - 1],
+                    _ => &decl.fields[at],
+                };
                 return Some((flag.clone(), (type_file, *span)));
             }
             queue.extend(decl.names.iter().map(|n| (type_file, n.as_str())));

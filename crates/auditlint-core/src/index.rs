@@ -2,6 +2,7 @@
 //! transitive audit writers to a fixpoint, and evaluates what happens to each audit write's
 //! error. Rules read its [`AuditSite`]s.
 
+mod go;
 mod rust;
 mod ts;
 
@@ -105,6 +106,8 @@ pub struct Index<'a> {
     table_objects: HashMap<&'a str, &'a str>,
     /// Names of the project's classes, structs and impl types (those that have methods).
     classes: HashSet<&'a str>,
+    /// Go struct fields' declared types: `Service::store` → `AuditStore`.
+    go_fields: HashMap<&'a str, &'a str>,
     pub writers: HashMap<FnRef, Writer>,
     pub sites: Vec<AuditSite>,
     /// Functions whose results carry an audit flag or a failure value.
@@ -177,12 +180,14 @@ pub(crate) enum Family {
     /// TypeScript and JavaScript, any dialect.
     Script,
     Rust,
+    Go,
 }
 
 impl Family {
     pub(crate) fn of(path: &str) -> Self {
         match crate::facts::Language::of_path(path) {
             Some(crate::facts::Language::Rust) => Family::Rust,
+            Some(crate::facts::Language::Go) => Family::Go,
             _ => Family::Script,
         }
     }
@@ -202,6 +207,7 @@ impl<'a> Index<'a> {
             types_by_name: HashMap::new(),
             table_objects: HashMap::new(),
             classes: HashSet::new(),
+            go_fields: HashMap::new(),
             writers: HashMap::new(),
             sites: Vec::new(),
             producers: HashMap::new(),
@@ -233,6 +239,16 @@ impl<'a> Index<'a> {
                     .entry(decl.name.as_str())
                     .or_default()
                     .push((file_id, at as u32));
+            }
+            if Family::of(&file.path) == Family::Go {
+                for binding in &file.facts.bindings {
+                    if let (None, crate::facts::BindingSource::Type(ty)) =
+                        (binding.scope, &binding.source)
+                        && binding.name.contains("::")
+                    {
+                        index.go_fields.insert(binding.name.as_str(), ty.as_str());
+                    }
+                }
             }
             for table in &file.facts.table_objects {
                 index
@@ -266,6 +282,7 @@ impl<'a> Index<'a> {
             match Family::of(&file.path) {
                 Family::Script => self.script_round_names(file, function, &mut round),
                 Family::Rust => rust::round_names(&file.path, function, &mut round),
+                Family::Go => go::round_names(function, &mut round),
             }
         }
         // Declared types that carry a flag: functions declared to return one are producers.
@@ -297,6 +314,13 @@ impl<'a> Index<'a> {
             }
         }
         for site in &self.sites {
+            // `RunInTransaction(db, func(..) error { .. write .. })`: whether the helper passes
+            // the closure's error on is in its body, wherever it is.
+            for step in &self.op(site.file, site.op).guard {
+                if let GuardStep::IntoCall { callee, .. } = step {
+                    round.words.insert(last_segment(callee).to_string());
+                }
+            }
             if let Outcome::Swallowed { handler, .. } = &site.outcome {
                 self.handler_names(
                     site.file,
@@ -711,7 +735,11 @@ impl<'a> Index<'a> {
         match body {
             HandlerBody::Discard => HandlerClass::Swallows("the error is discarded".into()),
             HandlerBody::DroppedValue => {
-                HandlerClass::Swallows("the statement drops the `Result` and its error".into())
+                let what = match Family::of(&self.files[file as usize].path) {
+                    Family::Go => "the statement drops the returned `error`",
+                    _ => "the statement drops the `Result` and its error",
+                };
+                HandlerClass::Swallows(what.into())
             }
             HandlerBody::Reference(path) => self.classify_reference(file, path),
             HandlerBody::Inline(effects) => self.classify_effects(file, effects, true),
@@ -881,6 +909,7 @@ impl<'a> Index<'a> {
         match Family::of(&self.files[file as usize].path) {
             Family::Script => self.resolve_script(file, callee),
             Family::Rust => self.resolve_rust(file, callee),
+            Family::Go => self.resolve_go(file, callee),
         }
     }
 

@@ -34,6 +34,8 @@ pub struct Resolver {
     files: HashSet<String>,
     packages: Vec<Package>,
     tsconfigs: Vec<TsConfig>,
+    /// Go modules: (directory of `go.mod`, module path), deepest directory first.
+    go_modules: Vec<(String, String)>,
     /// Resolutions by (importing directory, specifier): every file of a directory shares them.
     memo: std::sync::Mutex<std::collections::HashMap<(String, String), Option<String>>>,
 }
@@ -50,8 +52,33 @@ impl Resolver {
             files: files.into_iter().collect(),
             packages,
             tsconfigs,
+            go_modules: Vec::new(),
             memo: std::sync::Mutex::default(),
         }
+    }
+
+    /// The Go modules of the project: each `go.mod`'s directory and its `module` path.
+    pub fn with_go_modules(mut self, mut modules: Vec<(String, String)>) -> Self {
+        modules.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        self.go_modules = modules;
+        self
+    }
+
+    /// The directory of the Go package `import_path` imported from the file `from`, when it is
+    /// a package of `from`'s module (the nearest `go.mod` above it).
+    pub fn go_package_dir(&self, from: &str, import_path: &str) -> Option<String> {
+        let (dir, module) = self
+            .go_modules
+            .iter()
+            .find(|(dir, _)| dir.is_empty() || from.starts_with(&format!("{dir}/")))?;
+        let rest = if import_path == module {
+            ""
+        } else {
+            import_path
+                .strip_prefix(module.as_str())?
+                .strip_prefix('/')?
+        };
+        Some(join(dir, rest))
     }
 
     pub fn contains(&self, path: &str) -> bool {
@@ -290,6 +317,35 @@ mod tests {
         assert_eq!(
             r.resolve("apps/web/src/routes/a.ts", "../lib").as_deref(),
             Some("apps/web/src/lib/index.ts")
+        );
+    }
+
+    #[test]
+    fn go_packages_by_import_path_within_the_module() {
+        let r = Resolver::new(Vec::<String>::new(), vec![], vec![]).with_go_modules(vec![
+            ("services/api".into(), "github.com/acme/api".into()),
+            (String::new(), "github.com/acme/root".into()),
+        ]);
+        assert_eq!(
+            r.go_package_dir(
+                "services/api/cmd/main.go",
+                "github.com/acme/api/internal/audit"
+            )
+            .as_deref(),
+            Some("services/api/internal/audit")
+        );
+        assert_eq!(
+            r.go_package_dir("tools/x.go", "github.com/acme/root/pkg")
+                .as_deref(),
+            Some("pkg")
+        );
+        assert_eq!(
+            r.go_package_dir("services/api/a.go", "github.com/other/lib"),
+            None
+        );
+        assert_eq!(
+            r.go_package_dir("services/api/a.go", "github.com/acme/apix"),
+            None
         );
     }
 

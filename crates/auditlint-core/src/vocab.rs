@@ -150,7 +150,10 @@ impl Vocabulary {
         };
         // Any part of the receiver: `logger.child({..}).warn`, `logger.withContext(..).error`,
         // `this.log.error` — a logger-like receiver, then any chain of calls.
-        self.reporter_methods.iter().any(|m| m == method)
+        // Go loggers capitalise (`slog.Warn`, `log.Errorf`, `logger.Warnw`).
+        self.reporter_methods
+            .iter()
+            .any(|m| m == method || m.eq_ignore_ascii_case(method))
             && receiver.split('.').any(|part| {
                 self.reporter_receivers
                     .is_match(part.trim_end_matches("()"))
@@ -178,8 +181,21 @@ impl Vocabulary {
         self.noops.is_match(callee)
     }
 
+    /// Is `name` a flag? Also with its first letter capitalised: Go exports fields that way
+    /// (`AuditLogged` is `auditLogged`).
     pub fn is_flag(&self, name: &str) -> bool {
-        self.flags.iter().any(|f| f == name)
+        self.flags.iter().any(|f| {
+            f == name || {
+                let mut flag = f.chars();
+                let mut candidate = name.chars();
+                match (flag.next(), candidate.next()) {
+                    (Some(a), Some(b)) => {
+                        a.is_lowercase() && b == a.to_ascii_uppercase() && flag.eq(candidate)
+                    }
+                    _ => false,
+                }
+            }
+        })
     }
 
     /// Literals (lowercase) one of which a file must contain for the vocabulary to find a sink
@@ -359,6 +375,14 @@ mod tests {
             "this.logger.withContext().error",
             "logger.warning",
             "req.log.child().fatal",
+            "slog.Warn",
+            "slog.ErrorContext",
+            "s.logger.Warnw",
+            "logrus.WithError().Warn",
+            "log.Warn",
+            "log.Err",
+            "zap.L().Error",
+            "sentry.CaptureException",
         ] {
             assert!(v.is_reporter(yes), "{yes}");
         }
@@ -371,6 +395,10 @@ mod tests {
             "res.json",
             "logger.child().info",
             "res.status().json",
+            "slog.Info",
+            "log.Printf",
+            "fmt.Errorf",
+            "t.Errorf",
         ] {
             assert!(!v.is_reporter(no), "{no}");
         }

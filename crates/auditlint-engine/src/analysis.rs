@@ -200,7 +200,14 @@ pub fn run_phase(
             ctx.into_diagnostics()
         }));
         match result {
-            Ok(found) => diagnostics.extend(found),
+            // Generated code is read for what it offers other files (sqlc's queries), never
+            // reported: nobody fixes it, they fix its generator's input.
+            Ok(found) => diagnostics.extend(found.into_iter().filter(|d| {
+                !index
+                    .files
+                    .get(d.file as usize)
+                    .is_some_and(|f| f.facts.generated)
+            })),
             Err(panic) => errors.push(FileError {
                 path: "<auditlint>".into(),
                 message: format!(
@@ -239,6 +246,12 @@ pub fn parse_file(
             Language::Rust => {
                 auditlint_rust::extract_with(text, check_tests).map_err(|e| e.message)
             }
+            Language::Go => auditlint_go::extract(text)
+                .map(|mut facts| {
+                    facts.generated = auditlint_go::is_generated(text);
+                    facts
+                })
+                .map_err(|e| e.to_string()),
         }
     };
     match catch_unwind(AssertUnwindSafe(analyse)) {

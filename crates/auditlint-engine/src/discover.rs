@@ -24,13 +24,15 @@ pub struct FoundSource {
 pub struct Discovered {
     /// Source files, sorted by path.
     pub sources: Vec<FoundSource>,
-    /// `package.json` and `tsconfig.json` files, sorted.
+    /// `package.json`, `tsconfig.json` and `go.mod` files, sorted.
     pub manifests: Vec<String>,
     /// Generated code and tests, found and deliberately not read or not analysed, sorted.
     pub skipped: Vec<SkippedFile>,
 }
 
-const SOURCE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs"];
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs", "go",
+];
 
 pub fn is_source(path: &str) -> bool {
     path.rsplit_once('.')
@@ -250,7 +252,7 @@ fn classify(
         });
     }
     let name = rel.rsplit('/').next().unwrap_or(&rel);
-    if name == "package.json" || name == "tsconfig.json" {
+    if name == "package.json" || name == "tsconfig.json" || name == "go.mod" {
         return Some(Found::Manifest(rel));
     }
     is_source(&rel).then(|| {

@@ -71,6 +71,7 @@ struct Patterns {
     mongoose: Regex,
     diesel: Regex,
     sea_orm: Regex,
+    gorm_table_name: Regex,
 }
 
 impl Patterns {
@@ -88,6 +89,10 @@ impl Patterns {
             mongoose: re(r#"\bmodel\(\s*["'`](\w+)["'`]\s*,"#),
             diesel: re(r"table!\s*\{\s*(?:\w+\.)?(\w+)\s*(?:\([^)]*\))?\s*\{"),
             sea_orm: re(r#"table_name\s*=\s*"(\w+)""#),
+            // GORM: `func (TierEvent) TableName() string { return "tier_events" }`.
+            gorm_table_name: re(
+                r#"func\s*\(\s*\w*\s*\*?\w+\s*\)\s*TableName\(\)\s*string\s*\{\s*return\s*"(\w+)""#,
+            ),
         }
     }
 }
@@ -129,7 +134,7 @@ pub fn candidates(
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if !matches!(
             ext,
-            "sql" | "prisma" | "ts" | "tsx" | "mts" | "cts" | "js" | "mjs" | "cjs" | "rs"
+            "sql" | "prisma" | "ts" | "tsx" | "mts" | "cts" | "js" | "mjs" | "cjs" | "rs" | "go"
         ) {
             continue;
         }
@@ -315,7 +320,9 @@ fn declarations(
             out.push((name, all.start(), body_after(all.end()), kind));
         }
     };
-    if path.ends_with(".rs") {
+    if path.ends_with(".go") {
+        push(&patterns.gorm_table_name, "GORM TableName");
+    } else if path.ends_with(".rs") {
         push(&patterns.diesel, "diesel table!");
         push(&patterns.sea_orm, "SeaORM entity");
     } else {
@@ -449,6 +456,22 @@ mod tests {
                 "id INTEGER PRIMARY KEY, actor_id TEXT, action TEXT, PRIMARY KEY (id), FOREIGN KEY (actor_id) REFERENCES users(id));"
             ),
             vec!["id", "actor_id", "action"]
+        );
+    }
+
+    #[test]
+    fn gorm_table_name_methods_declare_tables() {
+        let text = "package m\n\ntype TierEvent struct {\n\tID uint\n}\n\nfunc (TierEvent) TableName() string {\n\treturn \"tier_events\"\n}\n\nfunc (e *Other) TableName() string { return \"others\" }\n";
+        let found: Vec<(String, &str)> = declarations(&Patterns::new(), "models/tier.go", text)
+            .into_iter()
+            .map(|(name, _, _, kind)| (name, kind))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("tier_events".to_string(), "GORM TableName"),
+                ("others".to_string(), "GORM TableName")
+            ]
         );
     }
 }

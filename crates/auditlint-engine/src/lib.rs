@@ -919,8 +919,22 @@ pub(crate) fn manifests_resolver(
 ) -> Resolver {
     let mut packages = Vec::new();
     let mut tsconfigs = Vec::new();
+    let mut go_modules = Vec::new();
     for manifest in manifests {
         let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
+        if manifest.ends_with("go.mod") {
+            // `module github.com/acme/api`: Go imports of that path resolve below `dir`.
+            match std::fs::read_to_string(root.join(manifest)) {
+                Ok(text) => {
+                    go_modules.extend(manifests::go_module(&text).map(|m| (dir.to_string(), m)))
+                }
+                Err(err) => errors.push(FileError {
+                    path: manifest.clone(),
+                    message: format!("cannot read: {err}; imports through it are not resolved"),
+                }),
+            }
+            continue;
+        }
         let text = match std::fs::read_to_string(root.join(manifest)) {
             Ok(text) => text,
             Err(err) => {
@@ -947,5 +961,5 @@ pub(crate) fn manifests_resolver(
             tsconfigs.push(manifests::tsconfig(dir, &json));
         }
     }
-    Resolver::new(source_paths, packages, tsconfigs)
+    Resolver::new(source_paths, packages, tsconfigs).with_go_modules(go_modules)
 }

@@ -91,3 +91,24 @@ pub fn tsconfig(dir: &str, json: &Value) -> TsConfig {
         paths,
     }
 }
+
+/// The module path a `go.mod` declares (`module github.com/acme/api`).
+pub fn go_module(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("module")?;
+        let path = rest.trim().trim_matches('"');
+        (rest.starts_with(char::is_whitespace) && !path.is_empty()).then(|| path.to_string())
+    })
+}
+
+#[cfg(test)]
+mod go_tests {
+    #[test]
+    fn module_path_from_go_mod() {
+        assert_eq!(
+            super::go_module("// x\nmodule github.com/acme/api\n\ngo 1.22\n").as_deref(),
+            Some("github.com/acme/api")
+        );
+        assert_eq!(super::go_module("go 1.22\n"), None);
+    }
+}

@@ -117,6 +117,15 @@ impl<'i, 'a> RuleContext<'i, 'a> {
             .is_some_and(|f| f.path.ends_with(".rs"))
     }
 
+    /// Is this file Go (its findings get Go advice, and no code edit: the fixes are
+    /// TypeScript and Rust ones)?
+    pub fn is_go(&self, file: u32) -> bool {
+        self.index
+            .files
+            .get(file as usize)
+            .is_some_and(|f| f.path.ends_with(".go"))
+    }
+
     pub fn op(&self, site: &AuditSite) -> &'a Operation {
         &self.index.files[site.file as usize].facts.ops[site.op as usize]
     }

@@ -49,7 +49,12 @@ impl Rule for AuditErrorSwallowed {
                     "the error of an audit write to {} is swallowed: {reason}",
                     ctx.group_phrase(&sites)
                 ),
-                help: if ctx.is_rust(site.file) {
+                help: if ctx.is_go(site.file) {
+                    "return it (`return fmt.Errorf(\"audit insert: %w\", err)`), or keep the request fail-open but surface the failure: \
+                     `slog.Warn(\"audit_log_insert_failed\", \"route\", route, \"error\", err)` \
+                     and return `AuditLogged: false` so callers can count the gap"
+                        .to_string()
+                } else if ctx.is_rust(site.file) {
                     "propagate it with `?`, or keep the request fail-open but surface the failure: \
                      `if let Err(e) = … { tracing::warn!(event = \"audit_log_insert_failed\", error = %e); }` \
                      and return `audit_logged: false` so callers can count the gap"

@@ -62,7 +62,13 @@ impl Rule for AuditFlagDiscarded {
                 file: site.file,
                 span: op.result.span,
                 message,
-                help: if ctx.is_rust(site.file) {
+                help: if ctx.is_go(site.file) {
+                    "read the flag and count the failures: \
+                     `if res.Upgraded && !res.AuditLogged { failed = append(failed, id) }`; \
+                     return the count and the ids (capped, e.g. the first 100) and log a structured beacon \
+                     (`slog.Error(\"audit_failed_bulk\", \"count\", len(failed), \"ids\", failed)`)"
+                        .to_string()
+                } else if ctx.is_rust(site.file) {
                     "read the flag and count the failures: \
                      `let audit_failed: Vec<_> = outcomes.iter().filter(|o| o.upgraded && !o.audit_logged).collect();` \
                      return the count and the ids (capped, e.g. the first 100) and log a structured beacon \

@@ -38,7 +38,11 @@ impl Rule for AuditResultUnchecked {
                     "audit write to {} reports failure as a value, and nothing reads {what}",
                     sink_phrase(ctx, site)
                 ),
-                help: if ctx.is_rust(site.file) {
+                help: if ctx.is_go(site.file) {
+                    "read its `Error`: `if err := db.Create(&row).Error; err != nil { slog.Warn(\"audit_log_insert_failed\", \"error\", err) }` \
+                     and return `AuditLogged: false`"
+                        .to_string()
+                } else if ctx.is_rust(site.file) {
                     "check the status: `resp.error_for_status()?` (or `if !resp.status().is_success() { tracing::warn!(..) }`) \
                      and return `audit_logged: false`; `?` on `send()` alone only sees transport errors"
                         .to_string()

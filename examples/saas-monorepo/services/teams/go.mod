@@ -1,0 +1,3 @@
+module example.com/saas/teams
+
+go 1.22
