@@ -4,13 +4,15 @@
 #   bench/run.sh TREE [RUNS]
 #
 # Env:
-#   BENCH_LANG     ts | rust | auto (default auto: rust when TREE has more .rs
-#                  files than ts/js files). ts: auditlint, rg, oxlint.
+#   BENCH_LANG     ts | rust | python | auto (default auto: the language with the
+#                  most files). ts: auditlint, rg, oxlint.
 #                  rust: auditlint, rg, ast-grep (oxlint does not lint Rust).
+#                  python: auditlint, rg, ruff (`check --select S110,BLE001,SIM105`).
 #   AUDITLINT_BIN  use this binary instead of `cargo build --release -p auditlint-cli`
 #   RG             ripgrep binary (default: rg on PATH)
 #   OXLINT         oxlint binary (default: PATH, then $BENCH_TOOLS/node_modules/.bin)
 #   AST_GREP       ast-grep binary (default: PATH, then $BENCH_TOOLS/node_modules/.bin)
+#   RUFF           ruff binary (default: PATH, then $BENCH_TOOLS/venv/bin/ruff)
 #   BENCH_TOOLS    where peer npm tools are installed (default /work/bench-tools)
 #   WARMUP         untimed runs of each tool before timing (default 1; warms the page cache)
 #
@@ -38,6 +40,7 @@ RESULTS=$WORK/results.tsv   # tool <TAB> wall_ms <TAB> rss_kib <TAB> exit
 RG=${RG:-$(command -v rg || true)}
 TS_EXTS=(ts tsx mts cts js jsx mjs cjs)
 RS_EXTS=(rs)
+PY_EXTS=(py pyi)
 
 # count_files EXT... : files with these extensions under TREE, as rg sees them
 # (.gitignore honoured). Without rg, a plain find (ignores nothing).
@@ -56,12 +59,16 @@ count_files() {
 BENCH_LANG=${BENCH_LANG:-auto}
 case $BENCH_LANG in
   auto)
-    if (($(count_files "${RS_EXTS[@]}") > $(count_files "${TS_EXTS[@]}"))); then BENCH_LANG=rust; else BENCH_LANG=ts; fi ;;
-  ts | rust) ;;
-  *) echo "error: BENCH_LANG must be ts, rust or auto (got: $BENCH_LANG)" >&2; exit 2 ;;
+    n_rs=$(count_files "${RS_EXTS[@]}") n_ts=$(count_files "${TS_EXTS[@]}") n_py=$(count_files "${PY_EXTS[@]}")
+    if ((n_py > n_rs && n_py > n_ts)); then BENCH_LANG=python
+    elif ((n_rs > n_ts)); then BENCH_LANG=rust; else BENCH_LANG=ts; fi ;;
+  ts | rust | python) ;;
+  *) echo "error: BENCH_LANG must be ts, rust, python or auto (got: $BENCH_LANG)" >&2; exit 2 ;;
 esac
 if [[ $BENCH_LANG == rust ]]; then
   EXTS=("${RS_EXTS[@]}"); GLOB='*.rs'; LANG_NAME=.rs
+elif [[ $BENCH_LANG == python ]]; then
+  EXTS=("${PY_EXTS[@]}"); GLOB='*.{py,pyi}'; LANG_NAME=.py
 else
   EXTS=("${TS_EXTS[@]}"); GLOB='*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}'; LANG_NAME=ts/js
 fi
@@ -139,6 +146,23 @@ if [[ $BENCH_LANG == rust ]]; then
   fi
 fi
 
+# ruff (python mode only): parses every .py file and runs the three rules closest to ours —
+# try-except-pass (S110), blind except (BLE001), use contextlib.suppress (SIM105). --isolated:
+# the tree's own ruff configuration is not read; --no-cache: every run is cold, as auditlint's;
+# --exit-zero: findings are not a failure.
+if [[ $BENCH_LANG == python ]]; then
+  RUFF=${RUFF:-$(command -v ruff || true)}
+  [[ -z $RUFF && -x $BENCH_TOOLS/venv/bin/ruff ]] && RUFF=$BENCH_TOOLS/venv/bin/ruff
+  if [[ -n $RUFF && -x $RUFF ]]; then
+    cmd_ruff() { CMD=("$RUFF" check --isolated --no-cache --exit-zero --select S110,BLE001,SIM105 --output-format json "$TREE"); }
+    ok_ruff() { [[ $1 -eq 0 ]]; }
+    TOOLS+=(ruff)
+  else
+    echo "warning: ruff not found; to include it run:" >&2
+    echo "  python3 -m venv \"$BENCH_TOOLS/venv\" && \"$BENCH_TOOLS/venv/bin/pip\" install ruff" >&2
+  fi
+fi
+
 # ------------------------------------------------------------- running ---
 # Output goes to a file, never /dev/null: ripgrep (like GNU grep) stops at the
 # first match when stdout is /dev/null, which would make it look faster.
@@ -195,19 +219,24 @@ try:
     s = json.load(open(al_out))["summary"]
     print(f"auditlint: files_scanned={s.get('files_scanned')} files_parsed={s.get('files_parsed')} "
           f"findings={s.get('findings')} elapsed_ms={s.get('elapsed_ms')} (self-reported, last run)")
-    if lang == "rust" and (s.get("files_scanned") or 0) < nfiles:
+    if lang in ("rust", "python") and (s.get("files_scanned") or 0) < nfiles:
         print(f"warning: auditlint scanned {s.get('files_scanned')} files but rg sees {nfiles} .rs files; "
-              f"the ratios below do not measure Rust checking")
+              f"the ratios below may not measure {lang} checking")
 except Exception as e:  # keep the timings even if the JSON is off
     print(f"auditlint: could not read summary from JSON output: {e}")
 
 if "astgrep" in tools:
     with open(os.path.join(work, "astgrep.out")) as f:
         print(f"ast-grep: {sum(1 for line in f if line.strip())} matches of `let _ = $E;` (last run)")
+if "ruff" in tools:
+    try:
+        print(f"ruff: {len(json.load(open(os.path.join(work, 'ruff.out'))))} diagnostics of S110/BLE001/SIM105 (last run)")
+    except Exception as e:
+        print(f"ruff: could not read its JSON output: {e}")
 
 # The rg/oxlint targets are the TypeScript ones; on Rust the target is against ast-grep.
-targets = {"rg": 3.0, "oxlint": 1.0} if lang != "rust" else {}
-if lang == "rust" and med.get("rg", 0) > 0:
+targets = {"rg": 3.0, "oxlint": 1.0} if lang == "ts" else {"ruff": 1.0} if lang == "python" else {}
+if lang in ("rust", "python") and med.get("rg", 0) > 0:
     print(f"auditlint/rg: {med['auditlint'] / med['rg']:.2f}x  (for scale: rg only reads)")
 for peer, limit in targets.items():
     if peer in med and med[peer] > 0:

@@ -19,6 +19,7 @@ pub enum Language {
     Tsx,
     JavaScript,
     Rust,
+    Python,
 }
 
 impl Language {
@@ -30,13 +31,17 @@ impl Language {
             "tsx" => Some(Language::Tsx),
             "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
             "rs" => Some(Language::Rust),
+            "py" | "pyi" => Some(Language::Python),
             _ => None,
         }
     }
 
     /// What starts a line comment (suppressions, fixture expectations).
     pub fn line_comment(self) -> &'static str {
-        "//"
+        match self {
+            Language::Python => "#",
+            _ => "//",
+        }
     }
 }
 

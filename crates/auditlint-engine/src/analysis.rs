@@ -239,6 +239,7 @@ pub fn parse_file(
             Language::Rust => {
                 auditlint_rust::extract_with(text, check_tests).map_err(|e| e.message)
             }
+            Language::Python => auditlint_python::extract(text).map_err(|e| e.to_string()),
         }
     };
     match catch_unwind(AssertUnwindSafe(analyse)) {

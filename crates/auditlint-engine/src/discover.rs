@@ -29,7 +29,9 @@ pub struct Discovered {
     pub skipped: Vec<SkippedFile>,
 }
 
-const SOURCE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs"];
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs", "py", "pyi",
+];
 
 pub fn is_source(path: &str) -> bool {
     path.rsplit_once('.')

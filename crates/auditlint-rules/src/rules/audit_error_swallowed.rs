@@ -49,7 +49,12 @@ impl Rule for AuditErrorSwallowed {
                     "the error of an audit write to {} is swallowed: {reason}",
                     ctx.group_phrase(&sites)
                 ),
-                help: if ctx.is_rust(site.file) {
+                help: if ctx.is_python(site.file) {
+                    "re-raise it (`raise`), or keep the request fail-open but surface the failure: \
+                     `logger.warning(\"audit_log_insert_failed\", extra={..route, operation, ids..}, exc_info=True)` \
+                     and return `audit_logged: False` so callers can count the gap"
+                        .to_string()
+                } else if ctx.is_rust(site.file) {
                     "propagate it with `?`, or keep the request fail-open but surface the failure: \
                      `if let Err(e) = … { tracing::warn!(event = \"audit_log_insert_failed\", error = %e); }` \
                      and return `audit_logged: false` so callers can count the gap"
@@ -73,6 +78,11 @@ impl Rule for AuditErrorSwallowed {
 /// "Surface the failure": a warn-level log of the error in the handler at `handler`, when its
 /// front end recorded where code can go (see `auditlint_core::fix`).
 fn surface_plan(ctx: &RuleContext<'_, '_>, site: &AuditSite, handler: Span) -> Option<SurfacePlan> {
+    // The fixes write TypeScript or Rust: a Python handler gets none (its front end records no
+    // handler site either).
+    if ctx.is_python(site.file) {
+        return None;
+    }
     let facts = &ctx.index.files.get(site.file as usize)?.facts;
     let handler_site = facts
         .ops

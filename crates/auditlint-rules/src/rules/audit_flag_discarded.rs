@@ -62,7 +62,13 @@ impl Rule for AuditFlagDiscarded {
                 file: site.file,
                 span: op.result.span,
                 message,
-                help: if ctx.is_rust(site.file) {
+                help: if ctx.is_python(site.file) {
+                    "read the flag and count the failures: \
+                     `audit_failed = [r for r in results if r[\"upgraded\"] and not r[\"audit_logged\"]]`; \
+                     return the count and the ids (capped, e.g. the first 100) and log a structured beacon \
+                     (`logger.warning(\"audit_failed_bulk\", extra={\"count\": n, \"ids\": ids})`)"
+                        .to_string()
+                } else if ctx.is_rust(site.file) {
                     "read the flag and count the failures: \
                      `let audit_failed: Vec<_> = outcomes.iter().filter(|o| o.upgraded && !o.audit_logged).collect();` \
                      return the count and the ids (capped, e.g. the first 100) and log a structured beacon \

@@ -38,7 +38,12 @@ impl Rule for AuditResultUnchecked {
                     "audit write to {} reports failure as a value, and nothing reads {what}",
                     sink_phrase(ctx, site)
                 ),
-                help: if ctx.is_rust(site.file) {
+                help: if ctx.is_python(site.file) {
+                    "check the status: `resp.raise_for_status()` inside a `try` whose `except` logs \
+                     `logger.warning(\"audit_log_insert_failed\", exc_info=True)`, or read `resp.status_code`, \
+                     and return `audit_logged: False`; an `except` around the call alone only sees transport errors"
+                        .to_string()
+                } else if ctx.is_rust(site.file) {
                     "check the status: `resp.error_for_status()?` (or `if !resp.status().is_success() { tracing::warn!(..) }`) \
                      and return `audit_logged: false`; `?` on `send()` alone only sees transport errors"
                         .to_string()

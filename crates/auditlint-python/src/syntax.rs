@@ -1,0 +1,313 @@
+//! Small, non-recursive helpers over tree-sitter-python nodes.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+/// Dotted paths longer than this are not built (no real callee is that long).
+const MAX_PATH_PARTS: usize = 64;
+
+pub(crate) fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+    src.get(node.byte_range()).unwrap_or_default()
+}
+
+/// The callee of a call as a dotted path, inner calls marked `()` and subscripts `[]`:
+/// `self.db.cursor().execute`, `AuditLog.objects.create`. `None` for other expressions.
+pub(crate) fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut current = node;
+    loop {
+        if parts.len() > MAX_PATH_PARTS {
+            return None;
+        }
+        match current.kind() {
+            "identifier" => {
+                parts.push(text(current, src));
+                break;
+            }
+            "attribute" => {
+                parts.push(text(current.child_by_field_name("attribute")?, src));
+                current = current.child_by_field_name("object")?;
+            }
+            "call" => {
+                let function = current.child_by_field_name("function")?;
+                // `AuditService().record`: a method of the class, as `AuditService.record`
+                // (the index resolves it); any other inner call is marked `()`.
+                let constructor = function.kind() == "identifier"
+                    && is_class_name(text(function, src))
+                    && !parts.is_empty();
+                if !constructor {
+                    parts.push("()");
+                }
+                current = function;
+            }
+            "subscript" => {
+                parts.push("[]");
+                current = current.child_by_field_name("value")?;
+            }
+            "await" | "parenthesized_expression" => {
+                current = current.named_child(0)?;
+            }
+            _ => return None,
+        }
+    }
+    let mut path = String::new();
+    for part in parts.iter().rev() {
+        if *part == "()" || *part == "[]" {
+            path.push_str(part);
+        } else {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(part);
+        }
+    }
+    Some(path)
+}
+
+pub(crate) fn last_segment(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// Skips `await` and parentheses around an expression.
+pub(crate) fn unwrap_expr(node: Node<'_>) -> Node<'_> {
+    let mut node = node;
+    for _ in 0..MAX_PATH_PARTS {
+        match node.kind() {
+            "parenthesized_expression" | "await" => match node.named_child(0) {
+                Some(inner) => node = inner,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    node
+}
+
+/// The text a string expression stands for, interpolations as `?`: plain, raw, byte and
+/// triple-quoted strings, f-strings, implicit concatenation (`"INSERT " "INTO audit_log"`),
+/// `+` and `%`/`.format` on a string, `text("…")`/`sql.SQL("…")` wrappers, and names bound to
+/// string constants.
+pub(crate) fn string_value(
+    node: Node<'_>,
+    src: &str,
+    consts: &HashMap<String, String>,
+) -> Option<String> {
+    // An explicit stack of pieces, left to right (pushed right to left).
+    let mut out = String::new();
+    let mut found = false;
+    let mut stack = vec![node];
+    let mut steps = 0;
+    while let Some(node) = stack.pop() {
+        steps += 1;
+        if steps > 256 || out.len() > 64 * 1024 {
+            break;
+        }
+        match node.kind() {
+            "string" => {
+                found = true;
+                let mut cursor = node.walk();
+                for part in node.children(&mut cursor) {
+                    match part.kind() {
+                        "string_content" => out.push_str(text(part, src)),
+                        // `f"{AUDIT_URL}/events"`: a constant's value; anything else a
+                        // placeholder word.
+                        "interpolation" => match part
+                            .child_by_field_name("expression")
+                            .filter(|e| e.kind() == "identifier")
+                            .and_then(|e| consts.get(text(e, src)))
+                        {
+                            Some(value) => out.push_str(value),
+                            None => out.push('x'),
+                        },
+                        _ => {}
+                    }
+                }
+            }
+            "concatenated_string" => {
+                let mut cursor = node.walk();
+                let parts: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+                stack.extend(parts.into_iter().rev());
+            }
+            "binary_operator" => {
+                let operator = node.child_by_field_name("operator").map(|o| o.kind());
+                match operator {
+                    Some("+") => {
+                        if let Some(right) = node.child_by_field_name("right") {
+                            stack.push(right);
+                        }
+                        if let Some(left) = node.child_by_field_name("left") {
+                            stack.push(left);
+                        }
+                    }
+                    Some("%") => stack.extend(node.child_by_field_name("left")),
+                    _ => {}
+                }
+            }
+            "parenthesized_expression" => stack.extend(node.named_child(0)),
+            "identifier" => {
+                if let Some(value) = consts.get(text(node, src)) {
+                    found = true;
+                    out.push_str(value);
+                }
+            }
+            "call" => {
+                let Some(function) = node.child_by_field_name("function") else {
+                    continue;
+                };
+                // `"…".format(..)`
+                if function.kind() == "attribute"
+                    && let Some(object) = function.child_by_field_name("object")
+                    && matches!(object.kind(), "string" | "concatenated_string")
+                {
+                    stack.push(object);
+                    continue;
+                }
+                let path = callee_path(function, src).unwrap_or_default();
+                if matches!(
+                    last_segment(&path),
+                    "text" | "SQL" | "Composed" | "literal_column" | "dedent"
+                ) && let Some(first) = first_positional(node)
+                {
+                    stack.push(first);
+                }
+            }
+            _ => {}
+        }
+    }
+    found.then_some(out)
+}
+
+/// The positional arguments of a call.
+pub(crate) fn positional_args(call: Node<'_>) -> Vec<Node<'_>> {
+    let Some(arguments) = call.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
+    let mut cursor = arguments.walk();
+    arguments
+        .named_children(&mut cursor)
+        .filter(|a| {
+            !matches!(
+                a.kind(),
+                "keyword_argument" | "comment" | "dictionary_splat" | "list_splat"
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn first_positional(call: Node<'_>) -> Option<Node<'_>> {
+    positional_args(call).into_iter().next()
+}
+
+/// A keyword argument's value: `url=…`.
+pub(crate) fn keyword_arg<'t>(call: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    let arguments = call.child_by_field_name("arguments")?;
+    let mut cursor = arguments.walk();
+    arguments
+        .named_children(&mut cursor)
+        .filter(|a| a.kind() == "keyword_argument")
+        .find(|a| {
+            a.child_by_field_name("name")
+                .is_some_and(|n| text(n, src) == name)
+        })
+        .and_then(|a| a.child_by_field_name("value"))
+}
+
+/// The names of the keyword arguments of a call.
+pub(crate) fn keyword_names<'s, 't>(call: Node<'t>, src: &'s str) -> Vec<(&'s str, Node<'t>)> {
+    let Some(arguments) = call.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
+    let mut cursor = arguments.walk();
+    arguments
+        .named_children(&mut cursor)
+        .filter(|a| a.kind() == "keyword_argument")
+        .filter_map(|a| {
+            let name = a.child_by_field_name("name")?;
+            Some((text(name, src), name))
+        })
+        .collect()
+}
+
+/// A string literal's plain content (no interpolation), for dictionary keys.
+pub(crate) fn plain_string(node: Node<'_>, src: &str) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let mut cursor = node.walk();
+    let mut out = String::new();
+    for part in node.children(&mut cursor) {
+        match part.kind() {
+            "string_content" => out.push_str(text(part, src)),
+            "interpolation" => return None,
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// `AuditLog`: a class-like name.
+pub(crate) fn is_class_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase()) && name.chars().any(|c| c.is_lowercase())
+}
+
+/// Is `node` (or something under it, nested functions included) an identifier `name`?
+/// Bounded: large expressions are not searched past a few thousand nodes.
+pub(crate) fn mentions(node: Node<'_>, name: &str, src: &str) -> bool {
+    let mut cursor = node.walk();
+    let mut visited = 0;
+    loop {
+        let current = cursor.node();
+        visited += 1;
+        if visited > 4_096 {
+            return false;
+        }
+        if current.kind() == "identifier" && text(current, src) == name {
+            return true;
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return false;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return false;
+            }
+        }
+    }
+}
+
+/// Identifiers in a type annotation that name classes (`Optional[TierResult]` → `TierResult`).
+pub(crate) fn type_names(node: Node<'_>, src: &str) -> Vec<String> {
+    text(node, src)
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| is_class_name(w))
+        .filter(|w| {
+            !matches!(
+                *w,
+                "Optional"
+                    | "List"
+                    | "Dict"
+                    | "Union"
+                    | "Any"
+                    | "Awaitable"
+                    | "Coroutine"
+                    | "Iterable"
+                    | "Sequence"
+                    | "Tuple"
+                    | "Mapping"
+            )
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The declared class of an annotation, for a typed binding: its first class-like name.
+pub(crate) fn annotation_class(node: Node<'_>, src: &str) -> Option<String> {
+    type_names(node, src).into_iter().next()
+}
