@@ -220,7 +220,8 @@ try:
     print(f"auditlint: files_scanned={s.get('files_scanned')} files_parsed={s.get('files_parsed')} "
           f"findings={s.get('findings')} elapsed_ms={s.get('elapsed_ms')} (self-reported, last run)")
     if lang in ("rust", "python") and (s.get("files_scanned") or 0) < nfiles:
-        print(f"warning: auditlint scanned {s.get('files_scanned')} files but rg sees {nfiles} .rs files; "
+        print(f"warning: auditlint scanned {s.get('files_scanned')} files but rg sees {nfiles} {lang} files "
+              f"(test files are counted in skipped_tests={s.get('skipped_tests')}); "
               f"the ratios below may not measure {lang} checking")
 except Exception as e:  # keep the timings even if the JSON is off
     print(f"auditlint: could not read summary from JSON output: {e}")

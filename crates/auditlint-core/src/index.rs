@@ -277,7 +277,7 @@ impl<'a> Index<'a> {
             match Family::of(&file.path) {
                 Family::Script => self.script_round_names(file, function, &mut round),
                 Family::Rust => rust::round_names(&file.path, function, &mut round),
-                Family::Python => python::round_names(&file.path, function, &mut round),
+                Family::Python => python::round_names(function, &mut round),
             }
         }
         // Declared types that carry a flag: functions declared to return one are producers.
@@ -633,9 +633,16 @@ impl<'a> Index<'a> {
                                 "Promise.allSettled".into(),
                             ));
                         }
+                        let reason = if Family::of(&self.files[file as usize].path)
+                            == Family::Python
+                        {
+                            "`asyncio.gather(.., return_exceptions=True)` turns the failure into a result that nothing reads"
+                        } else {
+                            "`Promise.allSettled` turns the rejection into a result that nothing reads"
+                        };
                         return Outcome::Swallowed {
                             handler: *span,
-                            reason: "`Promise.allSettled` turns the rejection into a result that nothing reads".into(),
+                            reason: reason.into(),
                         };
                     }
                 }

@@ -3,6 +3,8 @@
 use auditlint_core::facts::Effects;
 use tree_sitter::Node;
 
+use crate::syntax::Kind;
+
 use crate::syntax::{callee_path, last_segment, mentions, plain_string, text, unwrap_expr};
 
 /// Nodes looked at in one handler body, at most.
@@ -15,13 +17,13 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
     let mut only_pass = true;
     let mut cursor = body.walk();
     for statement in body.named_children(&mut cursor) {
-        match statement.kind() {
+        match statement.k() {
             "comment" => effects.has_comments = true,
             "pass_statement" => {}
             "expression_statement"
                 if statement
                     .named_child(0)
-                    .is_some_and(|e| matches!(e.kind(), "ellipsis" | "string")) => {}
+                    .is_some_and(|e| matches!(e.k(), "ellipsis" | "string")) => {}
             _ => {
                 only_pass = false;
                 statements += 1;
@@ -32,11 +34,11 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
     if statements == 1
         && let Some(only) = body
             .named_children(&mut body.walk())
-            .find(|s| !matches!(s.kind(), "comment" | "pass_statement"))
-        && only.kind() == "return_statement"
+            .find(|s| !matches!(s.k(), "comment" | "pass_statement"))
+        && only.k() == "return_statement"
     {
         let value = only.named_child(0);
-        effects.returns_nothing = value.is_none_or(|v| v.kind() == "none");
+        effects.returns_nothing = value.is_none_or(|v| v.k() == "none");
     }
     let mut stack = vec![body];
     let mut visited = 0;
@@ -46,10 +48,10 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
             break;
         }
         let nested = matches!(
-            node.kind(),
+            node.k(),
             "function_definition" | "lambda" | "class_definition"
         );
-        match node.kind() {
+        match node.k() {
             "raise_statement" => effects.throws = true,
             "call" => call(node, error, src, &mut effects),
             "assignment" => assignment(node, error, src, &mut effects),
@@ -78,7 +80,7 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
                 if seen > MAX_NODES {
                     break;
                 }
-                if n.kind() == "call"
+                if n.k() == "call"
                     && let Some(path) = n
                         .child_by_field_name("function")
                         .and_then(|f| callee_path(f, src))
@@ -137,7 +139,7 @@ fn assignment(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effe
     ) else {
         return;
     };
-    let name = match left.kind() {
+    let name = match left.k() {
         "identifier" => Some(text(left, src).to_string()),
         "attribute" => left
             .child_by_field_name("attribute")
@@ -147,13 +149,13 @@ fn assignment(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effe
             .and_then(|s| plain_string(s, src)),
         _ => None,
     };
-    if right.kind() == "false"
+    if right.k() == "false"
         && let Some(name) = &name
     {
         effects.flag_writes.push(name.clone());
     }
     // `job.error = str(e)`, `result["error"] = repr(exc)`.
-    if matches!(left.kind(), "attribute" | "subscript")
+    if matches!(left.k(), "attribute" | "subscript")
         && let Some(error) = error
         && mentions(right, error, src)
     {
@@ -167,7 +169,7 @@ fn returned(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effect
     };
     let value = unwrap_expr(value);
     if let Some(error) = error
-        && value.kind() == "identifier"
+        && value.k() == "identifier"
         && text(value, src) == error
     {
         effects.returns_error = true;
@@ -180,11 +182,11 @@ fn returned(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effect
         if seen > 256 {
             break;
         }
-        match n.kind() {
+        match n.k() {
             "integer"
                 if is_error_status(text(n, src))
                     && n.parent().is_some_and(|p| {
-                        matches!(p.kind(), "expression_list" | "tuple" | "keyword_argument")
+                        matches!(p.k(), "expression_list" | "tuple" | "keyword_argument")
                     }) =>
             {
                 effects.error_response = Some(text(n, src).to_string());

@@ -25,6 +25,8 @@ use auditlint_core::facts::{
 };
 use tree_sitter::{Node, Parser, Tree};
 
+use crate::syntax::Kind;
+
 use crate::syntax::{
     annotation_class, callee_path, first_positional, is_class_name, keyword_names, plain_string,
     string_value, text, type_names, unwrap_expr,
@@ -139,9 +141,13 @@ pub fn extract(source: &str) -> Result<FileFacts, ExtractError> {
         consts: HashMap::new(),
         models: HashMap::new(),
         catch_effects: HashMap::new(),
+        uses: HashMap::new(),
+        pending_uses: Vec::new(),
+        http_checks: Vec::new(),
     };
     extractor.module_constants(tree.root_node());
     extractor.walk(tree.root_node());
+    extractor.resolve_pending_uses();
     Ok(extractor.facts)
 }
 
@@ -157,6 +163,13 @@ pub(crate) struct Extractor<'s> {
     pub(crate) models: HashMap<(Option<FnId>, String), ops::Target>,
     /// Except clause node id → what its body does.
     pub(crate) catch_effects: HashMap<usize, auditlint_core::facts::Effects>,
+    /// Every use of every identifier, by name (see [`ops::PendingUse`]).
+    pub(crate) uses: HashMap<String, Vec<ops::UseRecord>>,
+    /// Result uses of assigned calls, resolved after the walk.
+    pub(crate) pending_uses: Vec<ops::PendingUse>,
+    /// HTTP sinks whose value check waits for their result use: (op index, the chain reads
+    /// the status).
+    pub(crate) http_checks: Vec<(usize, bool)>,
 }
 
 impl<'s> Extractor<'s> {
@@ -164,7 +177,7 @@ impl<'s> Extractor<'s> {
     fn module_constants(&mut self, root: Node<'_>) {
         let mut cursor = root.walk();
         for statement in root.named_children(&mut cursor) {
-            if statement.kind() != "expression_statement" {
+            if statement.k() != "expression_statement" {
                 continue;
             }
             let Some(assignment) = statement.named_child(0) else {
@@ -176,7 +189,7 @@ impl<'s> Extractor<'s> {
 
     /// `NAME = "…"`: remembered for `cursor.execute(NAME)`.
     fn string_constant(&mut self, assignment: Node<'_>) {
-        if assignment.kind() != "assignment" {
+        if assignment.k() != "assignment" {
             return;
         }
         let (Some(left), Some(right)) = (
@@ -185,7 +198,7 @@ impl<'s> Extractor<'s> {
         ) else {
             return;
         };
-        if left.kind() != "identifier" {
+        if left.k() != "identifier" {
             return;
         }
         if let Some(value) = string_value(right, self.src, &self.consts) {
@@ -203,7 +216,7 @@ impl<'s> Extractor<'s> {
         loop {
             let node = cursor.node();
             self.visit(node, &stack);
-            let leaf = matches!(node.kind(), "string" | "comment" | "concatenated_string");
+            let leaf = matches!(node.k(), "string" | "comment" | "concatenated_string");
             if !leaf && cursor.goto_first_child() {
                 stack.push(node);
                 if stack.len() > MAX_DEPTH {
@@ -235,7 +248,7 @@ impl<'s> Extractor<'s> {
                 .syntax_errors
                 .push(Span::new(node.start_byte(), node.end_byte()));
         }
-        match node.kind() {
+        match node.k() {
             "function_definition" => self.function(node, stack),
             "class_definition" => self.class(node),
             "call" => self.operation(node, stack),
@@ -243,6 +256,7 @@ impl<'s> Extractor<'s> {
             "import_statement" | "import_from_statement" => self.import(node),
             "assignment" => self.assignment(node, stack),
             "typed_parameter" | "typed_default_parameter" => self.typed_parameter(node, stack),
+            "identifier" => self.record_use(node, stack),
             _ => {}
         }
     }
@@ -252,7 +266,7 @@ impl<'s> Extractor<'s> {
         stack
             .iter()
             .rev()
-            .find(|n| n.kind() == "function_definition")
+            .find(|n| n.k() == "function_definition")
             .and_then(|n| self.fn_ids.get(&n.id()).copied())
     }
 
@@ -265,8 +279,8 @@ impl<'s> Extractor<'s> {
         let class = stack
             .iter()
             .rev()
-            .find(|n| matches!(n.kind(), "function_definition" | "class_definition"))
-            .filter(|n| n.kind() == "class_definition")
+            .find(|n| matches!(n.k(), "function_definition" | "class_definition"))
+            .filter(|n| n.k() == "class_definition")
             .and_then(|n| n.child_by_field_name("name"))
             .map(|n| text(n, src).to_string());
         let span = node
@@ -276,16 +290,16 @@ impl<'s> Extractor<'s> {
             });
         let is_async = {
             let mut cursor = node.walk();
-            node.children(&mut cursor).any(|c| c.kind() == "async")
+            node.children(&mut cursor).any(|c| c.k() == "async")
         };
         let mut locals = Vec::new();
         let mut params = Vec::new();
         if let Some(parameters) = node.child_by_field_name("parameters") {
             let mut cursor = parameters.walk();
             for param in parameters.named_children(&mut cursor) {
-                let name = match param.kind() {
+                let name = match param.k() {
                     "identifier" => Some(param),
-                    "typed_parameter" => param.named_child(0).filter(|n| n.kind() == "identifier"),
+                    "typed_parameter" => param.named_child(0).filter(|n| n.k() == "identifier"),
                     "default_parameter" | "typed_default_parameter" => {
                         param.child_by_field_name("name")
                     }
@@ -348,18 +362,18 @@ impl<'s> Extractor<'s> {
         let mut table = None;
         let mut cursor = body.walk();
         for statement in body.named_children(&mut cursor) {
-            match statement.kind() {
+            match statement.k() {
                 "expression_statement" => {
                     let Some(assignment) = statement.named_child(0) else {
                         continue;
                     };
-                    if assignment.kind() != "assignment" {
+                    if assignment.k() != "assignment" {
                         continue;
                     }
                     let Some(left) = assignment.child_by_field_name("left") else {
                         continue;
                     };
-                    if left.kind() != "identifier" {
+                    if left.k() != "identifier" {
                         continue;
                     }
                     let field = text(left, src);
@@ -390,7 +404,7 @@ impl<'s> Extractor<'s> {
                             let Some(assignment) = item.named_child(0) else {
                                 continue;
                             };
-                            if assignment.kind() == "assignment"
+                            if assignment.k() == "assignment"
                                 && assignment
                                     .child_by_field_name("left")
                                     .is_some_and(|l| text(l, src) == "db_table")
@@ -445,9 +459,9 @@ impl<'s> Extractor<'s> {
     fn import(&mut self, node: Node<'_>) {
         let src = self.src;
         let mut cursor = node.walk();
-        if node.kind() == "import_statement" {
+        if node.k() == "import_statement" {
             for name in node.children_by_field_name("name", &mut cursor) {
-                let (module, local) = match name.kind() {
+                let (module, local) = match name.k() {
                     "aliased_import" => {
                         let (Some(module), Some(alias)) = (
                             name.child_by_field_name("name"),
@@ -473,7 +487,7 @@ impl<'s> Extractor<'s> {
         let source: String = text(module, src).split_whitespace().collect();
         let mut any = false;
         for name in node.children_by_field_name("name", &mut cursor) {
-            let (imported, local) = match name.kind() {
+            let (imported, local) = match name.k() {
                 "aliased_import" => {
                     let (Some(imported), Some(alias)) = (
                         name.child_by_field_name("name"),
@@ -508,8 +522,8 @@ impl<'s> Extractor<'s> {
         let in_class_body = stack
             .iter()
             .rev()
-            .find(|n| matches!(n.kind(), "function_definition" | "class_definition"))
-            .is_some_and(|n| n.kind() == "class_definition");
+            .find(|n| matches!(n.k(), "function_definition" | "class_definition"))
+            .is_some_and(|n| n.k() == "class_definition");
         let Some(left) = node.child_by_field_name("left") else {
             return;
         };
@@ -517,7 +531,7 @@ impl<'s> Extractor<'s> {
         if scope.is_some() {
             self.string_constant(node);
         }
-        let name = match left.kind() {
+        let name = match left.k() {
             "identifier" => text(left, src).to_string(),
             // `self.audit = AuditService(..)`
             "attribute" => match callee_path(left, src) {
@@ -526,11 +540,11 @@ impl<'s> Extractor<'s> {
             },
             _ => return,
         };
-        if scope.is_none() && !in_class_body && left.kind() == "identifier" {
+        if scope.is_none() && !in_class_body && left.k() == "identifier" {
             self.facts.module_locals.push(name.clone());
             // `audit_log = Table("audit_log", metadata, ..)`
             if let Some(right) = right
-                && right.kind() == "call"
+                && right.k() == "call"
                 && right
                     .child_by_field_name("function")
                     .and_then(|f| callee_path(f, src))
@@ -566,7 +580,7 @@ impl<'s> Extractor<'s> {
         }
         let Some(right) = right else { return };
         let value = unwrap_expr(right);
-        if value.kind() == "call"
+        if value.k() == "call"
             && let Some(callee) = value
                 .child_by_field_name("function")
                 .and_then(|f| callee_path(f, src))
@@ -585,8 +599,8 @@ impl<'s> Extractor<'s> {
     /// `def record(self, audit: AuditService)`: what a parameter holds.
     fn typed_parameter<'t>(&mut self, node: Node<'t>, stack: &[Node<'t>]) {
         let src = self.src;
-        let name = match node.kind() {
-            "typed_parameter" => node.named_child(0).filter(|n| n.kind() == "identifier"),
+        let name = match node.k() {
+            "typed_parameter" => node.named_child(0).filter(|n| n.k() == "identifier"),
             _ => node.child_by_field_name("name"),
         };
         let (Some(name), Some(ty)) = (name, node.child_by_field_name("type")) else {
@@ -608,7 +622,7 @@ impl<'s> Extractor<'s> {
 
 /// `audit_logged: bool = Field(..)`, `audit_logged = models.BooleanField()`: a declared field.
 fn is_field_call(node: Node<'_>, src: &str) -> bool {
-    node.kind() == "call"
+    node.k() == "call"
         && node
             .child_by_field_name("function")
             .and_then(|f| callee_path(f, src))
@@ -629,11 +643,11 @@ fn collect_keys(value: Node<'_>, src: &str, keys: &mut Vec<(String, Span)>) {
         if steps > 64 {
             break;
         }
-        match value.kind() {
+        match value.k() {
             "dictionary" => {
                 let mut cursor = value.walk();
                 for pair in value.named_children(&mut cursor) {
-                    if pair.kind() != "pair" {
+                    if pair.k() != "pair" {
                         continue;
                     }
                     if let Some(key) = pair.child_by_field_name("key")
@@ -676,7 +690,7 @@ fn assigned_names(body: Node<'_>, src: &str, out: &mut Vec<String>) {
         if visited > 50_000 {
             break;
         }
-        let target = match node.kind() {
+        let target = match node.k() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "assignment" | "augmented_assignment" => node.child_by_field_name("left"),
             "for_statement" | "for_in_clause" => node.child_by_field_name("left"),
@@ -687,7 +701,7 @@ fn assigned_names(body: Node<'_>, src: &str, out: &mut Vec<String>) {
         if let Some(target) = target {
             let mut pattern = vec![target];
             while let Some(p) = pattern.pop() {
-                match p.kind() {
+                match p.k() {
                     "identifier" => {
                         let name = text(p, src).to_string();
                         if !out.contains(&name) {

@@ -18,6 +18,8 @@ use auditlint_core::facts::{
 use auditlint_core::sql::insert_table;
 use tree_sitter::Node;
 
+use crate::syntax::Kind;
+
 use crate::Extractor;
 use crate::syntax::{
     callee_path, first_positional, is_class_name, keyword_arg, last_segment, plain_string,
@@ -126,7 +128,7 @@ pub(crate) fn model_target(
 ) -> Option<Target> {
     let mut current = node;
     for _ in 0..16 {
-        match current.kind() {
+        match current.k() {
             "identifier" => {
                 let name = text(current, src);
                 return models
@@ -206,13 +208,13 @@ fn chain_of(node: Node<'_>) -> Vec<Node<'_>> {
     while chain.len() < 32 {
         let Some(object) = current
             .child_by_field_name("function")
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.k() == "attribute")
             .and_then(|f| f.child_by_field_name("object"))
         else {
             break;
         };
         let object = crate::syntax::unwrap_expr(object);
-        if object.kind() != "call" {
+        if object.k() != "call" {
             break;
         }
         chain.push(object);
@@ -226,13 +228,13 @@ impl Extractor<'_> {
         let src = self.src;
         // The inner calls of a chain are part of the outermost one's operation.
         if let Some(parent) = stack.last()
-            && parent.kind() == "attribute"
+            && parent.k() == "attribute"
             && parent.child_by_field_name("object") == Some(node)
             && stack
                 .len()
                 .checked_sub(2)
                 .and_then(|i| stack.get(i))
-                .is_some_and(|g| g.kind() == "call")
+                .is_some_and(|g| g.k() == "call")
         {
             return;
         }
@@ -242,7 +244,7 @@ impl Extractor<'_> {
             .unwrap_or_else(|| "()".to_string());
         let enclosing = self.innermost_fn(stack);
         let chain = chain_of(node);
-        let in_decorator = stack.iter().any(|n| n.kind() == "decorator");
+        let in_decorator = stack.iter().any(|n| n.k() == "decorator");
         let (sink, commit_on) = if in_decorator {
             (None, None)
         } else {
@@ -253,7 +255,7 @@ impl Extractor<'_> {
             let scope = stack
                 .iter()
                 .rev()
-                .find(|n| n.kind() == "function_definition")
+                .find(|n| n.k() == "function_definition")
                 .or(stack.first())
                 .copied()?;
             later_commit(scope, &receiver, node.end_byte(), src)
@@ -267,10 +269,11 @@ impl Extractor<'_> {
         };
         let result = self.result_use(node, stack);
         is_promise |= awaited(node, stack);
-        let value_check = match &sink {
-            Some(SinkSyntax::HttpRequest { .. }) => Some(http_check(&chain, &result, src)),
-            _ => None,
-        };
+        if matches!(sink, Some(SinkSyntax::HttpRequest { .. })) {
+            let chained = chain_checks_status(&chain, src);
+            self.http_checks.push((self.facts.ops.len(), chained));
+        }
+        let value_check = None;
         self.facts.ops.push(Operation {
             span: Span::new(node.start_byte(), node.end_byte()),
             callee,
@@ -316,9 +319,9 @@ impl Extractor<'_> {
                     {
                         return (Some(SinkSyntax::SqlInsert { table }), None);
                     }
-                    if matches!(arg.kind(), "call" | "identifier")
+                    if matches!(arg.k(), "call" | "identifier")
                         && let Some(target) = model_target(arg, src, &self.models, scope)
-                        && (arg.kind() == "identifier" || is_insert_call(arg, src))
+                        && (arg.k() == "identifier" || is_insert_call(arg, src))
                     {
                         return (Some(target.sink()), None);
                     }
@@ -330,7 +333,7 @@ impl Extractor<'_> {
                 && !receiver.contains(['(', '['])
                 && let Some(first) = first_positional(call)
             {
-                let element = if first.kind() == "list" {
+                let element = if first.k() == "list" {
                     first.named_child(0)
                 } else {
                     Some(first)
@@ -415,7 +418,7 @@ impl Extractor<'_> {
         while i > 0 {
             i -= 1;
             let parent = ancestors[i];
-            match parent.kind() {
+            match parent.k() {
                 "await" => {
                     is_promise = true;
                     steps.push(GuardStep::Await);
@@ -433,7 +436,7 @@ impl Extractor<'_> {
                 }
                 "argument_list" | "generator_expression" if i > 0 => {
                     let call = ancestors[i - 1];
-                    if call.kind() != "call" {
+                    if call.k() != "call" {
                         child = parent;
                         continue;
                     }
@@ -459,13 +462,13 @@ impl Extractor<'_> {
                         "gather" => {
                             is_promise = true;
                             if keyword_arg(call, "return_exceptions", src)
-                                .is_some_and(|v| v.kind() == "true")
+                                .is_some_and(|v| v.k() == "true")
                             {
                                 let read = i >= 2
-                                    && !matches!(ancestors[i - 2].kind(), "expression_statement")
-                                    && !(ancestors[i - 2].kind() == "await"
+                                    && !matches!(ancestors[i - 2].k(), "expression_statement")
+                                    && !(ancestors[i - 2].k() == "await"
                                         && i >= 3
-                                        && ancestors[i - 3].kind() == "expression_statement");
+                                        && ancestors[i - 3].k() == "expression_statement");
                                 steps.push(GuardStep::Settled {
                                     span: Span::new(call.start_byte(), call.end_byte()),
                                     read,
@@ -532,7 +535,7 @@ impl Extractor<'_> {
         let src = self.src;
         let mut cursor = try_node.walk();
         for clause in try_node.named_children(&mut cursor) {
-            if !matches!(clause.kind(), "except_clause" | "except_group_clause") {
+            if !matches!(clause.k(), "except_clause" | "except_group_clause") {
                 continue;
             }
             let (types, alias) = except_types(clause, src);
@@ -541,7 +544,7 @@ impl Extractor<'_> {
             }
             let Some(block) = ({
                 let mut c = clause.walk();
-                clause.named_children(&mut c).find(|n| n.kind() == "block")
+                clause.named_children(&mut c).find(|n| n.k() == "block")
             }) else {
                 continue;
             };
@@ -549,7 +552,7 @@ impl Extractor<'_> {
                 let mut c = clause.walk();
                 clause
                     .children(&mut c)
-                    .find(|n| n.kind() == ":")
+                    .find(|n| n.k() == ":")
                     .map_or(block.start_byte(), |n| n.end_byte())
             };
             let mut effects = self
@@ -570,7 +573,7 @@ impl Extractor<'_> {
     }
 
     /// Where a call's result goes.
-    fn result_use(&self, anchor: Node<'_>, ancestors: &[Node<'_>]) -> ResultUse {
+    fn result_use(&mut self, anchor: Node<'_>, ancestors: &[Node<'_>]) -> ResultUse {
         let src = self.src;
         let mut result = ResultUse {
             span: Span::new(anchor.start_byte(), anchor.end_byte()),
@@ -581,7 +584,7 @@ impl Extractor<'_> {
         while i > 0 {
             i -= 1;
             let parent = ancestors[i];
-            match parent.kind() {
+            match parent.k() {
                 "await" | "parenthesized_expression" | "list_splat" | "conditional_expression" => {}
                 "list_comprehension" | "generator_expression" | "set_comprehension" => {
                     if parent.child_by_field_name("body") != Some(child) {
@@ -617,21 +620,21 @@ impl Extractor<'_> {
                 }
                 "assignment" if parent.child_by_field_name("right") == Some(child) => {
                     match parent.child_by_field_name("left") {
-                        Some(left) if left.kind() == "identifier" => {
+                        Some(left) if left.k() == "identifier" => {
                             let scope = ancestors[..i]
                                 .iter()
                                 .rev()
-                                .find(|n| n.kind() == "function_definition")
+                                .find(|n| n.k() == "function_definition")
                                 .or(ancestors.first())
                                 .copied();
                             if let Some(scope) = scope {
-                                self.name_uses(
-                                    scope,
-                                    text(left, src),
-                                    parent.end_byte(),
-                                    &mut result,
-                                    0,
-                                );
+                                self.pending_uses.push(PendingUse {
+                                    op: self.facts.ops.len(),
+                                    name: text(left, src).to_string(),
+                                    from: parent.end_byte(),
+                                    end: scope.end_byte(),
+                                    depth: 0,
+                                });
                             }
                         }
                         _ => result.escapes = true,
@@ -644,17 +647,23 @@ impl Extractor<'_> {
                     let scope = ancestors[..i]
                         .iter()
                         .rev()
-                        .find(|n| n.kind() == "function_definition")
+                        .find(|n| n.k() == "function_definition")
                         .or(ancestors.first())
                         .copied();
                     if let (Some(scope), Some(left)) = (scope, parent.child_by_field_name("left")) {
-                        if left.kind() == "identifier" {
-                            let from = if parent.kind() == "for_in_clause" && i > 0 {
+                        if left.k() == "identifier" {
+                            let from = if parent.k() == "for_in_clause" && i > 0 {
                                 ancestors[i - 1].start_byte()
                             } else {
                                 parent.start_byte()
                             };
-                            self.name_uses(scope, text(left, src), from, &mut result, 1);
+                            self.pending_uses.push(PendingUse {
+                                op: self.facts.ops.len(),
+                                name: text(left, src).to_string(),
+                                from,
+                                end: scope.end_byte(),
+                                depth: 1,
+                            });
                         } else {
                             result.escapes = true;
                         }
@@ -700,135 +709,208 @@ impl Extractor<'_> {
         result
     }
 
-    /// The uses of `name` in `scope` from byte `from` on: fields read, whether it escapes or is
-    /// tested. Loop variables over it (`for r in results`) count as its elements.
-    fn name_uses(
-        &self,
-        scope: Node<'_>,
-        name: &str,
-        from: usize,
-        result: &mut ResultUse,
-        depth: u32,
-    ) {
+    /// Records how an identifier is used, for the result uses resolved after the walk
+    /// (see [`PendingUse`]): one pass over the file instead of a scan per call.
+    pub(crate) fn record_use<'t>(&mut self, node: Node<'t>, stack: &[Node<'t>]) {
         let src = self.src;
-        let mut stack = vec![scope];
-        let mut visited = 0;
-        let mut loops: Vec<(String, usize)> = Vec::new();
-        while let Some(node) = stack.pop() {
-            visited += 1;
-            if visited > MAX_SCAN {
-                result.escapes = true;
-                break;
-            }
-            if node.end_byte() < from {
-                continue;
-            }
-            if node.kind() == "identifier" && node.start_byte() >= from && text(node, src) == name {
-                let Some(parent) = node.parent() else {
-                    continue;
-                };
-                match parent.kind() {
-                    "subscript" if parent.child_by_field_name("value") == Some(node) => {
-                        match parent
-                            .child_by_field_name("subscript")
-                            .and_then(|k| plain_string(k, src))
-                        {
-                            Some(key) => result.fields.push(key),
-                            // `results[0]`: an element; its fields are read further on.
-                            None => {
-                                result.escapes |= parent.parent().is_some_and(|g| {
-                                    g.kind() != "attribute" && g.kind() != "subscript"
-                                })
-                            }
-                        }
-                    }
-                    "attribute" if parent.child_by_field_name("object") == Some(node) => {
-                        let attribute = parent
-                            .child_by_field_name("attribute")
-                            .map(|a| text(a, src))
-                            .unwrap_or_default();
-                        if attribute == "get"
-                            && let Some(call) = parent.parent().filter(|c| c.kind() == "call")
-                            && let Some(key) =
-                                first_positional(call).and_then(|k| plain_string(k, src))
-                        {
-                            result.fields.push(key);
-                        } else {
-                            result.fields.push(attribute.to_string());
-                        }
-                    }
-                    "for_statement" | "for_in_clause"
-                        if parent.child_by_field_name("right") == Some(node) =>
+        let Some(&parent) = stack.last() else { return };
+        let grandparent = stack
+            .len()
+            .checked_sub(2)
+            .and_then(|i| stack.get(i))
+            .copied();
+        let kind = match parent.k() {
+            "subscript" if parent.child_by_field_name("value") == Some(node) => {
+                match parent
+                    .child_by_field_name("subscript")
+                    .and_then(|k| plain_string(k, src))
+                {
+                    Some(key) => UseKind::Field(key),
+                    // `results[0]`: an element; its fields are read further on.
+                    None if grandparent
+                        .is_some_and(|g| !matches!(g.k(), "attribute" | "subscript")) =>
                     {
-                        match parent.child_by_field_name("left") {
-                            Some(left) if left.kind() == "identifier" => {
-                                let start = if parent.kind() == "for_in_clause" {
-                                    parent
-                                        .parent()
-                                        .map_or(parent.start_byte(), |p| p.start_byte())
-                                } else {
-                                    parent.start_byte()
-                                };
-                                loops.push((text(left, src).to_string(), start));
-                            }
-                            _ => result.escapes = true,
-                        }
+                        UseKind::Escapes { returned: false }
                     }
-                    "argument_list" => {
-                        let callee = parent
-                            .parent()
-                            .and_then(|c| c.child_by_field_name("function"))
-                            .and_then(|f| callee_path(f, src))
-                            .unwrap_or_default();
-                        if !matches!(callee.as_str(), "len" | "print" | "str" | "repr" | "bool") {
-                            result.escapes = true;
-                        }
-                    }
-                    "return_statement" | "expression_list" | "yield" => {
-                        result.escapes = true;
-                        result.returned |= parent.kind() == "return_statement";
-                    }
-                    "if_statement"
-                    | "while_statement"
-                    | "not_operator"
-                    | "boolean_operator"
-                    | "comparison_operator"
-                    | "assert_statement"
-                    | "conditional_expression" => {
-                        result.tested = true;
-                    }
-                    "assignment" | "augmented_assignment"
-                        if parent.child_by_field_name("right") == Some(node) =>
-                    {
-                        result.escapes = true;
-                    }
-                    "interpolation"
-                    | "keyword_argument"
-                    | "pair"
-                    | "list"
-                    | "tuple"
-                    | "set"
-                    | "dictionary"
-                    | "list_splat"
-                    | "dictionary_splat"
-                    | "parenthesized_expression"
-                    | "await"
-                    | "binary_operator" => {
-                        result.escapes |= parent.kind() != "interpolation";
-                    }
-                    _ => {}
+                    None => return,
                 }
-                continue;
             }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
-        if depth < 2 {
-            for (element, start) in loops {
-                self.name_uses(scope, &element, start, result, depth + 1);
+            "attribute" => {
+                if parent.child_by_field_name("object") != Some(node) {
+                    // `x.name`: `name` is no use of a variable.
+                    return;
+                }
+                let attribute = parent
+                    .child_by_field_name("attribute")
+                    .map(|a| text(a, src))
+                    .unwrap_or_default();
+                match grandparent {
+                    Some(call)
+                        if attribute == "get"
+                            && call.k() == "call"
+                            && call.child_by_field_name("function") == Some(parent) =>
+                    {
+                        match first_positional(call).and_then(|k| plain_string(k, src)) {
+                            Some(key) => UseKind::Field(key),
+                            None => UseKind::Field(attribute.to_string()),
+                        }
+                    }
+                    _ => UseKind::Field(attribute.to_string()),
+                }
+            }
+            "for_statement" | "for_in_clause"
+                if parent.child_by_field_name("right") == Some(node) =>
+            {
+                match parent.child_by_field_name("left") {
+                    Some(left) if left.k() == "identifier" => {
+                        let from = if parent.k() == "for_in_clause" {
+                            grandparent.map_or(parent.start_byte(), |g| g.start_byte())
+                        } else {
+                            parent.start_byte()
+                        };
+                        UseKind::Loop {
+                            element: text(left, src).to_string(),
+                            from,
+                        }
+                    }
+                    _ => UseKind::Escapes { returned: false },
+                }
+            }
+            "argument_list" => {
+                let callee = grandparent
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .and_then(|f| callee_path(f, src))
+                    .unwrap_or_default();
+                if matches!(callee.as_str(), "len" | "print" | "str" | "repr" | "bool") {
+                    return;
+                }
+                UseKind::Escapes { returned: false }
+            }
+            "return_statement" => UseKind::Escapes { returned: true },
+            "expression_list" | "yield" => UseKind::Escapes { returned: false },
+            "if_statement"
+            | "while_statement"
+            | "not_operator"
+            | "boolean_operator"
+            | "comparison_operator"
+            | "assert_statement"
+            | "conditional_expression" => UseKind::Tested,
+            "assignment" | "augmented_assignment"
+                if parent.child_by_field_name("right") == Some(node) =>
+            {
+                UseKind::Escapes { returned: false }
+            }
+            "keyword_argument" if parent.child_by_field_name("value") == Some(node) => {
+                UseKind::Escapes { returned: false }
+            }
+            "pair"
+            | "list"
+            | "tuple"
+            | "set"
+            | "dictionary"
+            | "list_splat"
+            | "dictionary_splat"
+            | "parenthesized_expression"
+            | "await"
+            | "binary_operator" => UseKind::Escapes { returned: false },
+            _ => return,
+        };
+        let name = text(node, src);
+        let record = UseRecord {
+            start: node.start_byte(),
+            kind,
+        };
+        match self.uses.get_mut(name) {
+            Some(records) => records.push(record),
+            None => {
+                self.uses.insert(name.to_string(), vec![record]);
             }
         }
     }
+
+    /// Fills in the result uses of assigned calls, and then the value checks that depend on
+    /// them, once every identifier of the file has been seen.
+    pub(crate) fn resolve_pending_uses(&mut self) {
+        let pending = std::mem::take(&mut self.pending_uses);
+        for first in pending {
+            let mut queue = vec![first];
+            let mut steps = 0;
+            while let Some(PendingUse {
+                op,
+                name,
+                from,
+                end,
+                depth,
+            }) = queue.pop()
+            {
+                steps += 1;
+                if steps > 64 {
+                    break;
+                }
+                let Some(records) = self.uses.get(&name) else {
+                    continue;
+                };
+                let Some(result) = self.facts.ops.get_mut(op).map(|o| &mut o.result) else {
+                    continue;
+                };
+                for record in records {
+                    if record.start < from || record.start >= end {
+                        continue;
+                    }
+                    match &record.kind {
+                        UseKind::Field(field) => result.fields.push(field.clone()),
+                        UseKind::Escapes { returned } => {
+                            result.escapes = true;
+                            result.returned |= *returned;
+                        }
+                        UseKind::Tested => result.tested = true,
+                        UseKind::Loop { element, from } if depth < 2 => queue.push(PendingUse {
+                            op,
+                            name: element.clone(),
+                            from: *from,
+                            end,
+                            depth: depth + 1,
+                        }),
+                        UseKind::Loop { .. } => {}
+                    }
+                }
+            }
+        }
+        let checks = std::mem::take(&mut self.http_checks);
+        for (op, chained) in checks {
+            if let Some(op) = self.facts.ops.get_mut(op) {
+                op.value_check = Some(http_check(chained, &op.result));
+            }
+        }
+    }
+}
+
+/// A result use to resolve after the walk: the uses of `name` in `from..end`.
+pub(crate) struct PendingUse {
+    op: usize,
+    name: String,
+    from: usize,
+    end: usize,
+    depth: u32,
+}
+
+/// One use of an identifier.
+pub(crate) struct UseRecord {
+    start: usize,
+    kind: UseKind,
+}
+
+pub(crate) enum UseKind {
+    Field(String),
+    Escapes {
+        returned: bool,
+    },
+    Tested,
+    /// `for element in name`: the element's uses from `from` on are the collection's.
+    Loop {
+        element: String,
+        from: usize,
+    },
 }
 
 /// `insert(..)`/`x.insert()` somewhere in a chain.
@@ -848,7 +930,7 @@ fn except_types<'t>(clause: Node<'t>, src: &str) -> (Option<Node<'t>>, Option<St
         .map(|a| text(a, src).to_string());
     match value {
         // Older grammar shapes: `except E as e` as one `as_pattern`.
-        Some(v) if v.kind() == "as_pattern" => {
+        Some(v) if v.k() == "as_pattern" => {
             let types = v.named_child(0);
             let alias = v
                 .child_by_field_name("alias")
@@ -865,18 +947,18 @@ fn suppress_handler(with: Node<'_>, src: &str) -> Option<Handler> {
     let mut cursor = with.walk();
     let clause = with
         .named_children(&mut cursor)
-        .find(|n| n.kind() == "with_clause")?;
+        .find(|n| n.k() == "with_clause")?;
     let mut c = clause.walk();
     for item in clause.named_children(&mut c) {
         let Some(value) = item.child_by_field_name("value") else {
             continue;
         };
-        let value = if value.kind() == "as_pattern" {
+        let value = if value.k() == "as_pattern" {
             value.named_child(0).unwrap_or(value)
         } else {
             value
         };
-        if value.kind() != "call" {
+        if value.k() != "call" {
             continue;
         }
         let is_suppress = value
@@ -907,8 +989,8 @@ fn awaited(node: Node<'_>, stack: &[Node<'_>]) -> bool {
     stack
         .iter()
         .rev()
-        .find(|n| n.kind() != "parenthesized_expression")
-        .is_some_and(|n| n.kind() == "await")
+        .find(|n| n.k() != "parenthesized_expression")
+        .is_some_and(|n| n.k() == "await")
 }
 
 /// The first `<receiver>.commit()` / `.flush()` call after byte `after` in `scope`.
@@ -924,7 +1006,7 @@ fn later_commit<'t>(scope: Node<'t>, receiver: &str, after: usize, src: &str) ->
         if node.end_byte() <= after {
             continue;
         }
-        if node.kind() == "call"
+        if node.k() == "call"
             && node.start_byte() >= after
             && let Some(path) = node
                 .child_by_field_name("function")
@@ -937,7 +1019,7 @@ fn later_commit<'t>(scope: Node<'t>, receiver: &str, after: usize, src: &str) ->
         {
             best = Some(node);
         }
-        if matches!(node.kind(), "function_definition" | "lambda") && node != scope {
+        if matches!(node.k(), "function_definition" | "lambda") && node != scope {
             continue;
         }
         let mut cursor = node.walk();
@@ -961,28 +1043,33 @@ fn ancestors_of(node: Node<'_>) -> Vec<Node<'_>> {
     out
 }
 
-/// A `requests`/`httpx` response: is its status looked at?
-fn http_check(chain: &[Node<'_>], result: &ResultUse, src: &str) -> ValueCheck {
-    let checked = |name: &str| {
-        matches!(
-            name,
-            "raise_for_status"
-                | "status_code"
-                | "ok"
-                | "status"
-                | "is_success"
-                | "is_error"
-                | "is_client_error"
-                | "is_server_error"
-        )
-    };
-    // `requests.post(..).raise_for_status()`: the chain reads it.
-    let chained = chain.iter().any(|c| {
+/// Does a response's field or method name read its status?
+fn reads_status(name: &str) -> bool {
+    matches!(
+        name,
+        "raise_for_status"
+            | "status_code"
+            | "ok"
+            | "status"
+            | "is_success"
+            | "is_error"
+            | "is_client_error"
+            | "is_server_error"
+    )
+}
+
+/// `requests.post(..).raise_for_status()`: the chain reads the status.
+fn chain_checks_status(chain: &[Node<'_>], src: &str) -> bool {
+    chain.iter().any(|c| {
         c.child_by_field_name("function")
             .and_then(|f| callee_path(f, src))
-            .is_some_and(|p| checked(last_segment(&p)))
-    });
-    if chained || result.escapes || result.tested || result.fields.iter().any(|f| checked(f)) {
+            .is_some_and(|p| reads_status(last_segment(&p)))
+    })
+}
+
+/// A `requests`/`httpx` response: is its status looked at?
+fn http_check(chained: bool, result: &ResultUse) -> ValueCheck {
+    if chained || result.escapes || result.tested || result.fields.iter().any(|f| reads_status(f)) {
         return ValueCheck::Read;
     }
     ValueCheck::Unread { span: result.span }
@@ -992,7 +1079,7 @@ fn http_check(chain: &[Node<'_>], result: &ResultUse, src: &str) -> ValueCheck {
 fn has_comment_child(node: Node<'_>, after: usize, src: &str) -> bool {
     let mut cursor = node.walk();
     node.children(&mut cursor).any(|c| {
-        c.kind() == "comment"
+        c.k() == "comment"
             && src
                 .get(after..c.start_byte())
                 .is_some_and(|gap| gap.contains('\n'))

@@ -4,6 +4,39 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+/// A node's kind through a table built once from the grammar: tree-sitter's own `kind()`
+/// checks the name's UTF-8 on every call, and the walks ask it for every node they pass.
+pub(crate) trait Kind<'tree> {
+    fn k(&self) -> &'tree str;
+}
+
+fn kind_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let language = tree_sitter::Language::new(tree_sitter_python::LANGUAGE);
+        (0..language.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| language.node_kind_for_id(id))
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    })
+}
+
+impl<'tree> Kind<'tree> for Node<'tree> {
+    #[inline]
+    fn k(&self) -> &'tree str {
+        // Only Python trees reach this crate; an id outside the table falls back.
+        match kind_names().get(usize::from(self.kind_id())) {
+            Some(name) if !name.is_empty() => name,
+            _ => self.kind(),
+        }
+    }
+}
+
 /// Dotted paths longer than this are not built (no real callee is that long).
 const MAX_PATH_PARTS: usize = 64;
 
@@ -20,7 +53,7 @@ pub(crate) fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
         if parts.len() > MAX_PATH_PARTS {
             return None;
         }
-        match current.kind() {
+        match current.k() {
             "identifier" => {
                 parts.push(text(current, src));
                 break;
@@ -33,7 +66,7 @@ pub(crate) fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
                 let function = current.child_by_field_name("function")?;
                 // `AuditService().record`: a method of the class, as `AuditService.record`
                 // (the index resolves it); any other inner call is marked `()`.
-                let constructor = function.kind() == "identifier"
+                let constructor = function.k() == "identifier"
                     && is_class_name(text(function, src))
                     && !parts.is_empty();
                 if !constructor {
@@ -73,7 +106,7 @@ pub(crate) fn last_segment(path: &str) -> &str {
 pub(crate) fn unwrap_expr(node: Node<'_>) -> Node<'_> {
     let mut node = node;
     for _ in 0..MAX_PATH_PARTS {
-        match node.kind() {
+        match node.k() {
             "parenthesized_expression" | "await" => match node.named_child(0) {
                 Some(inner) => node = inner,
                 None => break,
@@ -103,18 +136,18 @@ pub(crate) fn string_value(
         if steps > 256 || out.len() > 64 * 1024 {
             break;
         }
-        match node.kind() {
+        match node.k() {
             "string" => {
                 found = true;
                 let mut cursor = node.walk();
                 for part in node.children(&mut cursor) {
-                    match part.kind() {
+                    match part.k() {
                         "string_content" => out.push_str(text(part, src)),
                         // `f"{AUDIT_URL}/events"`: a constant's value; anything else a
                         // placeholder word.
                         "interpolation" => match part
                             .child_by_field_name("expression")
-                            .filter(|e| e.kind() == "identifier")
+                            .filter(|e| e.k() == "identifier")
                             .and_then(|e| consts.get(text(e, src)))
                         {
                             Some(value) => out.push_str(value),
@@ -130,7 +163,7 @@ pub(crate) fn string_value(
                 stack.extend(parts.into_iter().rev());
             }
             "binary_operator" => {
-                let operator = node.child_by_field_name("operator").map(|o| o.kind());
+                let operator = node.child_by_field_name("operator").map(|o| o.k());
                 match operator {
                     Some("+") => {
                         if let Some(right) = node.child_by_field_name("right") {
@@ -156,9 +189,9 @@ pub(crate) fn string_value(
                     continue;
                 };
                 // `"…".format(..)`
-                if function.kind() == "attribute"
+                if function.k() == "attribute"
                     && let Some(object) = function.child_by_field_name("object")
-                    && matches!(object.kind(), "string" | "concatenated_string")
+                    && matches!(object.k(), "string" | "concatenated_string")
                 {
                     stack.push(object);
                     continue;
@@ -188,7 +221,7 @@ pub(crate) fn positional_args(call: Node<'_>) -> Vec<Node<'_>> {
         .named_children(&mut cursor)
         .filter(|a| {
             !matches!(
-                a.kind(),
+                a.k(),
                 "keyword_argument" | "comment" | "dictionary_splat" | "list_splat"
             )
         })
@@ -205,7 +238,7 @@ pub(crate) fn keyword_arg<'t>(call: Node<'t>, name: &str, src: &str) -> Option<N
     let mut cursor = arguments.walk();
     arguments
         .named_children(&mut cursor)
-        .filter(|a| a.kind() == "keyword_argument")
+        .filter(|a| a.k() == "keyword_argument")
         .find(|a| {
             a.child_by_field_name("name")
                 .is_some_and(|n| text(n, src) == name)
@@ -221,7 +254,7 @@ pub(crate) fn keyword_names<'s, 't>(call: Node<'t>, src: &'s str) -> Vec<(&'s st
     let mut cursor = arguments.walk();
     arguments
         .named_children(&mut cursor)
-        .filter(|a| a.kind() == "keyword_argument")
+        .filter(|a| a.k() == "keyword_argument")
         .filter_map(|a| {
             let name = a.child_by_field_name("name")?;
             Some((text(name, src), name))
@@ -231,13 +264,13 @@ pub(crate) fn keyword_names<'s, 't>(call: Node<'t>, src: &'s str) -> Vec<(&'s st
 
 /// A string literal's plain content (no interpolation), for dictionary keys.
 pub(crate) fn plain_string(node: Node<'_>, src: &str) -> Option<String> {
-    if node.kind() != "string" {
+    if node.k() != "string" {
         return None;
     }
     let mut cursor = node.walk();
     let mut out = String::new();
     for part in node.children(&mut cursor) {
-        match part.kind() {
+        match part.k() {
             "string_content" => out.push_str(text(part, src)),
             "interpolation" => return None,
             _ => {}
@@ -262,7 +295,7 @@ pub(crate) fn mentions(node: Node<'_>, name: &str, src: &str) -> bool {
         if visited > 4_096 {
             return false;
         }
-        if current.kind() == "identifier" && text(current, src) == name {
+        if current.k() == "identifier" && text(current, src) == name {
             return true;
         }
         if cursor.goto_first_child() {

@@ -16,13 +16,13 @@ use crate::facts::{FnId, Function, Imported};
 
 use super::{FnRef, Index, MAX_RESOLVE_DEPTH, RoundNames};
 
-/// How Python code can call `function`, a writer or producer in the file at `path`: Python
-/// files look for its name and its module's name as words, as Rust files do.
-pub(super) fn round_names(path: &str, function: &Function, round: &mut RoundNames) {
+/// How Python code can call `function`, a writer or producer: only by naming it. A call
+/// through a module (`audit.record(..)`), a re-export (`from .audit import record as write`),
+/// `import *` (`record(..)`) or an instance (`self.audit.record(..)`) all spell the function's
+/// own name, so Python files look for that word alone — not for its module's name, which
+/// (`models`, `services`, `views`) would pull in most of a Django project.
+pub(super) fn round_names(function: &Function, round: &mut RoundNames) {
     round.words.extend(function.name.iter().cloned());
-    if let Some(module) = module_segments(path).last() {
-        round.words.insert((*module).to_string());
-    }
 }
 
 /// `app/services/audit.py` → `[app, services, audit]`; `app/__init__.py` → `[app]`.
