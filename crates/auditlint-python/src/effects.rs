@@ -3,7 +3,7 @@
 use auditlint_core::facts::Effects;
 use tree_sitter::Node;
 
-use crate::syntax::Kind;
+use crate::syntax::{Field, Kind};
 
 use crate::syntax::{callee_path, last_segment, mentions, plain_string, text, unwrap_expr};
 
@@ -57,15 +57,12 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
             "assignment" => assignment(node, error, src, &mut effects),
             "return_statement" => returned(node, error, src, &mut effects),
             "pair" => {
-                if let Some(key) = node
-                    .child_by_field_name("key")
-                    .and_then(|k| plain_string(k, src))
-                {
+                if let Some(key) = node.field("key").and_then(|k| plain_string(k, src)) {
                     effects.flag_writes.push(key);
                 }
             }
             "keyword_argument" => {
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = node.field("name") {
                     effects.flag_writes.push(text(name, src).to_string());
                 }
             }
@@ -81,9 +78,7 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
                     break;
                 }
                 if n.k() == "call"
-                    && let Some(path) = n
-                        .child_by_field_name("function")
-                        .and_then(|f| callee_path(f, src))
+                    && let Some(path) = n.field("function").and_then(|f| callee_path(f, src))
                 {
                     effects.calls.push(path);
                 }
@@ -99,10 +94,7 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
 }
 
 fn call(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effects) {
-    let Some(path) = node
-        .child_by_field_name("function")
-        .and_then(|f| callee_path(f, src))
-    else {
+    let Some(path) = node.field("function").and_then(|f| callee_path(f, src)) else {
         return;
     };
     let method = last_segment(&path);
@@ -114,7 +106,7 @@ fn call(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effects) {
     ) && path.contains('.')
         && let Some(error) = error
         && node
-            .child_by_field_name("arguments")
+            .field("arguments")
             .is_some_and(|a| mentions(a, error, src))
     {
         effects.stores_error = Some(path.trim_end_matches(&format!(".{method}")).to_string());
@@ -122,7 +114,7 @@ fn call(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effects) {
     // `abort(500)`: Flask's error response.
     if method == "abort"
         && let Some(status) = node
-            .child_by_field_name("arguments")
+            .field("arguments")
             .and_then(|a| a.named_child(0))
             .map(|a| text(a, src))
         && is_error_status(status)
@@ -133,20 +125,13 @@ fn call(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effects) {
 }
 
 fn assignment(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effects) {
-    let (Some(left), Some(right)) = (
-        node.child_by_field_name("left"),
-        node.child_by_field_name("right"),
-    ) else {
+    let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
         return;
     };
     let name = match left.k() {
         "identifier" => Some(text(left, src).to_string()),
-        "attribute" => left
-            .child_by_field_name("attribute")
-            .map(|a| text(a, src).to_string()),
-        "subscript" => left
-            .child_by_field_name("subscript")
-            .and_then(|s| plain_string(s, src)),
+        "attribute" => left.field("attribute").map(|a| text(a, src).to_string()),
+        "subscript" => left.field("subscript").and_then(|s| plain_string(s, src)),
         _ => None,
     };
     if right.k() == "false"

@@ -25,7 +25,7 @@ use auditlint_core::facts::{
 };
 use tree_sitter::{Node, Parser, Tree};
 
-use crate::syntax::Kind;
+use crate::syntax::{Field, Kind};
 
 use crate::syntax::{
     annotation_class, callee_path, first_positional, is_class_name, keyword_names, plain_string,
@@ -192,10 +192,8 @@ impl<'s> Extractor<'s> {
         if assignment.k() != "assignment" {
             return;
         }
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (assignment.field("left"), assignment.field("right"))
+        else {
             return;
         };
         if left.k() != "identifier" {
@@ -272,19 +270,17 @@ impl<'s> Extractor<'s> {
 
     fn function<'t>(&mut self, node: Node<'t>, stack: &[Node<'t>]) {
         let src = self.src;
-        let name = node
-            .child_by_field_name("name")
-            .map(|n| text(n, src).to_string());
+        let name = node.field("name").map(|n| text(n, src).to_string());
         // A method: the nearest enclosing definition is a class.
         let class = stack
             .iter()
             .rev()
             .find(|n| matches!(n.k(), "function_definition" | "class_definition"))
             .filter(|n| n.k() == "class_definition")
-            .and_then(|n| n.child_by_field_name("name"))
+            .and_then(|n| n.field("name"))
             .map(|n| text(n, src).to_string());
         let span = node
-            .child_by_field_name("name")
+            .field("name")
             .map_or(Span::new(node.start_byte(), node.start_byte()), |n| {
                 Span::new(n.start_byte(), n.end_byte())
             });
@@ -294,15 +290,13 @@ impl<'s> Extractor<'s> {
         };
         let mut locals = Vec::new();
         let mut params = Vec::new();
-        if let Some(parameters) = node.child_by_field_name("parameters") {
+        if let Some(parameters) = node.field("parameters") {
             let mut cursor = parameters.walk();
             for param in parameters.named_children(&mut cursor) {
                 let name = match param.k() {
                     "identifier" => Some(param),
                     "typed_parameter" => param.named_child(0).filter(|n| n.k() == "identifier"),
-                    "default_parameter" | "typed_default_parameter" => {
-                        param.child_by_field_name("name")
-                    }
+                    "default_parameter" | "typed_default_parameter" => param.field("name"),
                     _ => None,
                 };
                 if let Some(name) = name {
@@ -310,7 +304,7 @@ impl<'s> Extractor<'s> {
                 }
             }
         }
-        let body = node.child_by_field_name("body");
+        let body = node.field("body");
         if let Some(body) = body {
             assigned_names(body, src, &mut locals);
         }
@@ -326,7 +320,7 @@ impl<'s> Extractor<'s> {
             .filter(|b| b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some())
             .map(|b| effects::effects(b, first_param.as_deref(), src));
         let (return_type_names, return_type_fields) = node
-            .child_by_field_name("return_type")
+            .field("return_type")
             .map(|t| (type_names(t, src), Vec::new()))
             .unwrap_or_default();
         let parent = self.innermost_fn(stack);
@@ -352,10 +346,10 @@ impl<'s> Extractor<'s> {
     /// `class Meta: db_table = "audit_log"`).
     fn class(&mut self, node: Node<'_>) {
         let src = self.src;
-        let Some(name) = node.child_by_field_name("name").map(|n| text(n, src)) else {
+        let Some(name) = node.field("name").map(|n| text(n, src)) else {
             return;
         };
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.field("body") else {
             return;
         };
         let mut fields = Vec::new();
@@ -370,7 +364,7 @@ impl<'s> Extractor<'s> {
                     if assignment.k() != "assignment" {
                         continue;
                     }
-                    let Some(left) = assignment.child_by_field_name("left") else {
+                    let Some(left) = assignment.field("left") else {
                         continue;
                     };
                     if left.k() != "identifier" {
@@ -378,12 +372,10 @@ impl<'s> Extractor<'s> {
                     }
                     let field = text(left, src);
                     if field == "__tablename__" {
-                        table = assignment
-                            .child_by_field_name("right")
-                            .and_then(|r| plain_string(r, src));
-                    } else if assignment.child_by_field_name("type").is_some()
+                        table = assignment.field("right").and_then(|r| plain_string(r, src));
+                    } else if assignment.field("type").is_some()
                         || assignment
-                            .child_by_field_name("right")
+                            .field("right")
                             .is_some_and(|r| is_field_call(r, src))
                     {
                         fields.push((
@@ -395,9 +387,9 @@ impl<'s> Extractor<'s> {
                 "class_definition" => {
                     // Django: `class Meta: db_table = "audit_log"`.
                     if statement
-                        .child_by_field_name("name")
+                        .field("name")
                         .is_some_and(|n| text(n, src) == "Meta")
-                        && let Some(meta) = statement.child_by_field_name("body")
+                        && let Some(meta) = statement.field("body")
                     {
                         let mut c = meta.walk();
                         for item in meta.named_children(&mut c) {
@@ -406,12 +398,11 @@ impl<'s> Extractor<'s> {
                             };
                             if assignment.k() == "assignment"
                                 && assignment
-                                    .child_by_field_name("left")
+                                    .field("left")
                                     .is_some_and(|l| text(l, src) == "db_table")
                             {
-                                table = assignment
-                                    .child_by_field_name("right")
-                                    .and_then(|r| plain_string(r, src));
+                                table =
+                                    assignment.field("right").and_then(|r| plain_string(r, src));
                             }
                         }
                     }
@@ -427,7 +418,7 @@ impl<'s> Extractor<'s> {
             });
         }
         let names = node
-            .child_by_field_name("superclasses")
+            .field("superclasses")
             .map(|s| type_names(s, src))
             .unwrap_or_default();
         if !fields.is_empty() || !names.is_empty() {
@@ -463,10 +454,8 @@ impl<'s> Extractor<'s> {
             for name in node.children_by_field_name("name", &mut cursor) {
                 let (module, local) = match name.k() {
                     "aliased_import" => {
-                        let (Some(module), Some(alias)) = (
-                            name.child_by_field_name("name"),
-                            name.child_by_field_name("alias"),
-                        ) else {
+                        let (Some(module), Some(alias)) = (name.field("name"), name.field("alias"))
+                        else {
                             continue;
                         };
                         (text(module, src), text(alias, src))
@@ -481,7 +470,7 @@ impl<'s> Extractor<'s> {
             }
             return;
         }
-        let Some(module) = node.child_by_field_name("module_name") else {
+        let Some(module) = node.field("module_name") else {
             return;
         };
         let source: String = text(module, src).split_whitespace().collect();
@@ -489,10 +478,8 @@ impl<'s> Extractor<'s> {
         for name in node.children_by_field_name("name", &mut cursor) {
             let (imported, local) = match name.k() {
                 "aliased_import" => {
-                    let (Some(imported), Some(alias)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
-                    ) else {
+                    let (Some(imported), Some(alias)) = (name.field("name"), name.field("alias"))
+                    else {
                         continue;
                     };
                     (text(imported, src), text(alias, src))
@@ -524,10 +511,10 @@ impl<'s> Extractor<'s> {
             .rev()
             .find(|n| matches!(n.k(), "function_definition" | "class_definition"))
             .is_some_and(|n| n.k() == "class_definition");
-        let Some(left) = node.child_by_field_name("left") else {
+        let Some(left) = node.field("left") else {
             return;
         };
-        let right = node.child_by_field_name("right");
+        let right = node.field("right");
         if scope.is_some() {
             self.string_constant(node);
         }
@@ -546,7 +533,7 @@ impl<'s> Extractor<'s> {
             if let Some(right) = right
                 && right.k() == "call"
                 && right
-                    .child_by_field_name("function")
+                    .field("function")
                     .and_then(|f| callee_path(f, src))
                     .is_some_and(|p| syntax::last_segment(&p) == "Table")
                 && let Some(table) = first_positional(right).and_then(|a| plain_string(a, src))
@@ -559,7 +546,7 @@ impl<'s> Extractor<'s> {
             }
         }
         // A class-level annotation (`audit: AuditService`) is what `self.audit` holds.
-        if in_class_body && let Some(ty) = node.child_by_field_name("type") {
+        if in_class_body && let Some(ty) = node.field("type") {
             if let Some(class) = annotation_class(ty, src) {
                 self.facts.bindings.push(Binding {
                     name: format!("self.{name}"),
@@ -569,7 +556,7 @@ impl<'s> Extractor<'s> {
             }
             return;
         }
-        if let Some(ty) = node.child_by_field_name("type")
+        if let Some(ty) = node.field("type")
             && let Some(class) = annotation_class(ty, src)
         {
             self.facts.bindings.push(Binding {
@@ -581,9 +568,7 @@ impl<'s> Extractor<'s> {
         let Some(right) = right else { return };
         let value = unwrap_expr(right);
         if value.k() == "call"
-            && let Some(callee) = value
-                .child_by_field_name("function")
-                .and_then(|f| callee_path(f, src))
+            && let Some(callee) = value.field("function").and_then(|f| callee_path(f, src))
         {
             if let Some(target) = ops::model_target(value, src, &self.models, scope) {
                 self.models.insert((scope, name.clone()), target);
@@ -601,9 +586,9 @@ impl<'s> Extractor<'s> {
         let src = self.src;
         let name = match node.k() {
             "typed_parameter" => node.named_child(0).filter(|n| n.k() == "identifier"),
-            _ => node.child_by_field_name("name"),
+            _ => node.field("name"),
         };
-        let (Some(name), Some(ty)) = (name, node.child_by_field_name("type")) else {
+        let (Some(name), Some(ty)) = (name, node.field("type")) else {
             return;
         };
         let Some(class) = annotation_class(ty, src) else {
@@ -624,7 +609,7 @@ impl<'s> Extractor<'s> {
 fn is_field_call(node: Node<'_>, src: &str) -> bool {
     node.k() == "call"
         && node
-            .child_by_field_name("function")
+            .field("function")
             .and_then(|f| callee_path(f, src))
             .is_some_and(|p| {
                 let last = syntax::last_segment(&p);
@@ -650,7 +635,7 @@ fn collect_keys(value: Node<'_>, src: &str, keys: &mut Vec<(String, Span)>) {
                     if pair.k() != "pair" {
                         continue;
                     }
-                    if let Some(key) = pair.child_by_field_name("key")
+                    if let Some(key) = pair.field("key")
                         && let Some(name) = plain_string(key, src)
                     {
                         keys.push((name, Span::new(key.start_byte(), key.end_byte())));
@@ -658,10 +643,7 @@ fn collect_keys(value: Node<'_>, src: &str, keys: &mut Vec<(String, Span)>) {
                 }
             }
             "call" => {
-                let Some(callee) = value
-                    .child_by_field_name("function")
-                    .and_then(|f| callee_path(f, src))
-                else {
+                let Some(callee) = value.field("function").and_then(|f| callee_path(f, src)) else {
                     continue;
                 };
                 let last = syntax::last_segment(&callee);
@@ -692,10 +674,10 @@ fn assigned_names(body: Node<'_>, src: &str, out: &mut Vec<String>) {
         }
         let target = match node.k() {
             "function_definition" | "class_definition" | "lambda" => continue,
-            "assignment" | "augmented_assignment" => node.child_by_field_name("left"),
-            "for_statement" | "for_in_clause" => node.child_by_field_name("left"),
-            "as_pattern" => node.child_by_field_name("alias"),
-            "except_clause" => node.child_by_field_name("alias"),
+            "assignment" | "augmented_assignment" => node.field("left"),
+            "for_statement" | "for_in_clause" => node.field("left"),
+            "as_pattern" => node.field("alias"),
+            "except_clause" => node.field("alias"),
             _ => None,
         };
         if let Some(target) = target {

@@ -18,7 +18,7 @@ use auditlint_core::facts::{
 use auditlint_core::sql::insert_table;
 use tree_sitter::Node;
 
-use crate::syntax::Kind;
+use crate::syntax::{Field, Kind};
 
 use crate::Extractor;
 use crate::syntax::{
@@ -137,7 +137,7 @@ pub(crate) fn model_target(
                     .cloned();
             }
             "call" => {
-                let function = current.child_by_field_name("function")?;
+                let function = current.field("function")?;
                 let path = callee_path(function, src)?;
                 let method = last_segment(&path);
                 if method == "insert" {
@@ -163,9 +163,9 @@ pub(crate) fn model_target(
                     return Some(Target::Model(method.to_string()));
                 }
                 // `insert(audit_log).values(..).returning(..)`: the call the chain starts from.
-                current = function.child_by_field_name("object")?;
+                current = function.field("object")?;
             }
-            "attribute" => current = current.child_by_field_name("object")?,
+            "attribute" => current = current.field("object")?,
             "parenthesized_expression" | "await" => current = current.named_child(0)?,
             _ => return None,
         }
@@ -207,9 +207,9 @@ fn chain_of(node: Node<'_>) -> Vec<Node<'_>> {
     let mut current = node;
     while chain.len() < 32 {
         let Some(object) = current
-            .child_by_field_name("function")
+            .field("function")
             .filter(|f| f.k() == "attribute")
-            .and_then(|f| f.child_by_field_name("object"))
+            .and_then(|f| f.field("object"))
         else {
             break;
         };
@@ -229,7 +229,7 @@ impl Extractor<'_> {
         // The inner calls of a chain are part of the outermost one's operation.
         if let Some(parent) = stack.last()
             && parent.k() == "attribute"
-            && parent.child_by_field_name("object") == Some(node)
+            && parent.field("object") == Some(node)
             && stack
                 .len()
                 .checked_sub(2)
@@ -239,7 +239,7 @@ impl Extractor<'_> {
             return;
         }
         let callee = node
-            .child_by_field_name("function")
+            .field("function")
             .and_then(|f| callee_path(f, src))
             .unwrap_or_else(|| "()".to_string());
         let enclosing = self.innermost_fn(stack);
@@ -295,10 +295,7 @@ impl Extractor<'_> {
     ) -> (Option<SinkSyntax>, Option<String>) {
         let src = self.src;
         for &call in chain {
-            let Some(path) = call
-                .child_by_field_name("function")
-                .and_then(|f| callee_path(f, src))
-            else {
+            let Some(path) = call.field("function").and_then(|f| callee_path(f, src)) else {
                 continue;
             };
             let method = last_segment(&path);
@@ -366,9 +363,7 @@ impl Extractor<'_> {
             }
             // Django `AuditLog(..).save()`, `entry.save()` with `entry = AuditLog(..)`.
             if matches!(method, "save" | "asave")
-                && let Some(object) = call
-                    .child_by_field_name("function")
-                    .and_then(|f| f.child_by_field_name("object"))
+                && let Some(object) = call.field("function").and_then(|f| f.field("object"))
                 && let Some(Target::Model(model)) = model_target(object, src, &self.models, scope)
             {
                 return (Some(SinkSyntax::ModelCreate { model }), None);
@@ -441,7 +436,7 @@ impl Extractor<'_> {
                         continue;
                     }
                     let path = call
-                        .child_by_field_name("function")
+                        .field("function")
                         .and_then(|f| callee_path(f, src))
                         .unwrap_or_default();
                     let method = last_segment(&path);
@@ -495,20 +490,18 @@ impl Extractor<'_> {
                     i -= 1;
                     continue;
                 }
-                "try_statement" if parent.child_by_field_name("body") == Some(child) => {
+                "try_statement" if parent.field("body") == Some(child) => {
                     self.except_handlers(parent, &mut steps);
                 }
                 "with_statement" => {
-                    if parent.child_by_field_name("body") == Some(child)
+                    if parent.field("body") == Some(child)
                         && let Some(handler) = suppress_handler(parent, src)
                     {
                         steps.push(GuardStep::Handler(handler));
                     }
                 }
                 "return_statement" => steps.push(GuardStep::Returned),
-                "assignment" | "augmented_assignment"
-                    if parent.child_by_field_name("right") == Some(child) =>
-                {
+                "assignment" | "augmented_assignment" if parent.field("right") == Some(child) => {
                     steps.push(GuardStep::Stored);
                     if task {
                         return (steps, is_promise);
@@ -587,7 +580,7 @@ impl Extractor<'_> {
             match parent.k() {
                 "await" | "parenthesized_expression" | "list_splat" | "conditional_expression" => {}
                 "list_comprehension" | "generator_expression" | "set_comprehension" => {
-                    if parent.child_by_field_name("body") != Some(child) {
+                    if parent.field("body") != Some(child) {
                         result.escapes = true;
                         return result;
                     }
@@ -595,7 +588,7 @@ impl Extractor<'_> {
                 "argument_list" if i > 0 => {
                     let call = ancestors[i - 1];
                     let path = call
-                        .child_by_field_name("function")
+                        .field("function")
                         .and_then(|f| callee_path(f, src))
                         .unwrap_or_default();
                     if matches!(
@@ -618,8 +611,8 @@ impl Extractor<'_> {
                     result.escapes = true;
                     return result;
                 }
-                "assignment" if parent.child_by_field_name("right") == Some(child) => {
-                    match parent.child_by_field_name("left") {
+                "assignment" if parent.field("right") == Some(child) => {
+                    match parent.field("left") {
                         Some(left) if left.k() == "identifier" => {
                             let scope = ancestors[..i]
                                 .iter()
@@ -641,16 +634,14 @@ impl Extractor<'_> {
                     }
                     return result;
                 }
-                "for_statement" | "for_in_clause"
-                    if parent.child_by_field_name("right") == Some(child) =>
-                {
+                "for_statement" | "for_in_clause" if parent.field("right") == Some(child) => {
                     let scope = ancestors[..i]
                         .iter()
                         .rev()
                         .find(|n| n.k() == "function_definition")
                         .or(ancestors.first())
                         .copied();
-                    if let (Some(scope), Some(left)) = (scope, parent.child_by_field_name("left")) {
+                    if let (Some(scope), Some(left)) = (scope, parent.field("left")) {
                         if left.k() == "identifier" {
                             let from = if parent.k() == "for_in_clause" && i > 0 {
                                 ancestors[i - 1].start_byte()
@@ -670,16 +661,14 @@ impl Extractor<'_> {
                     }
                     return result;
                 }
-                "attribute" if parent.child_by_field_name("object") == Some(child) => {
-                    if let Some(attribute) = parent.child_by_field_name("attribute") {
+                "attribute" if parent.field("object") == Some(child) => {
+                    if let Some(attribute) = parent.field("attribute") {
                         result.fields.push(text(attribute, src).to_string());
                     }
                     return result;
                 }
-                "subscript" if parent.child_by_field_name("value") == Some(child) => {
-                    if let Some(key) = parent
-                        .child_by_field_name("subscript")
-                        .and_then(|k| plain_string(k, src))
+                "subscript" if parent.field("value") == Some(child) => {
+                    if let Some(key) = parent.field("subscript").and_then(|k| plain_string(k, src))
                     {
                         result.fields.push(key);
                     }
@@ -720,11 +709,8 @@ impl Extractor<'_> {
             .and_then(|i| stack.get(i))
             .copied();
         let kind = match parent.k() {
-            "subscript" if parent.child_by_field_name("value") == Some(node) => {
-                match parent
-                    .child_by_field_name("subscript")
-                    .and_then(|k| plain_string(k, src))
-                {
+            "subscript" if parent.field("value") == Some(node) => {
+                match parent.field("subscript").and_then(|k| plain_string(k, src)) {
                     Some(key) => UseKind::Field(key),
                     // `results[0]`: an element; its fields are read further on.
                     None if grandparent
@@ -736,19 +722,19 @@ impl Extractor<'_> {
                 }
             }
             "attribute" => {
-                if parent.child_by_field_name("object") != Some(node) {
+                if parent.field("object") != Some(node) {
                     // `x.name`: `name` is no use of a variable.
                     return;
                 }
                 let attribute = parent
-                    .child_by_field_name("attribute")
+                    .field("attribute")
                     .map(|a| text(a, src))
                     .unwrap_or_default();
                 match grandparent {
                     Some(call)
                         if attribute == "get"
                             && call.k() == "call"
-                            && call.child_by_field_name("function") == Some(parent) =>
+                            && call.field("function") == Some(parent) =>
                     {
                         match first_positional(call).and_then(|k| plain_string(k, src)) {
                             Some(key) => UseKind::Field(key),
@@ -758,10 +744,8 @@ impl Extractor<'_> {
                     _ => UseKind::Field(attribute.to_string()),
                 }
             }
-            "for_statement" | "for_in_clause"
-                if parent.child_by_field_name("right") == Some(node) =>
-            {
-                match parent.child_by_field_name("left") {
+            "for_statement" | "for_in_clause" if parent.field("right") == Some(node) => {
+                match parent.field("left") {
                     Some(left) if left.k() == "identifier" => {
                         let from = if parent.k() == "for_in_clause" {
                             grandparent.map_or(parent.start_byte(), |g| g.start_byte())
@@ -778,7 +762,7 @@ impl Extractor<'_> {
             }
             "argument_list" => {
                 let callee = grandparent
-                    .and_then(|c| c.child_by_field_name("function"))
+                    .and_then(|c| c.field("function"))
                     .and_then(|f| callee_path(f, src))
                     .unwrap_or_default();
                 if matches!(callee.as_str(), "len" | "print" | "str" | "repr" | "bool") {
@@ -795,12 +779,10 @@ impl Extractor<'_> {
             | "comparison_operator"
             | "assert_statement"
             | "conditional_expression" => UseKind::Tested,
-            "assignment" | "augmented_assignment"
-                if parent.child_by_field_name("right") == Some(node) =>
-            {
+            "assignment" | "augmented_assignment" if parent.field("right") == Some(node) => {
                 UseKind::Escapes { returned: false }
             }
-            "keyword_argument" if parent.child_by_field_name("value") == Some(node) => {
+            "keyword_argument" if parent.field("value") == Some(node) => {
                 UseKind::Escapes { returned: false }
             }
             "pair"
@@ -916,7 +898,7 @@ pub(crate) enum UseKind {
 /// `insert(..)`/`x.insert()` somewhere in a chain.
 fn is_insert_call(node: Node<'_>, src: &str) -> bool {
     chain_of(node).iter().any(|c| {
-        c.child_by_field_name("function")
+        c.field("function")
             .and_then(|f| callee_path(f, src))
             .is_some_and(|p| last_segment(&p) == "insert")
     })
@@ -924,16 +906,14 @@ fn is_insert_call(node: Node<'_>, src: &str) -> bool {
 
 /// `except (DatabaseError, OSError) as e:`: the types node and the bound name.
 fn except_types<'t>(clause: Node<'t>, src: &str) -> (Option<Node<'t>>, Option<String>) {
-    let value = clause.child_by_field_name("value");
-    let alias = clause
-        .child_by_field_name("alias")
-        .map(|a| text(a, src).to_string());
+    let value = clause.field("value");
+    let alias = clause.field("alias").map(|a| text(a, src).to_string());
     match value {
         // Older grammar shapes: `except E as e` as one `as_pattern`.
         Some(v) if v.k() == "as_pattern" => {
             let types = v.named_child(0);
             let alias = v
-                .child_by_field_name("alias")
+                .field("alias")
                 .map(|a| text(a, src).trim().to_string())
                 .or(alias);
             (types, alias)
@@ -950,7 +930,7 @@ fn suppress_handler(with: Node<'_>, src: &str) -> Option<Handler> {
         .find(|n| n.k() == "with_clause")?;
     let mut c = clause.walk();
     for item in clause.named_children(&mut c) {
-        let Some(value) = item.child_by_field_name("value") else {
+        let Some(value) = item.field("value") else {
             continue;
         };
         let value = if value.k() == "as_pattern" {
@@ -962,14 +942,14 @@ fn suppress_handler(with: Node<'_>, src: &str) -> Option<Handler> {
             continue;
         }
         let is_suppress = value
-            .child_by_field_name("function")
+            .field("function")
             .and_then(|f| callee_path(f, src))
             .is_some_and(|p| last_segment(&p) == "suppress");
         if !is_suppress {
             continue;
         }
         let catches = value
-            .child_by_field_name("arguments")
+            .field("arguments")
             .is_some_and(|a| catches_failures(Some(a), src) && a.named_child_count() > 0);
         if catches {
             return Some(Handler {
@@ -1008,9 +988,7 @@ fn later_commit<'t>(scope: Node<'t>, receiver: &str, after: usize, src: &str) ->
         }
         if node.k() == "call"
             && node.start_byte() >= after
-            && let Some(path) = node
-                .child_by_field_name("function")
-                .and_then(|f| callee_path(f, src))
+            && let Some(path) = node.field("function").and_then(|f| callee_path(f, src))
             && let Some(method) = path
                 .strip_prefix(receiver)
                 .and_then(|m| m.strip_prefix('.'))
@@ -1061,7 +1039,7 @@ fn reads_status(name: &str) -> bool {
 /// `requests.post(..).raise_for_status()`: the chain reads the status.
 fn chain_checks_status(chain: &[Node<'_>], src: &str) -> bool {
     chain.iter().any(|c| {
-        c.child_by_field_name("function")
+        c.field("function")
             .and_then(|f| callee_path(f, src))
             .is_some_and(|p| reads_status(last_segment(&p)))
     })

@@ -37,6 +37,61 @@ impl<'tree> Kind<'tree> for Node<'tree> {
     }
 }
 
+/// The grammar's field names this crate asks for, in the order of [`field_ids`].
+const FIELDS: &[&str] = &[
+    "function",
+    "right",
+    "name",
+    "left",
+    "object",
+    "value",
+    "body",
+    "arguments",
+    "alias",
+    "type",
+    "attribute",
+    "subscript",
+    "key",
+    "superclasses",
+    "return_type",
+    "parameters",
+    "operator",
+    "module_name",
+    "expression",
+];
+
+/// Field ids by name, looked up once: tree-sitter's `child_by_field_name` compares the name
+/// with every field of the grammar on every call.
+fn field_ids() -> &'static [Option<std::num::NonZeroU16>] {
+    static IDS: std::sync::OnceLock<Vec<Option<std::num::NonZeroU16>>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let language = tree_sitter::Language::new(tree_sitter_python::LANGUAGE);
+        FIELDS
+            .iter()
+            .map(|name| language.field_id_for_name(name))
+            .collect()
+    })
+}
+
+pub(crate) trait Field<'tree> {
+    /// `child_by_field_name`, through [`field_ids`].
+    fn field(&self, name: &str) -> Option<Node<'tree>>;
+}
+
+impl<'tree> Field<'tree> for Node<'tree> {
+    #[inline]
+    fn field(&self, name: &str) -> Option<Node<'tree>> {
+        match FIELDS
+            .iter()
+            .position(|f| *f == name)
+            .and_then(|i| field_ids().get(i).copied().flatten())
+        {
+            Some(id) => self.child_by_field_id(id.get()),
+            None => self.child_by_field_name(name),
+        }
+    }
+}
+
 /// Dotted paths longer than this are not built (no real callee is that long).
 const MAX_PATH_PARTS: usize = 64;
 
@@ -59,11 +114,11 @@ pub(crate) fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
                 break;
             }
             "attribute" => {
-                parts.push(text(current.child_by_field_name("attribute")?, src));
-                current = current.child_by_field_name("object")?;
+                parts.push(text(current.field("attribute")?, src));
+                current = current.field("object")?;
             }
             "call" => {
-                let function = current.child_by_field_name("function")?;
+                let function = current.field("function")?;
                 // `AuditService().record`: a method of the class, as `AuditService.record`
                 // (the index resolves it); any other inner call is marked `()`.
                 let constructor = function.k() == "identifier"
@@ -76,7 +131,7 @@ pub(crate) fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
             }
             "subscript" => {
                 parts.push("[]");
-                current = current.child_by_field_name("value")?;
+                current = current.field("value")?;
             }
             "await" | "parenthesized_expression" => {
                 current = current.named_child(0)?;
@@ -146,7 +201,7 @@ pub(crate) fn string_value(
                         // `f"{AUDIT_URL}/events"`: a constant's value; anything else a
                         // placeholder word.
                         "interpolation" => match part
-                            .child_by_field_name("expression")
+                            .field("expression")
                             .filter(|e| e.k() == "identifier")
                             .and_then(|e| consts.get(text(e, src)))
                         {
@@ -163,17 +218,17 @@ pub(crate) fn string_value(
                 stack.extend(parts.into_iter().rev());
             }
             "binary_operator" => {
-                let operator = node.child_by_field_name("operator").map(|o| o.k());
+                let operator = node.field("operator").map(|o| o.k());
                 match operator {
                     Some("+") => {
-                        if let Some(right) = node.child_by_field_name("right") {
+                        if let Some(right) = node.field("right") {
                             stack.push(right);
                         }
-                        if let Some(left) = node.child_by_field_name("left") {
+                        if let Some(left) = node.field("left") {
                             stack.push(left);
                         }
                     }
-                    Some("%") => stack.extend(node.child_by_field_name("left")),
+                    Some("%") => stack.extend(node.field("left")),
                     _ => {}
                 }
             }
@@ -185,12 +240,12 @@ pub(crate) fn string_value(
                 }
             }
             "call" => {
-                let Some(function) = node.child_by_field_name("function") else {
+                let Some(function) = node.field("function") else {
                     continue;
                 };
                 // `"…".format(..)`
                 if function.k() == "attribute"
-                    && let Some(object) = function.child_by_field_name("object")
+                    && let Some(object) = function.field("object")
                     && matches!(object.k(), "string" | "concatenated_string")
                 {
                     stack.push(object);
@@ -213,7 +268,7 @@ pub(crate) fn string_value(
 
 /// The positional arguments of a call.
 pub(crate) fn positional_args(call: Node<'_>) -> Vec<Node<'_>> {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field("arguments") else {
         return Vec::new();
     };
     let mut cursor = arguments.walk();
@@ -234,21 +289,18 @@ pub(crate) fn first_positional(call: Node<'_>) -> Option<Node<'_>> {
 
 /// A keyword argument's value: `url=…`.
 pub(crate) fn keyword_arg<'t>(call: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
-    let arguments = call.child_by_field_name("arguments")?;
+    let arguments = call.field("arguments")?;
     let mut cursor = arguments.walk();
     arguments
         .named_children(&mut cursor)
         .filter(|a| a.k() == "keyword_argument")
-        .find(|a| {
-            a.child_by_field_name("name")
-                .is_some_and(|n| text(n, src) == name)
-        })
-        .and_then(|a| a.child_by_field_name("value"))
+        .find(|a| a.field("name").is_some_and(|n| text(n, src) == name))
+        .and_then(|a| a.field("value"))
 }
 
 /// The names of the keyword arguments of a call.
 pub(crate) fn keyword_names<'s, 't>(call: Node<'t>, src: &'s str) -> Vec<(&'s str, Node<'t>)> {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field("arguments") else {
         return Vec::new();
     };
     let mut cursor = arguments.walk();
@@ -256,7 +308,7 @@ pub(crate) fn keyword_names<'s, 't>(call: Node<'t>, src: &'s str) -> Vec<(&'s st
         .named_children(&mut cursor)
         .filter(|a| a.k() == "keyword_argument")
         .filter_map(|a| {
-            let name = a.child_by_field_name("name")?;
+            let name = a.field("name")?;
             Some((text(name, src), name))
         })
         .collect()
