@@ -16,13 +16,30 @@ use crate::facts::{FnId, Function, Imported};
 
 use super::{FnRef, Index, MAX_RESOLVE_DEPTH, RoundNames};
 
-/// How Python code can call `function`, a writer or producer: only by naming it. A call
-/// through a module (`audit.record(..)`), a re-export (`from .audit import record as write`),
-/// `import *` (`record(..)`) or an instance (`self.audit.record(..)`) all spell the function's
-/// own name, so Python files look for that word alone — not for its module's name, which
-/// (`models`, `services`, `views`) would pull in most of a Django project.
+/// How Python code can call `function`, a writer or producer, from another file: a function
+/// only by naming it (a call through a module, `audit.record(..)`, a re-export, `from .audit
+/// import record as write`, or `import *` all spell the name), so its name is a word to look
+/// for — not its module's name, which (`models`, `services`, `views`) would pull in most of a
+/// Django project. A method only through its class (see `resolve_python`): a receiver named
+/// after the class, or a file that names the class (a binding, an annotation, an import,
+/// `AuditService(..).record(..)`), as a script's class method is reached.
 pub(super) fn round_names(function: &Function, round: &mut RoundNames) {
-    round.words.extend(function.name.iter().cloned());
+    let Some(name) = &function.name else {
+        return;
+    };
+    match &function.class {
+        Some(class) => {
+            round
+                .methods
+                .entry(name.clone())
+                .or_default()
+                .classes
+                .insert(class.clone());
+        }
+        None => {
+            round.words.insert(name.clone());
+        }
+    }
 }
 
 /// `app/services/audit.py` → `[app, services, audit]`; `app/__init__.py` → `[app]`.
