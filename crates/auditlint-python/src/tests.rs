@@ -74,3 +74,31 @@ fn syntax_errors_are_reported_and_the_rest_is_read() {
     assert!(!facts.syntax_errors.is_empty());
     assert!(facts.ops.iter().any(|op| op.sink.is_some()));
 }
+
+#[test]
+fn a_long_file_of_broken_nesting_is_parsed_on_its_own_stack_without_a_crash() {
+    // More lines than `LINES_ON_OWN_STACK`, each opening a bracket that never closes: the
+    // parser's error recovery recurses deeply; the facts say where it gave up.
+    let mut src =
+        String::from("def f(cur):\n    cur.execute('INSERT INTO audit_log VALUES (1)')\n");
+    for _ in 0..9_000 {
+        src.push_str("x = [(\n");
+    }
+    let facts = extract(&src).unwrap();
+    assert!(!facts.syntax_errors.is_empty());
+}
+
+#[test]
+fn results_read_after_the_call_are_fields_and_escapes() {
+    let src = "def job(ids):\n    n = 0\n    for i in ids:\n        r = evaluate(i)\n        if r['upgraded']:\n            n += 1\n    rows = [evaluate(i) for i in ids]\n    return sum(1 for row in rows if row.get('audit_logged'))\n";
+    let facts = extract(src).unwrap();
+    let evaluate: Vec<_> = facts
+        .ops
+        .iter()
+        .filter(|op| op.callee == "evaluate")
+        .collect();
+    assert_eq!(evaluate.len(), 2);
+    assert_eq!(evaluate[0].result.fields, ["upgraded"]);
+    assert!(!evaluate[0].result.escapes);
+    assert_eq!(evaluate[1].result.fields, ["audit_logged"]);
+}
