@@ -375,3 +375,30 @@ fn auditlint_rules_ids() -> Vec<String> {
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect()
 }
+
+/// Every audit rule has a Python fixture that fires and a Python fixture that is clean (issue 16:
+/// the front end is born with the same rules, not only the same facts).
+#[test]
+fn every_audit_rule_has_python_fixtures() {
+    let fixtures = support::repo_root().join("fixtures");
+    for rule in auditlint_rules_ids()
+        .into_iter()
+        .filter(|r| r.starts_with("audit-"))
+    {
+        let texts: Vec<String> = source_files(&fixtures.join(&rule))
+            .iter()
+            .filter(|f| comment_of(f) == "#")
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect();
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains(&format!("#~ {rule}")) || t.contains(&format!("#~^ {rule}"))),
+            "fixtures/{rule}/ has no firing Python case"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("#@ expect: none")),
+            "fixtures/{rule}/ has no clean Python case"
+        );
+    }
+}
