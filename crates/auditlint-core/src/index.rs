@@ -376,6 +376,16 @@ impl<'a> Index<'a> {
                         let Some(sink) = self.name_sink(op) else {
                             continue;
                         };
+                        // Python: `self.audit_trail.append(entry)`, `audit_events.add(e)` are a
+                        // list's or a set's methods — an in-memory collection, no write.
+                        if Family::of(&file.path) == Family::Python
+                            && matches!(
+                                last_segment(&op.callee),
+                                "append" | "appendleft" | "extend" | "add" | "insert"
+                            )
+                        {
+                            continue;
+                        }
                         if self.resolve_op(file_id, op).is_some()
                             || self.names_project_value(file_id, &op.callee)
                         {
