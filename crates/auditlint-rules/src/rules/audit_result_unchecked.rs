@@ -27,6 +27,9 @@ impl Rule for AuditResultUnchecked {
                 continue;
             };
             let what = match op.sink {
+                Some(SinkSyntax::HttpRequest { .. }) if ctx.is_python(site.file) => {
+                    "its response's status (`raise_for_status()`/`status_code`)"
+                }
                 Some(SinkSyntax::HttpRequest { .. }) => "its `Response` status (`ok`/`status`)",
                 _ => "its `error`",
             };
