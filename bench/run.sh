@@ -4,14 +4,16 @@
 #   bench/run.sh TREE [RUNS]
 #
 # Env:
-#   BENCH_LANG     ts | rust | go | auto (default auto: the language with the most
-#                  files in TREE). ts: auditlint, rg, oxlint.
+#   BENCH_LANG     ts | rust | go | python | auto (default auto: the language with
+#                  the most files in TREE). ts: auditlint, rg, oxlint.
 #                  rust: auditlint, rg, ast-grep (oxlint does not lint Rust).
 #                  go: auditlint, rg, ast-grep (`_ = $E` over .go files).
+#                  python: auditlint, rg, ruff (`check --select S110,BLE001,SIM105`).
 #   AUDITLINT_BIN  use this binary instead of `cargo build --release -p auditlint-cli`
 #   RG             ripgrep binary (default: rg on PATH)
 #   OXLINT         oxlint binary (default: PATH, then $BENCH_TOOLS/node_modules/.bin)
 #   AST_GREP       ast-grep binary (default: PATH, then $BENCH_TOOLS/node_modules/.bin)
+#   RUFF           ruff binary (default: PATH, then $BENCH_TOOLS/venv/bin/ruff)
 #   BENCH_TOOLS    where peer npm tools are installed (default /work/bench-tools)
 #   WARMUP         untimed runs of each tool before timing (default 1; warms the page cache)
 #
@@ -40,6 +42,7 @@ RG=${RG:-$(command -v rg || true)}
 TS_EXTS=(ts tsx mts cts js jsx mjs cjs)
 RS_EXTS=(rs)
 GO_EXTS=(go)
+PY_EXTS=(py pyi)
 
 # count_files EXT... : files with these extensions under TREE, as rg sees them
 # (.gitignore honoured). Without rg, a plain find (ignores nothing).
@@ -58,16 +61,20 @@ count_files() {
 BENCH_LANG=${BENCH_LANG:-auto}
 case $BENCH_LANG in
   auto)
-    n_rs=$(count_files "${RS_EXTS[@]}") n_ts=$(count_files "${TS_EXTS[@]}") n_go=$(count_files "${GO_EXTS[@]}")
-    if ((n_go > n_rs && n_go > n_ts)); then BENCH_LANG=go
+    n_rs=$(count_files "${RS_EXTS[@]}") n_ts=$(count_files "${TS_EXTS[@]}")
+    n_go=$(count_files "${GO_EXTS[@]}") n_py=$(count_files "${PY_EXTS[@]}")
+    if ((n_go > n_rs && n_go > n_ts && n_go >= n_py)); then BENCH_LANG=go
+    elif ((n_py > n_rs && n_py > n_ts)); then BENCH_LANG=python
     elif ((n_rs > n_ts)); then BENCH_LANG=rust; else BENCH_LANG=ts; fi ;;
-  ts | rust | go) ;;
-  *) echo "error: BENCH_LANG must be ts, rust, go or auto (got: $BENCH_LANG)" >&2; exit 2 ;;
+  ts | rust | go | python) ;;
+  *) echo "error: BENCH_LANG must be ts, rust, go, python or auto (got: $BENCH_LANG)" >&2; exit 2 ;;
 esac
 if [[ $BENCH_LANG == rust ]]; then
   EXTS=("${RS_EXTS[@]}"); GLOB='*.rs'; LANG_NAME=.rs
 elif [[ $BENCH_LANG == go ]]; then
   EXTS=("${GO_EXTS[@]}"); GLOB='*.go'; LANG_NAME=.go
+elif [[ $BENCH_LANG == python ]]; then
+  EXTS=("${PY_EXTS[@]}"); GLOB='*.{py,pyi}'; LANG_NAME=.py
 else
   EXTS=("${TS_EXTS[@]}"); GLOB='*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}'; LANG_NAME=ts/js
 fi
@@ -160,6 +167,23 @@ if [[ $BENCH_LANG == go ]]; then
   fi
 fi
 
+# ruff (python mode only): parses every .py file and runs the three rules closest to ours —
+# try-except-pass (S110), blind except (BLE001), use contextlib.suppress (SIM105). --isolated:
+# the tree's own ruff configuration is not read; --no-cache: every run is cold, as auditlint's;
+# --exit-zero: findings are not a failure.
+if [[ $BENCH_LANG == python ]]; then
+  RUFF=${RUFF:-$(command -v ruff || true)}
+  [[ -z $RUFF && -x $BENCH_TOOLS/venv/bin/ruff ]] && RUFF=$BENCH_TOOLS/venv/bin/ruff
+  if [[ -n $RUFF && -x $RUFF ]]; then
+    cmd_ruff() { CMD=("$RUFF" check --isolated --no-cache --exit-zero --select S110,BLE001,SIM105 --output-format json "$TREE"); }
+    ok_ruff() { [[ $1 -eq 0 ]]; }
+    TOOLS+=(ruff)
+  else
+    echo "warning: ruff not found; to include it run:" >&2
+    echo "  python3 -m venv \"$BENCH_TOOLS/venv\" && \"$BENCH_TOOLS/venv/bin/pip\" install ruff" >&2
+  fi
+fi
+
 # ------------------------------------------------------------- running ---
 # Output goes to a file, never /dev/null: ripgrep (like GNU grep) stops at the
 # first match when stdout is /dev/null, which would make it look faster.
@@ -216,6 +240,10 @@ try:
     s = json.load(open(al_out))["summary"]
     print(f"auditlint: files_scanned={s.get('files_scanned')} files_parsed={s.get('files_parsed')} "
           f"findings={s.get('findings')} elapsed_ms={s.get('elapsed_ms')} (self-reported, last run)")
+    if lang == "python" and (s.get("files_scanned") or 0) < nfiles:
+        print(f"warning: auditlint scanned {s.get('files_scanned')} files but rg sees {nfiles} python files "
+              f"(test files are counted in skipped_tests={s.get('skipped_tests')}); "
+              f"the ratios below may not measure python checking")
     if lang in ("rust", "go") and (s.get("files_scanned") or 0) < nfiles:
         print(f"warning: auditlint scanned {s.get('files_scanned')} files but rg sees {nfiles} .{'rs' if lang == 'rust' else 'go'} files; "
               f"the ratios below do not measure {'Rust' if lang == 'rust' else 'Go'} checking")
@@ -227,9 +255,16 @@ if "astgrep" in tools:
         pattern = "_ = $E" if lang == "go" else "let _ = $E;"
         print(f"ast-grep: {sum(1 for line in f if line.strip())} matches of `{pattern}` (last run)")
 
-# The rg/oxlint targets are the TypeScript ones; on Rust and Go the target is against ast-grep.
-targets = {"rg": 3.0, "oxlint": 1.0} if lang == "ts" else {}
-if lang in ("rust", "go") and med.get("rg", 0) > 0:
+if "ruff" in tools:
+    try:
+        print(f"ruff: {len(json.load(open(os.path.join(work, 'ruff.out'))))} diagnostics of S110/BLE001/SIM105 (last run)")
+    except Exception as e:
+        print(f"ruff: could not read its JSON output: {e}")
+
+# The rg/oxlint targets are the TypeScript ones; on Rust and Go the target is against
+# ast-grep, on Python against ruff.
+targets = {"rg": 3.0, "oxlint": 1.0} if lang == "ts" else {"ruff": 1.0} if lang == "python" else {}
+if lang in ("rust", "go", "python") and med.get("rg", 0) > 0:
     print(f"auditlint/rg: {med['auditlint'] / med['rg']:.2f}x  (for scale: rg only reads)")
 for peer, limit in targets.items():
     if peer in med and med[peer] > 0:

@@ -331,3 +331,35 @@ fn go_findings_get_no_code_edit() {
 fn findings_count(dir: &Path) -> usize {
     findings(dir).len()
 }
+
+/// Python findings get no fix: "surface the failure" writes TypeScript or Rust, and a Python
+/// handler records no edit site. `--fix --unsafe-fixes` leaves the file as it was, byte for byte,
+/// and the finding stays.
+#[test]
+fn python_findings_get_no_typescript_or_rust_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("auditlint.toml"), "").unwrap();
+    let source = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef purge(cur, user):\n    try:\n        cur.execute(\"INSERT INTO staff_audit_logs (user_id) VALUES (%s)\", (user,))\n    except Exception:\n        pass\n";
+    std::fs::write(dir.path().join("purge.py"), source).unwrap();
+    let (_, json) = support::check_json(dir.path(), &["--no-cache"]);
+    let finding = &json["findings"][0];
+    assert_eq!(finding["rule"], "audit-error-swallowed", "{json:#}");
+    assert!(finding.get("fix").is_none_or(|f| f.is_null()), "{json:#}");
+    let help = finding["help"].as_str().unwrap();
+    assert!(
+        help.contains("logger.warning")
+            && !help.contains("tracing::")
+            && !help.contains("logger.warn({"),
+        "{help}"
+    );
+    run(dir.path(), &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(read(dir.path(), "purge.py"), source);
+    assert_eq!(
+        findings(dir.path()),
+        [(
+            "purge.py".to_string(),
+            9,
+            "audit-error-swallowed".to_string()
+        )]
+    );
+}

@@ -15,6 +15,9 @@
 //!   error fails the case.
 //!
 //! A case is a single file (a project of its own) or a folder (a multi-file project).
+//!
+//! In Python files the markers start with `#` instead of `//`: `#~ RULE`, `#@ expect: none`,
+//! `#@ config: LINE`, `#@ error: text`.
 
 mod support;
 
@@ -40,8 +43,18 @@ struct Expectations {
 fn is_source(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("ts" | "tsx" | "mts" | "cts" | "js" | "jsx" | "mjs" | "cjs" | "rs" | "go")
+        Some(
+            "ts" | "tsx" | "mts" | "cts" | "js" | "jsx" | "mjs" | "cjs" | "rs" | "go" | "py" | "pyi"
+        )
     )
+}
+
+/// What starts a line comment in `path`'s language: the markers' prefix.
+fn comment_of(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("py" | "pyi") => "#",
+        _ => "//",
+    }
 }
 
 fn source_files(case_root: &Path) -> Vec<PathBuf> {
@@ -89,19 +102,25 @@ fn parse_expectations(root: &Path, files: &[PathBuf]) -> Expectations {
         };
         let mut markers = 0;
         let mut expect_none = false;
+        let comment = comment_of(file);
+        let (none_marker, error_marker, finding_marker) = (
+            format!("{comment}@ expect: none"),
+            format!("{comment}@ error:"),
+            format!("{comment}~"),
+        );
         for (i, line) in text.lines().enumerate() {
             let line_no = i as u64 + 1;
-            if line.contains("//@ expect: none") {
+            if line.contains(&none_marker) {
                 expect_none = true;
             }
-            if let Some(at) = line.find("//@ error:") {
+            if let Some(at) = line.find(&error_marker) {
                 out.errors.push((
                     rel.clone(),
-                    line[at + "//@ error:".len()..].trim().to_string(),
+                    line[at + error_marker.len()..].trim().to_string(),
                 ));
                 markers += 1;
             }
-            for marker in line.split("//~").skip(1) {
+            for marker in line.split(&finding_marker).skip(1) {
                 let carets = marker.chars().take_while(|&c| c == '^').count();
                 let rest = marker[carets..].trim();
                 let (rule, text) = match rest.split_once(':') {
@@ -151,13 +170,11 @@ fn run_case(case: &Path) -> Vec<String> {
     // `//@ config: LINE` lines make up the case's `auditlint.toml` (after any the case ships).
     let config: Vec<String> = files
         .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .flat_map(|text| {
+        .filter_map(|f| std::fs::read_to_string(f).ok().map(|t| (comment_of(f), t)))
+        .flat_map(|(comment, text)| {
+            let marker = format!("{comment}@ config:");
             text.lines()
-                .filter_map(|l| {
-                    l.split_once("//@ config:")
-                        .map(|(_, c)| c.trim().to_string())
-                })
+                .filter_map(|l| l.split_once(&marker).map(|(_, c)| c.trim().to_string()))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -359,4 +376,31 @@ fn auditlint_rules_ids() -> Vec<String> {
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect()
+}
+
+/// Every audit rule has a Python fixture that fires and a Python fixture that is clean (issue 16:
+/// the front end is born with the same rules, not only the same facts).
+#[test]
+fn every_audit_rule_has_python_fixtures() {
+    let fixtures = support::repo_root().join("fixtures");
+    for rule in auditlint_rules_ids()
+        .into_iter()
+        .filter(|r| r.starts_with("audit-"))
+    {
+        let texts: Vec<String> = source_files(&fixtures.join(&rule))
+            .iter()
+            .filter(|f| comment_of(f) == "#")
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect();
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains(&format!("#~ {rule}")) || t.contains(&format!("#~^ {rule}"))),
+            "fixtures/{rule}/ has no firing Python case"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("#@ expect: none")),
+            "fixtures/{rule}/ has no clean Python case"
+        );
+    }
 }

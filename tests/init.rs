@@ -56,6 +56,16 @@ fn project() -> tempfile::TempDir {
         "src/entity/security_log.rs",
         "#[derive(Clone, Debug, DeriveEntityModel)]\n#[sea_orm(table_name = \"security_log\")]\npub struct Model {\n    pub id: i32,\n    pub actor_id: i32,\n    pub action: String,\n}\n",
     );
+    write(
+        root,
+        "app/models.py",
+        "from sqlalchemy import Column, Integer, String\n\n\nclass TierEvent(Base):\n    __tablename__ = \"tier_events\"\n    id = Column(Integer, primary_key=True)\n    actor_id = Column(String)\n    action = Column(String)\n",
+    );
+    write(
+        root,
+        "shop/models.py",
+        "from django.db import models\n\n\nclass StaffHistory(models.Model):\n    actor = models.CharField(max_length=64)\n    action = models.CharField(max_length=64)\n",
+    );
     // The code: a swallowed write into `staff_actions`, a store the defaults do not know.
     write(
         root,
@@ -93,6 +103,8 @@ fn init_lists_a_candidate_from_every_schema_kind_with_its_evidence() {
         ("Journal", "Mongoose model"),
         ("moderation_log", "diesel table!"),
         ("security_log", "SeaORM entity"),
+        ("tier_events", "SQLAlchemy __tablename__"),
+        ("StaffHistory", "Django model"),
     ] {
         assert!(
             stderr.lines().any(|l| l.contains(name) && l.contains(kind)),

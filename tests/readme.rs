@@ -102,7 +102,8 @@ fn the_two_commands() {
         ]
     );
     // Command 1 with the binary this test run built (the release build differs only in speed):
-    // both incidents, in TypeScript and in Rust, exit 1.
+    // both incidents, in TypeScript and in Rust, and the Python billing service's swallowed
+    // refund audit write; exit 1.
     let args = lines[0].split_once(" -- ").unwrap().1;
     let output = shell(
         &support::repo_root(),
@@ -115,6 +116,7 @@ fn the_two_commands() {
         "audit-flag-discarded",
         ".ts:",
         ".rs:",
+        ".py:",
     ] {
         assert!(stdout.contains(needle), "missing {needle}: {stdout}");
     }

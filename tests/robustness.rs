@@ -338,13 +338,12 @@ fn a_missing_path_is_an_error_and_the_rest_is_checked() {
 #[test]
 fn a_named_file_auditlint_cannot_read_is_reported_not_skipped() {
     let dir = project();
-    std::fs::write(dir.path().join("notes.py"), "print('audit')\n").unwrap();
-    let (code, json) = support::check_json(dir.path(), &["notes.py", "good.ts"]);
+    std::fs::write(dir.path().join("notes.rb"), "puts 'audit'\n").unwrap();
+    let (code, json) = support::check_json(dir.path(), &["notes.rb", "good.ts"]);
     assert_eq!(code, 2, "{json:#}");
     assert!(
-        errors_for(&json, "notes.py")
-            .iter()
-            .any(|e| e.starts_with("not checked: auditlint reads TypeScript, JavaScript and Rust")),
+        errors_for(&json, "notes.rb").iter().any(|e| e
+            .starts_with("not checked: auditlint reads TypeScript, JavaScript, Rust and Python")),
         "{json:#}"
     );
     still_found_the_good_file(&json);

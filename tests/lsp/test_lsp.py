@@ -403,3 +403,33 @@ async def test_rust_surface_the_failure_rewrites_let_underscore_with_tracing(cli
     )
     change_doc(client, route, fixed, version=2)
     assert await next_diagnostics(client, route) == []
+
+
+PY_ROUTE = """import logging
+
+logger = logging.getLogger(__name__)
+
+
+def purge(cur, user):
+    try:
+        cur.execute("INSERT INTO staff_audit_logs (user_id) VALUES (%s)", (user,))
+    except Exception:
+        logger.info("audit insert failed")
+"""
+
+
+@pytest.mark.asyncio
+async def test_python_suppression_is_a_hash_comment_and_no_ts_or_rust_fix_is_offered(client: LanguageClient, project):
+    await initialize(client, project)
+    route = project / "purge.py"
+    route.write_text(PY_ROUTE)
+    open_doc(client, route, PY_ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    assert [(d.code, d.range.start.line) for d in diagnostics] == [("audit-error-swallowed", 8)], diagnostics
+    actions = await code_actions(client, route, diagnostics)
+    # Only the suppression: the "surface the failure" fixes write TypeScript or Rust.
+    assert [a.title for a in actions] == ["Suppress `audit-error-swallowed` on this line (say why in the reason)"]
+    (edit,) = actions[0].edit.changes[uri(route)]
+    assert edit.new_text == f"    # auditlint-ignore audit-error-swallowed -- {TODO_REASON}\n"
+    change_doc(client, route, apply_edits(PY_ROUTE, [edit]), version=2)
+    assert await next_diagnostics(client, route) == []

@@ -20,6 +20,7 @@ pub enum Language {
     JavaScript,
     Rust,
     Go,
+    Python,
 }
 
 impl Language {
@@ -32,13 +33,17 @@ impl Language {
             "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
             "rs" => Some(Language::Rust),
             "go" => Some(Language::Go),
+            "py" | "pyi" => Some(Language::Python),
             _ => None,
         }
     }
 
     /// What starts a line comment (suppressions, fixture expectations).
     pub fn line_comment(self) -> &'static str {
-        "//"
+        match self {
+            Language::Python => "#",
+            _ => "//",
+        }
     }
 }
 

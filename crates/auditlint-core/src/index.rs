@@ -3,6 +3,7 @@
 //! error. Rules read its [`AuditSite`]s.
 
 mod go;
+mod python;
 mod rust;
 mod ts;
 
@@ -114,6 +115,9 @@ pub struct Index<'a> {
     pub producers: HashMap<FnRef, crate::flags::Producer>,
     /// Every call of a producer, observed or not.
     pub flag_sites: Vec<crate::flags::FlagSite>,
+    /// Python modules by dotted name and every dotted suffix of it (`app.services.audit`,
+    /// `services.audit`, `audit`), built on first use (see `python.rs`).
+    python_modules: std::cell::OnceCell<HashMap<String, Vec<u32>>>,
     /// Callee resolutions by file and dotted path: the fixpoints ask the same ones many times.
     resolved_calls: std::cell::RefCell<HashMap<u32, HashMap<String, Option<FnRef>>>>,
     /// How many [`Index::resolve_call`]s are under way: a receiver bound to another call
@@ -181,6 +185,8 @@ pub(crate) enum Family {
     Script,
     Rust,
     Go,
+    /// `.py` and `.pyi`: imports by package layout (see `python.rs`).
+    Python,
 }
 
 impl Family {
@@ -188,6 +194,7 @@ impl Family {
         match crate::facts::Language::of_path(path) {
             Some(crate::facts::Language::Rust) => Family::Rust,
             Some(crate::facts::Language::Go) => Family::Go,
+            Some(crate::facts::Language::Python) => Family::Python,
             _ => Family::Script,
         }
     }
@@ -212,6 +219,7 @@ impl<'a> Index<'a> {
             sites: Vec::new(),
             producers: HashMap::new(),
             flag_sites: Vec::new(),
+            python_modules: std::cell::OnceCell::new(),
             resolved_calls: std::cell::RefCell::new(HashMap::new()),
             call_depth: std::cell::Cell::new(0),
         };
@@ -263,6 +271,9 @@ impl<'a> Index<'a> {
 
     /// The project file a module specifier names, if it was parsed.
     pub(crate) fn file_of(&self, from: &str, specifier: &str) -> Option<u32> {
+        if Family::of(from) == Family::Python {
+            return self.python_module(from, specifier);
+        }
         let target = self.resolver.resolve(from, specifier)?;
         self.by_path.get(target.as_str()).copied()
     }
@@ -283,6 +294,7 @@ impl<'a> Index<'a> {
                 Family::Script => self.script_round_names(file, function, &mut round),
                 Family::Rust => rust::round_names(&file.path, function, &mut round),
                 Family::Go => go::round_names(function, &mut round),
+                Family::Python => python::round_names(function, &mut round),
             }
         }
         // Declared types that carry a flag: functions declared to return one are producers.
@@ -388,6 +400,16 @@ impl<'a> Index<'a> {
                         let Some(sink) = self.name_sink(op) else {
                             continue;
                         };
+                        // Python: `self.audit_trail.append(entry)`, `audit_events.add(e)` are a
+                        // list's or a set's methods — an in-memory collection, no write.
+                        if Family::of(&file.path) == Family::Python
+                            && matches!(
+                                last_segment(&op.callee),
+                                "append" | "appendleft" | "extend" | "add" | "insert"
+                            )
+                        {
+                            continue;
+                        }
                         if self.resolve_op(file_id, op).is_some()
                             || self.names_project_value(file_id, &op.callee)
                         {
@@ -523,6 +545,14 @@ impl<'a> Index<'a> {
                 .is_audit_table(table)
                 .then(|| SinkName::Table((*table).to_string()));
         }
+        // An ORM model whose table the project declares (`__tablename__ = "audit_entries"`,
+        // Django's `db_table`): judged by that table too.
+        if let crate::facts::SinkSyntax::ModelCreate { model } = sink
+            && let Some(table) = self.table_objects.get(model.as_str())
+            && self.vocab.is_audit_table(table)
+        {
+            return Some(SinkName::Table((*table).to_string()));
+        }
         self.vocab.sink_of(sink)
     }
 
@@ -637,9 +667,16 @@ impl<'a> Index<'a> {
                                 "Promise.allSettled".into(),
                             ));
                         }
+                        let reason = if Family::of(&self.files[file as usize].path)
+                            == Family::Python
+                        {
+                            "`asyncio.gather(.., return_exceptions=True)` turns the failure into a result that nothing reads"
+                        } else {
+                            "`Promise.allSettled` turns the rejection into a result that nothing reads"
+                        };
                         return Outcome::Swallowed {
                             handler: *span,
-                            reason: "`Promise.allSettled` turns the rejection into a result that nothing reads".into(),
+                            reason: reason.into(),
                         };
                     }
                 }
@@ -794,6 +831,19 @@ impl<'a> Index<'a> {
         if let Some(place) = &effects.stores_error {
             return HandlerClass::Handles(Handling::Stores(place.clone()));
         }
+        // Python: `except Exception as e: create_audit_log(status=FAILED, message=str(e))` — the
+        // handler writes the failure into the audit trail itself, with a write whose own error
+        // escapes the handler: the failure is recorded, or loud.
+        if Family::of(&self.files[file as usize].path) == Family::Python
+            && let Some(call) = effects.calls.iter().find(|call| {
+                self.resolve_call(file, call)
+                    .is_some_and(|target| self.writers.contains_key(&target))
+            })
+        {
+            return HandlerClass::Handles(Handling::Records(format!(
+                "the failure is written to the audit trail by `{call}`"
+            )));
+        }
         if follow_calls {
             // A project helper that reports (`reportAuditFailure(err)`) surfaces too.
             for call in &effects.calls {
@@ -910,6 +960,7 @@ impl<'a> Index<'a> {
             Family::Script => self.resolve_script(file, callee),
             Family::Rust => self.resolve_rust(file, callee),
             Family::Go => self.resolve_go(file, callee),
+            Family::Python => self.resolve_python(file, callee),
         }
     }
 

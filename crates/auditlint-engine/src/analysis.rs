@@ -252,6 +252,7 @@ pub fn parse_file(
                     facts
                 })
                 .map_err(|e| e.to_string()),
+            Language::Python => auditlint_python::extract(text).map_err(|e| e.to_string()),
         }
     };
     match catch_unwind(AssertUnwindSafe(analyse)) {

@@ -31,7 +31,7 @@ pub struct Discovered {
 }
 
 const SOURCE_EXTENSIONS: &[&str] = &[
-    "ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs", "go",
+    "ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs", "rs", "go", "py", "pyi",
 ];
 
 pub fn is_source(path: &str) -> bool {

@@ -4,7 +4,8 @@
 //! default table globs (`*audit*`, `*activity_log*`, …) do not know them. This reads the
 //! declared stores — SQL migrations (`CREATE TABLE`), Prisma `model`s, Drizzle `pgTable(..)`,
 //! TypeORM `@Entity`, Sequelize `define`/`tableName`, Mongoose `model(..)`, diesel `table!`,
-//! SeaORM `table_name` — and ranks each by the evidence that it is an audit trail: its name,
+//! SeaORM `table_name`, SQLAlchemy `__tablename__`, Django models (`class X(models.Model)`,
+//! `db_table`) — and ranks each by the evidence that it is an audit trail: its name,
 //! audit-shaped columns (actor, action, target, ip), and how the code uses it (written, never
 //! updated or deleted). Only text is read: nothing is executed, and no source is parsed beyond
 //! the declarations' shapes.
@@ -72,6 +73,9 @@ struct Patterns {
     diesel: Regex,
     sea_orm: Regex,
     gorm_table_name: Regex,
+    sqlalchemy: Regex,
+    django_model: Regex,
+    django_table: Regex,
 }
 
 impl Patterns {
@@ -93,6 +97,9 @@ impl Patterns {
             gorm_table_name: re(
                 r#"func\s*\(\s*\w*\s*\*?\w+\s*\)\s*TableName\(\)\s*string\s*\{\s*return\s*"(\w+)""#,
             ),
+            sqlalchemy: re(r#"__tablename__\s*=\s*["'](\w+)["']"#),
+            django_model: re(r"(?m)^class\s+(\w+)\s*\((?:[\w.]*\.)?Model\)\s*:"),
+            django_table: re(r#"\bdb_table\s*=\s*["'](\w+)["']"#),
         }
     }
 }
@@ -134,7 +141,7 @@ pub fn candidates(
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if !matches!(
             ext,
-            "sql" | "prisma" | "ts" | "tsx" | "mts" | "cts" | "js" | "mjs" | "cjs" | "rs" | "go"
+            "sql" | "prisma" | "ts" | "tsx" | "mts" | "cts" | "js" | "mjs" | "cjs" | "rs" | "go" | "py"
         ) {
             continue;
         }
@@ -190,7 +197,7 @@ pub fn candidates(
         // the counts at zero, never stop the command).
         let re = |p: String| Regex::new(&format!("(?i){p}")).ok();
         let writes = re(format!(
-            r"insert\s+(?:or\s+\w+\s+|ignore\s+)?into\s+(?:\w+\.)?{q}{name}\b|\binsert(?:_into|_or_ignore_into|Into)?\(\s*{q}{name}\b|\b{name}\s*\.\s*(?:create|createMany|insert|insertOne|insertMany|save|bulkCreate|add)\s*\(|\.from\(\s*{q}{name}{q}\s*\)\s*\.\s*(?:insert|upsert)|\b{name}::table\b"
+            r"insert\s+(?:or\s+\w+\s+|ignore\s+)?into\s+(?:\w+\.)?{q}{name}\b|\binsert(?:_into|_or_ignore_into|Into)?\(\s*{q}{name}\b|\b{name}\s*\.\s*(?:create|createMany|insert|insertOne|insertMany|save|bulkCreate|add)\s*\(|\.from\(\s*{q}{name}{q}\s*\)\s*\.\s*(?:insert|upsert)|\b{name}::table\b|\b{name}\s*\.\s*objects\s*\.\s*(?:create|bulk_create)\s*\(|\.add\(\s*{name}\("
         ));
         let mutations = re(format!(
             r"\bupdate\s+(?:\w+\.)?{q}{name}{q}\s+set\b|delete\s+from\s+(?:\w+\.)?{q}{name}\b|\b(?:update|delete)\(\s*{q}{name}\b|\b{name}\s*\.\s*(?:update|updateMany|delete|deleteMany|destroy|upsert)\s*\(|\.from\(\s*{q}{name}{q}\s*\)\s*\.\s*(?:update|delete)|\b(?:update|delete)\({name}::table"
@@ -320,6 +327,26 @@ fn declarations(
             out.push((name, all.start(), body_after(all.end()), kind));
         }
     };
+    if path.ends_with(".py") {
+        for (re, kind) in [
+            (&patterns.sqlalchemy, "SQLAlchemy __tablename__"),
+            (&patterns.django_model, "Django model"),
+            (&patterns.django_table, "Django db_table"),
+        ] {
+            for c in re.captures_iter(text) {
+                let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
+                    continue;
+                };
+                out.push((
+                    name.as_str().to_string(),
+                    all.start(),
+                    python_columns(text, all.end()),
+                    kind,
+                ));
+            }
+        }
+        return out;
+    }
     if path.ends_with(".go") {
         push(&patterns.gorm_table_name, "GORM TableName");
     } else if path.ends_with(".rs") {
@@ -333,6 +360,42 @@ fn declarations(
         push(&patterns.mongoose, "Mongoose model");
     }
     out
+}
+
+/// The fields of the Python class around a declaration: `actor = Column(..)`,
+/// `actor: Mapped[str] = mapped_column(..)`, `actor = models.CharField(..)` lines of the class
+/// body, from its `class` line (at or before `at`) to the next line that is not indented.
+fn python_columns(text: &str, at: usize) -> Vec<String> {
+    let start = text[..at].rfind("class ").unwrap_or(at);
+    let mut columns = Vec::new();
+    for (i, line) in text[start..].lines().enumerate() {
+        if i == 0 {
+            continue;
+        }
+        if !line.trim().is_empty() && !line.starts_with([' ', '\t']) {
+            break;
+        }
+        let trimmed = line.trim();
+        let ident: String = trimmed
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let rest = trimmed[ident.len()..].trim_start();
+        let field = ["Column(", "Field(", "mapped_column(", "ForeignKey("]
+            .iter()
+            .any(|call| rest.contains(call));
+        if !ident.is_empty()
+            && !ident.starts_with("__")
+            && (rest.starts_with('=') || rest.starts_with(':'))
+            && field
+        {
+            columns.push(ident);
+        }
+        if columns.len() > 200 {
+            break;
+        }
+    }
+    columns
 }
 
 /// The column names in a `CREATE TABLE (..)` body: the first word of each top-level item.

@@ -143,8 +143,8 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             {
                 argument_errors.push(FileError {
                     path: paths::as_given(path),
-                    message: "not checked: auditlint reads TypeScript, JavaScript and Rust files \
-                              (.ts .tsx .mts .cts .js .jsx .mjs .cjs .rs)"
+                    message: "not checked: auditlint reads TypeScript, JavaScript, Rust and Python files \
+                              (.ts .tsx .mts .cts .js .jsx .mjs .cjs .rs .py .pyi)"
                         .into(),
                 });
             }

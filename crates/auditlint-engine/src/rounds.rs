@@ -127,9 +127,10 @@ impl RoundPrefilter {
 
     pub(crate) fn matches(&self, path: &str, text: &str) -> bool {
         let bytes = text.as_bytes();
-        // Module specifiers, imports and classes are the scripts' ways of reaching a writer;
-        // other languages look for every name as a word.
-        if auditlint_ts::language_of(path).is_none() {
+        // Module specifiers, imports and classes are the scripts' ways of reaching a writer, and
+        // classes Python's (its member calls read like a script's); other languages look for
+        // every name as a word.
+        if auditlint_ts::language_of(path).is_none() && !auditlint_python::is_python(path) {
             return [&self.words, &self.rust_words]
                 .into_iter()
                 .flatten()
@@ -441,6 +442,32 @@ mod tests {
         assert!(r.matches("a.ts", "import { create } from \"./models\";"));
         assert!(r.matches("a.ts", "import { x, create as make } from \"./models\";"));
         assert!(r.matches("a.rs", "let create = 1;"));
+    }
+
+    #[test]
+    fn a_python_method_needs_its_class_named_or_a_receiver_named_after_it() {
+        let r = round(|n| method(n, "perform_create", false, &["MetricViewSet"]));
+        // Every viewset has its own `perform_create`: neither a definition nor `self.` calls
+        // in another file reach this one.
+        assert!(!r.matches(
+            "views.py",
+            "def perform_create(self, serializer):\n    self.perform_create(serializer)\n"
+        ));
+        assert!(r.matches("a.py", "metric_view_set.perform_create(s)"));
+        assert!(r.matches(
+            "a.py",
+            "from .views import MetricViewSet\nMetricViewSet().perform_create(s)\n"
+        ));
+        assert!(r.matches(
+            "a.py",
+            "def f(view: MetricViewSet):\n    view.perform_create(s)\n"
+        ));
+        // A plain Python function is a word.
+        let r = round(|n| {
+            n.words.insert("store_event".into());
+        });
+        assert!(r.matches("a.py", "trail.store_event(cur, user)"));
+        assert!(!r.matches("a.py", "trail.store_events(cur, user)"));
     }
 
     #[test]

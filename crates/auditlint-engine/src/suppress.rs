@@ -47,7 +47,9 @@ pub(crate) fn collect(
     for (file, project_file) in index.files.iter().enumerate() {
         let file = u32::try_from(file).unwrap_or(u32::MAX);
         if crate::in_scope(&project_file.path, scopes) {
-            out.extend(parse(file, texts.text(file), policy));
+            let comment = auditlint_core::facts::Language::of_path(&project_file.path)
+                .map_or("//", auditlint_core::facts::Language::line_comment);
+            out.extend(parse_with(file, texts.text(file), comment, policy));
         }
     }
     out
@@ -165,8 +167,16 @@ pub(crate) fn records(
     out
 }
 
-/// Every suppression comment in `text`, validated (`used` all false).
+/// Every suppression comment in `text` (a `//`-comment language), validated (`used` all
+/// false).
+#[cfg(test)]
 pub fn parse(file: u32, text: &str, policy: &Policy<'_>) -> Vec<Suppression> {
+    parse_with(file, text, "//", policy)
+}
+
+/// Every suppression comment in `text` whose line comments start with `comment` (`//`, or `#`
+/// in Python), validated (`used` all false).
+pub fn parse_with(file: u32, text: &str, comment: &str, policy: &Policy<'_>) -> Vec<Suppression> {
     if !text.contains(DIRECTIVE) {
         return Vec::new();
     }
@@ -178,7 +188,7 @@ pub fn parse(file: u32, text: &str, policy: &Policy<'_>) -> Vec<Suppression> {
         if !line.contains(DIRECTIVE) {
             continue;
         }
-        let Some((at, body)) = directive_comment(line) else {
+        let Some((at, body)) = directive_comment(line, comment) else {
             continue;
         };
         let comment_end = line.trim_end().len();
@@ -189,19 +199,22 @@ pub fn parse(file: u32, text: &str, policy: &Policy<'_>) -> Vec<Suppression> {
     out
 }
 
-/// Finds `// auditlint-ignore…` in a line: the byte offset of `//` and the text after `//`.
+/// Finds `// auditlint-ignore…` (`# auditlint-ignore…` when `comment` is `#`) in a line: the
+/// byte offset of the comment token and the text after it.
 ///
-/// The `//` must start the line (after indentation) or follow whitespace, and the directive
-/// must be the first word of the comment, so prose that mentions it is not a suppression.
-fn directive_comment(line: &str) -> Option<(usize, &str)> {
+/// The token must start the line (after indentation) or follow whitespace, outside a string
+/// literal, and the directive must be the first word of the comment, so prose that mentions it
+/// is not a suppression.
+fn directive_comment<'l>(line: &'l str, comment: &str) -> Option<(usize, &'l str)> {
     let bytes = line.as_bytes();
     // Quotes seen before the current `//`, counted once over the line (not per `//`).
     let mut quotes = [0usize; 3];
     let mut counted = 0;
     let mut from = 0;
-    while let Some(found) = line[from..].find("//") {
+    let width = comment.len();
+    while let Some(found) = line[from..].find(comment) {
         let at = from + found;
-        from = at + 2;
+        from = at + width;
         for &b in &bytes[counted..at] {
             match b {
                 b'"' => quotes[0] += 1,
@@ -214,13 +227,10 @@ fn directive_comment(line: &str) -> Option<(usize, &str)> {
         let before_ok = at == 0 || bytes[at - 1].is_ascii_whitespace();
         // Inside a string literal (an odd number of quotes before it) it is text, not a comment.
         let in_string = quotes.iter().any(|q| q % 2 == 1);
-        let body = &line[at + 2..];
+        let body = &line[at + width..];
         // `///` and `//!` are doc comments: not directives.
-        if before_ok
-            && !in_string
-            && !body.starts_with(['/', '!'])
-            && body.trim_start().starts_with(DIRECTIVE)
-        {
+        let doc_comment = comment == "//" && body.starts_with(['/', '!']);
+        if before_ok && !in_string && !doc_comment && body.trim_start().starts_with(DIRECTIVE) {
             return Some((at, body.trim_start().trim_end()));
         }
     }

@@ -660,13 +660,16 @@ impl Server {
             let current = lines.get(line as usize).copied().unwrap_or("");
             let indent: String = current.chars().take_while(|c| c.is_whitespace()).collect();
             let at = Range::new(Position::new(line, 0), Position::new(line, 0));
+            // `#` in Python, `//` elsewhere: the file's own line comment.
+            let token = auditlint_core::facts::Language::of_path(&rel)
+                .map_or("//", auditlint_core::facts::Language::line_comment);
             let comment =
-                |reason: &str| format!("{indent}// auditlint-ignore {rule} -- {reason}\n");
+                |reason: &str| format!("{indent}{token} auditlint-ignore {rule} -- {reason}\n");
             let edit = match snippets {
                 Snippets::None => plain_edit(uri, vec![TextEdit::new(at, comment(&reason))]),
                 kind => {
                     let snippet = format!(
-                        "{}// auditlint-ignore {} -- ${{1:{}}}\n",
+                        "{}{token} auditlint-ignore {} -- ${{1:{}}}\n",
                         escape_snippet(&indent),
                         escape_snippet(rule),
                         escape_snippet(&reason)

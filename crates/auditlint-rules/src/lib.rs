@@ -109,6 +109,14 @@ impl<'i, 'a> RuleContext<'i, 'a> {
         &self.index.sites
     }
 
+    /// Is this file Python (its findings get Python advice, and no TypeScript or Rust fix)?
+    pub fn is_python(&self, file: u32) -> bool {
+        self.index
+            .files
+            .get(file as usize)
+            .is_some_and(|f| f.path.ends_with(".py") || f.path.ends_with(".pyi"))
+    }
+
     /// Is this file Rust (its findings get Rust advice)?
     pub fn is_rust(&self, file: u32) -> bool {
         self.index

@@ -53,6 +53,11 @@ impl Rule for AuditErrorSwallowed {
                     "return it (`return fmt.Errorf(\"audit insert: %w\", err)`), or keep the request fail-open but surface the failure: \
                      `slog.Warn(\"audit_log_insert_failed\", \"route\", route, \"error\", err)` \
                      and return `AuditLogged: false` so callers can count the gap"
+                    .to_string()
+                } else if ctx.is_python(site.file) {
+                    "re-raise it (`raise`), or keep the request fail-open but surface the failure: \
+                     `logger.warning(\"audit_log_insert_failed\", extra={..route, operation, ids..}, exc_info=True)` \
+                     and return `audit_logged: False` so callers can count the gap"
                         .to_string()
                 } else if ctx.is_rust(site.file) {
                     "propagate it with `?`, or keep the request fail-open but surface the failure: \
@@ -78,6 +83,11 @@ impl Rule for AuditErrorSwallowed {
 /// "Surface the failure": a warn-level log of the error in the handler at `handler`, when its
 /// front end recorded where code can go (see `auditlint_core::fix`).
 fn surface_plan(ctx: &RuleContext<'_, '_>, site: &AuditSite, handler: Span) -> Option<SurfacePlan> {
+    // The fixes write TypeScript or Rust: a Python handler gets none (its front end records no
+    // handler site either).
+    if ctx.is_python(site.file) {
+        return None;
+    }
     let facts = &ctx.index.files.get(site.file as usize)?.facts;
     let handler_site = facts
         .ops

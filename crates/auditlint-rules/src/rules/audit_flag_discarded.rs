@@ -67,6 +67,12 @@ impl Rule for AuditFlagDiscarded {
                      `if res.Upgraded && !res.AuditLogged { failed = append(failed, id) }`; \
                      return the count and the ids (capped, e.g. the first 100) and log a structured beacon \
                      (`slog.Error(\"audit_failed_bulk\", \"count\", len(failed), \"ids\", failed)`)"
+                    .to_string()
+                } else if ctx.is_python(site.file) {
+                    "read the flag and count the failures: \
+                     `audit_failed = [r for r in results if r[\"upgraded\"] and not r[\"audit_logged\"]]`; \
+                     return the count and the ids (capped, e.g. the first 100) and log a structured beacon \
+                     (`logger.warning(\"audit_failed_bulk\", extra={\"count\": n, \"ids\": ids})`)"
                         .to_string()
                 } else if ctx.is_rust(site.file) {
                     "read the flag and count the failures: \

@@ -27,6 +27,9 @@ impl Rule for AuditResultUnchecked {
                 continue;
             };
             let what = match op.sink {
+                Some(SinkSyntax::HttpRequest { .. }) if ctx.is_python(site.file) => {
+                    "its response's status (`raise_for_status()`/`status_code`)"
+                }
                 Some(SinkSyntax::HttpRequest { .. }) => "its `Response` status (`ok`/`status`)",
                 _ => "its `error`",
             };
@@ -41,6 +44,11 @@ impl Rule for AuditResultUnchecked {
                 help: if ctx.is_go(site.file) {
                     "read its `Error`: `if err := db.Create(&row).Error; err != nil { slog.Warn(\"audit_log_insert_failed\", \"error\", err) }` \
                      and return `AuditLogged: false`"
+                    .to_string()
+                } else if ctx.is_python(site.file) {
+                    "check the status: `resp.raise_for_status()` inside a `try` whose `except` logs \
+                     `logger.warning(\"audit_log_insert_failed\", exc_info=True)`, or read `resp.status_code`, \
+                     and return `audit_logged: False`; an `except` around the call alone only sees transport errors"
                         .to_string()
                 } else if ctx.is_rust(site.file) {
                     "check the status: `resp.error_for_status()?` (or `if !resp.status().is_success() { tracing::warn!(..) }`) \

@@ -32,7 +32,14 @@ impl Rule for AuditWriteFloating {
             let Outcome::Floating { how, .. } = &site.outcome else {
                 continue;
             };
+            let python = ctx.is_python(site.file);
             let why = match how {
+                DropKind::Statement if python => {
+                    "its coroutine is never awaited: without `await` it does not even run"
+                }
+                DropKind::Spawn if python => {
+                    "the task `create_task` returns is neither kept nor awaited, so its exception goes nowhere"
+                }
                 DropKind::Statement => {
                     "its promise is neither awaited, returned nor given a rejection handler"
                 }
@@ -53,7 +60,12 @@ impl Rule for AuditWriteFloating {
                 file: site.file,
                 span,
                 message: format!("audit write to {} floats: {why}", ctx.group_phrase(&sites)),
-                help: if ctx.is_rust(site.file) {
+                help: if ctx.is_python(site.file) {
+                    "`await` it (inside a `try` whose `except` reports the failure), or keep the task and \
+                     add a done callback that logs its exception at warning level; over many items use \
+                     `await asyncio.gather(..)`"
+                        .to_string()
+                } else if ctx.is_rust(site.file) {
                     "await the `JoinHandle` (`handle.await??`), or handle the error inside the task: \
                      `if let Err(e) = … { tracing::error!(event = \"audit_log_insert_failed\", error = %e); }`"
                         .to_string()
