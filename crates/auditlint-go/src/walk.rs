@@ -819,7 +819,7 @@ impl<'t> Walker<'t> {
         }
         let _ = root;
         for decl in &self.facts.types {
-            if decl.fields.is_empty() && decl.names.is_empty() {
+            if decl.fields.iter().all(|(f, _)| f.ends_with("()")) && decl.names.is_empty() {
                 continue;
             }
             let table = table_names
@@ -904,7 +904,18 @@ impl<'t> Walker<'t> {
                     }
                 }
             }
-        } else if ty.kind() != "interface_type" {
+        } else if ty.kind() == "interface_type" {
+            // Its methods as `Record()`: the index looks an interface up by a method it declares.
+            for i in 0..ty.named_child_count() {
+                if let Some(method) = ty.named_child(i as u32)
+                    && method.kind() == "method_elem"
+                    && let Some(name) = method.child_by_field_name("name")
+                {
+                    decl.fields
+                        .push((format!("{}()", text(name, src)), span(name)));
+                }
+            }
+        } else {
             return;
         }
         self.facts.types.push(decl);
