@@ -63,7 +63,7 @@ fn every_rule_has_a_document_with_the_required_headings() {
     }
 }
 
-/// The fenced `ts` and `rust` blocks of one section, with the file name each is checked as.
+/// The fenced `ts`, `rust` and `go` blocks of one section, with the file name each is checked as.
 fn code_blocks(doc: &str, heading: &str) -> Vec<(&'static str, String)> {
     let Some(start) = doc.find(heading) else {
         return Vec::new();
@@ -76,6 +76,7 @@ fn code_blocks(doc: &str, heading: &str) -> Vec<(&'static str, String)> {
         match (&mut current, line.trim_start()) {
             (None, l) if l.starts_with("```ts") => current = Some(("example.ts", String::new())),
             (None, l) if l.starts_with("```rust") => current = Some(("example.rs", String::new())),
+            (None, l) if l.starts_with("```go") => current = Some(("example.go", String::new())),
             (Some(_), l) if l.starts_with("```") => blocks.push(current.take().unwrap()),
             (Some((_, block)), _) => {
                 block.push_str(line);

@@ -801,3 +801,66 @@ fn usage_errors_under_format_json_write_the_contract() {
         assert!(!output.stderr.is_empty(), "clap's message stays on stderr");
     }
 }
+
+/// Issue 16: a Go parse over the time limit (made 1 ms by the test hook) is stopped through
+/// tree-sitter's progress callback and named; pathological Go (deep nesting, a syntax error
+/// mid-file) is checked in part or named, never a crash; the rest of the run goes on.
+#[test]
+fn go_files_over_the_time_limit_or_broken_are_named_not_fatal() {
+    let dir = project();
+    let body = "\t_, _ = db.Exec(\"INSERT INTO audit_log (a) VALUES (1)\")\n".repeat(20_000);
+    std::fs::write(
+        dir.path().join("slow.go"),
+        format!("package a\n\nfunc f(db *sql.DB) {{\n{body}}}\n"),
+    )
+    .unwrap();
+    let output = support::auditlint()
+        .current_dir(dir.path())
+        .env("AUDITLINT_TEST_PARSE_BUDGET_MS", "1")
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output.status.code(), Some(2), "{json:#}");
+    let errors = errors_for(&json, "slow.go");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("not checked: parse time limit exceeded")),
+        "{json:#}"
+    );
+
+    let dir = project();
+    let nested = format!(
+        "package a\n\nfunc f(db *sql.DB) {{\n{}_ = db.Exec(\"INSERT INTO audit_log (a) VALUES (1)\")\n{}}}\n",
+        "if true {\n".repeat(5_000),
+        "}\n".repeat(5_000)
+    );
+    std::fs::write(dir.path().join("deep.go"), nested).unwrap();
+    std::fs::write(
+        dir.path().join("broken.go"),
+        "package a\n\nfunc g(db *sql.DB) {\n\t_, _ = db.Exec(\"INSERT INTO audit_log (a) VALUES (1)\")\n}\n\nfunc h( {\n",
+    )
+    .unwrap();
+    let (code, json) = support::check_json(dir.path(), &["--no-cache"]);
+    assert_eq!(code, 2, "{json:#}");
+    still_found_the_good_file(&json);
+    assert!(!errors_for(&json, "deep.go").is_empty(), "{json:#}");
+    assert!(!errors_for(&json, "broken.go").is_empty(), "{json:#}");
+    // What did parse in the broken file is still checked.
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "broken.go"),
+        "{json:#}"
+    );
+}

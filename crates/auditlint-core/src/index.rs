@@ -138,6 +138,12 @@ pub struct RoundNames {
     /// Functions and class methods of scripts, and how a script can call one (see [`Reach`]).
     /// Rust files look for them as words.
     pub methods: HashMap<String, Reach>,
+    /// What only Go files look for (Go writers are called from Go code only): `words` and
+    /// `methods` as above, judged in Go files as in scripts.
+    pub go_words: HashSet<String>,
+    pub go_methods: HashMap<String, Reach>,
+    /// Directories (Go packages) whose every Go file may call a writer unqualified.
+    pub go_dirs: HashSet<String>,
 }
 
 /// How a script can call a function of a script by its name.
@@ -293,7 +299,7 @@ impl<'a> Index<'a> {
             match Family::of(&file.path) {
                 Family::Script => self.script_round_names(file, function, &mut round),
                 Family::Rust => rust::round_names(&file.path, function, &mut round),
-                Family::Go => go::round_names(function, &mut round),
+                Family::Go => self.go_round_names(writer.file, function, &mut round),
                 Family::Python => python::round_names(function, &mut round),
             }
         }

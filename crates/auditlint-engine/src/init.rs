@@ -141,7 +141,18 @@ pub fn candidates(
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if !matches!(
             ext,
-            "sql" | "prisma" | "ts" | "tsx" | "mts" | "cts" | "js" | "mjs" | "cjs" | "rs" | "go" | "py"
+            "sql"
+                | "prisma"
+                | "ts"
+                | "tsx"
+                | "mts"
+                | "cts"
+                | "js"
+                | "mjs"
+                | "cjs"
+                | "rs"
+                | "go"
+                | "py"
         ) {
             continue;
         }

@@ -15,6 +15,8 @@ pub(crate) struct Seen {
     modules: HashSet<(String, ModuleReach)>,
     methods: HashSet<(String, Option<String>)>,
     imported: HashSet<String>,
+    /// What earlier rounds looked for in Go files only.
+    go: Option<Box<Seen>>,
 }
 
 impl Seen {
@@ -33,7 +35,8 @@ impl Seen {
 pub(crate) struct RoundPrefilter {
     /// Whole identifiers, in every file.
     words: Option<AhoCorasick>,
-    /// Module and method names as whole identifiers, in Rust files.
+    /// Module and method names as whole identifiers, in Rust files (Go and scripts use
+    /// `methods`).
     rust_words: Option<AhoCorasick>,
     /// Module names inside module specifiers, in scripts; `module_reach[pattern]` says whether a
     /// default import reaches the writer or only a namespace import does.
@@ -48,6 +51,11 @@ pub(crate) struct RoundPrefilter {
     classes: Vec<String>,
     /// What the round looks for, for `AUDITLINT_TRACE`.
     described: String,
+    /// What only Go files look for ([`RoundNames::go_words`], [`RoundNames::go_methods`]),
+    /// judged like scripts' words and methods.
+    go: Option<Box<RoundPrefilter>>,
+    /// Go packages (directories) whose every Go file is parsed ([`RoundNames::go_dirs`]).
+    go_dirs: HashSet<String>,
 }
 
 impl std::fmt::Debug for RoundPrefilter {
@@ -59,6 +67,66 @@ impl std::fmt::Debug for RoundPrefilter {
 impl RoundPrefilter {
     /// `None` when `names` holds nothing new: the rounds are over.
     pub(crate) fn new(names: &RoundNames, seen: &mut Seen) -> Option<Self> {
+        let go_names = RoundNames {
+            words: names.go_words.clone(),
+            methods: names.go_methods.clone(),
+            ..RoundNames::default()
+        };
+        let go_seen = seen.go.get_or_insert_with(Box::default);
+        let go_dirs: HashSet<String> = names
+            .go_dirs
+            .iter()
+            .filter(|d| go_seen.modules.insert(((*d).clone(), ModuleReach::Default)))
+            .cloned()
+            .collect();
+        let go = (!go_names.words.is_empty() || !go_names.methods.is_empty())
+            .then(|| Self::new_one(&go_names, go_seen))
+            .flatten()
+            .map(Box::new);
+        let main = match Self::new_one(names, seen) {
+            Some(mut main) => {
+                if let Some(go) = &go {
+                    main.described
+                        .push_str(&format!("; in Go files: {}", go.described));
+                }
+                main.go = go;
+                Some(main)
+            }
+            None => go.map(|go| {
+                let mut only_go = Self::empty();
+                only_go.described = format!("in Go files: {}", go.described);
+                only_go.go = Some(go);
+                only_go
+            }),
+        };
+        if go_dirs.is_empty() {
+            return main;
+        }
+        let mut main = main.unwrap_or_else(Self::empty);
+        let mut dirs: Vec<&String> = go_dirs.iter().collect();
+        dirs.sort();
+        main.described.push_str(&format!("; Go packages {dirs:?}"));
+        main.go_dirs = go_dirs;
+        Some(main)
+    }
+
+    fn empty() -> Self {
+        Self {
+            words: None,
+            rust_words: None,
+            modules: None,
+            module_reach: Vec::new(),
+            methods: None,
+            method_needs: Vec::new(),
+            class_words: None,
+            classes: Vec::new(),
+            described: String::new(),
+            go: None,
+            go_dirs: HashSet::new(),
+        }
+    }
+
+    fn new_one(names: &RoundNames, seen: &mut Seen) -> Option<Self> {
         let mut words: Vec<String> = names
             .words
             .iter()
@@ -122,15 +190,36 @@ impl RoundPrefilter {
             class_words: automaton(&classes),
             classes,
             described: format!("words {words:?}, modules {modules:?}, methods {methods:?}"),
+            go: None,
+            go_dirs: HashSet::new(),
         })
     }
 
     pub(crate) fn matches(&self, path: &str, text: &str) -> bool {
+        if path.ends_with(".go") {
+            // Go code calls Go writers (looked for as scripts look for theirs) and names the
+            // language-neutral words (flag types); the other languages' writers are not its.
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            return self.go_dirs.contains(dir)
+                || self
+                    .go
+                    .as_ref()
+                    .is_some_and(|go| go.matches_here(path, text))
+                || self.words.as_ref().is_some_and(|ac| any_word(ac, text));
+        }
+        self.matches_here(path, text)
+    }
+
+    fn matches_here(&self, path: &str, text: &str) -> bool {
         let bytes = text.as_bytes();
         // Module specifiers, imports and classes are the scripts' ways of reaching a writer, and
-        // classes Python's (its member calls read like a script's); other languages look for
-        // every name as a word.
-        if auditlint_ts::language_of(path).is_none() && !auditlint_python::is_python(path) {
+        // classes Python's (its member calls read like a script's); Go reaches a method through
+        // its receiver's type, as scripts do (see `auditlint_core::index` `go` round names); Rust
+        // looks for every name as a word.
+        if auditlint_ts::language_of(path).is_none()
+            && !auditlint_python::is_python(path)
+            && !path.ends_with(".go")
+        {
             return [&self.words, &self.rust_words]
                 .into_iter()
                 .flatten()
@@ -510,5 +599,29 @@ mod tests {
         let r = RoundPrefilter::new(&names, &mut seen).expect("plain calls are new");
         assert!(r.matches("a.ts", "create(row);"));
         assert!(!r.matches("a.ts", "auditService.create(row);"));
+    }
+
+    #[test]
+    fn go_names_count_only_in_go_files_and_a_method_needs_a_type_it_resolves_through() {
+        let r = round(|n| {
+            n.go_words.insert("store.Store".into());
+            n.go_methods.insert(
+                "Append".into(),
+                Reach {
+                    by_name: true,
+                    classes: ["Server".to_string()].into_iter().collect(),
+                },
+            );
+        });
+        // A script or Rust file naming them calls no Go code.
+        assert!(!r.matches("a.ts", "const s = new Store(); s.Append(x);"));
+        assert!(!r.matches("a.rs", "let s = Store::new();"));
+        // A Go file naming the type, declaring the method, or calling it through `Server`.
+        assert!(r.matches("a.go", "type S struct { st *store.Store }"));
+        assert!(!r.matches("a.go", "type S struct { st *Store }"));
+        assert!(r.matches("a.go", "type Sink interface { Append(u string) error }"));
+        assert!(r.matches("a.go", "func (s *Server) X() { _ = s.st.Append(u) }"));
+        // A member call on a receiver of no type that resolves it.
+        assert!(!r.matches("a.go", "func f(b *bytes.Buffer) { b.Append(x) }"));
     }
 }

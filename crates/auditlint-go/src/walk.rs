@@ -496,7 +496,7 @@ impl<'t> Walker<'t> {
             closure_hops: std::cell::Cell::new(0),
         };
         walker.collect(tree.root_node());
-        walker.gorm_models(tree.root_node());
+        walker.gorm_models();
         let calls = std::mem::take(&mut walker.calls);
         for (call, scope) in calls {
             if is_outermost_call(call) {
@@ -786,7 +786,7 @@ impl<'t> Walker<'t> {
     /// GORM models: every struct is a table object named by its type, for the table its
     /// `TableName()` method in the same file returns, or GORM's default (`AuditLog` →
     /// `audit_logs`).
-    fn gorm_models(&mut self, root: Node<'t>) {
+    fn gorm_models(&mut self) {
         let src = self.src;
         let mut table_names: HashMap<String, String> = HashMap::new();
         for info in &self.fn_info {
@@ -817,9 +817,8 @@ impl<'t> Walker<'t> {
                 table_names.insert(class, table);
             }
         }
-        let _ = root;
         for decl in &self.facts.types {
-            if decl.fields.is_empty() && decl.names.is_empty() {
+            if decl.fields.iter().all(|(f, _)| f.ends_with("()")) && decl.names.is_empty() {
                 continue;
             }
             let table = table_names
@@ -904,7 +903,18 @@ impl<'t> Walker<'t> {
                     }
                 }
             }
-        } else if ty.kind() != "interface_type" {
+        } else if ty.kind() == "interface_type" {
+            // Its methods as `Record()`: the index looks an interface up by a method it declares.
+            for i in 0..ty.named_child_count() {
+                if let Some(method) = ty.named_child(i as u32)
+                    && method.kind() == "method_elem"
+                    && let Some(name) = method.child_by_field_name("name")
+                {
+                    decl.fields
+                        .push((format!("{}()", text(name, src)), span(name)));
+                }
+            }
+        } else {
             return;
         }
         self.facts.types.push(decl);

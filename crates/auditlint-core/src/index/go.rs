@@ -11,10 +11,15 @@ use crate::facts::{BindingSource, FnId, Function, Imported};
 
 use super::{Family, FnRef, Index, RoundNames};
 
-/// Go code names a function or method it calls, so Go files look for a writer's name as a
-/// word (`record(..)`, `audit.Record(..)`, `s.store.Record(..)`).
-pub(super) fn round_names(function: &Function, round: &mut RoundNames) {
-    round.words.extend(function.name.iter().cloned());
+/// A package's name as importers write it: its directory's last segment (`v2` suffixes
+/// skipped). A renamed import (`auditpkg "…/audit"`) is not seen.
+fn package_of(dir: &str) -> &str {
+    let mut parts = dir.rsplit('/');
+    let last = parts.next().unwrap_or(dir);
+    if last.len() >= 2 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit()) {
+        return parts.next().unwrap_or(last);
+    }
+    last
 }
 
 fn dir_of(path: &str) -> &str {
@@ -25,6 +30,83 @@ fn dir_of(path: &str) -> &str {
 const MAX_TYPE_HOPS: u32 = 8;
 
 impl Index<'_> {
+    /// How Go code can call `function`, a writer or producer: a package function by its name
+    /// (`record(..)`, `audit.Record(..)`); a method as a member only from a file that names a
+    /// type it can be resolved through — its class, a constructor returning it, a struct with a
+    /// field of it, or a project interface declaring it (and a struct holding that) — or on a
+    /// receiver named after its class (see [`super::Reach`]). Files naming the types, or the
+    /// method outside a member expression (an interface's declaration of it), are parsed too:
+    /// they make later calls resolvable.
+    pub(super) fn go_round_names(&self, file: u32, function: &Function, round: &mut RoundNames) {
+        let Some(name) = &function.name else {
+            return;
+        };
+        let here = dir_of(&self.files[file as usize].path).to_string();
+        let Some(class) = &function.class else {
+            round.go_words.insert(name.clone());
+            return;
+        };
+        let mut types: Vec<String> = vec![class.clone()];
+        // Its package's files name the type unqualified; other packages as `pkg.Type`.
+        let mut qualified: Vec<String> = vec![format!("{}.{class}", package_of(&here))];
+        round.go_dirs.insert(here);
+        // Interfaces of the project that declare the method, when it is the one Go method of
+        // that name (a call through an interface resolves only to a unique implementation).
+        let implementations = self.functions_by_name.get(name.as_str()).map_or(0, |c| {
+            c.iter()
+                .filter(|r| {
+                    Family::of(&self.files[r.file as usize].path) == Family::Go
+                        && self.function(**r).class.is_some()
+                })
+                .count()
+        });
+        for other in self.files.iter().filter(|_| implementations == 1) {
+            if Family::of(&other.path) != Family::Go {
+                continue;
+            }
+            for decl in &other.facts.types {
+                if decl.fields.iter().any(|(f, _)| f == &format!("{name}()")) {
+                    types.push(decl.name.clone());
+                    let dir = dir_of(&other.path);
+                    qualified.push(format!("{}.{}", package_of(dir), decl.name));
+                    round.go_dirs.insert(dir.to_string());
+                }
+            }
+        }
+        let mut classes: std::collections::BTreeSet<String> = types.iter().cloned().collect();
+        // Structs holding one of them in a field (`s.store.Record(..)`).
+        for (field, ty) in &self.go_fields {
+            if types.iter().any(|t| t == ty)
+                && let Some((owner, _)) = field.split_once("::")
+            {
+                classes.insert(owner.to_string());
+            }
+        }
+        // Constructors returning one (`store := audit.NewStore(db)`).
+        for file in self.files {
+            if Family::of(&file.path) != Family::Go {
+                continue;
+            }
+            for f in &file.facts.functions {
+                if f.class.is_none()
+                    && let Some(constructor) = &f.name
+                    && f.return_type_names.iter().any(|t| types.contains(t))
+                {
+                    classes.insert(constructor.clone());
+                }
+            }
+        }
+        // The types themselves, as other packages name them, are words: a file naming one may
+        // declare a struct holding it (then its callers need that struct named), or a variable
+        // of it; files of the packages declaring them are parsed whole (`go_dirs`).
+        round.go_words.extend(qualified);
+        let reach = round.go_methods.entry(name.clone()).or_default();
+        // Outside member expressions, the name declares an interface's method or another
+        // implementation: such a file may make the call resolvable.
+        reach.by_name = true;
+        reach.classes.extend(classes);
+    }
+
     pub(super) fn resolve_go(&self, file: u32, callee: &str) -> Option<FnRef> {
         let segments: Vec<&str> = callee.split('.').collect();
         match segments.as_slice() {
