@@ -66,6 +66,11 @@ fn project() -> tempfile::TempDir {
         "shop/models.py",
         "from django.db import models\n\n\nclass StaffHistory(models.Model):\n    actor = models.CharField(max_length=64)\n    action = models.CharField(max_length=64)\n",
     );
+    write(
+        root,
+        "shop/views.py",
+        "from .models import StaffHistory\n\n\ndef refund(actor):\n    try:\n        StaffHistory.objects.create(actor=actor, action=\"refund\")\n    except Exception:\n        pass\n",
+    );
     // The code: a swallowed write into `staff_actions`, a store the defaults do not know.
     write(
         root,
@@ -144,11 +149,15 @@ fn init_yes_declares_the_strong_candidates_and_check_then_finds_the_swallow() {
     let config = std::fs::read_to_string(dir.path().join("auditlint.toml")).expect("written");
     assert!(config.contains("staff_actions"), "{config}");
     assert!(!config.contains("menu_items"), "{config}");
+    // The Django model, declared by its class name, is matched as written.
+    assert!(config.contains("StaffHistory"), "{config}");
     let (_, json) = support::check_json(dir.path(), &[]);
     let findings = json["findings"].as_array().expect("findings");
-    assert_eq!(findings.len(), 1, "{json:#}");
-    assert_eq!(findings[0]["path"], "src/routes/purge.ts");
-    assert_eq!(findings[0]["line"], 4);
+    assert_eq!(findings.len(), 2, "{json:#}");
+    assert_eq!(findings[0]["path"], "shop/views.py");
+    assert_eq!(findings[0]["line"], 7);
+    assert_eq!(findings[1]["path"], "src/routes/purge.ts");
+    assert_eq!(findings[1]["line"], 4);
 }
 
 #[test]

@@ -109,10 +109,14 @@ impl Vocabulary {
         starts_with_verb(&last, &self.write_verbs)
     }
 
-    /// Is a Prisma-style model (`auditLog`, `AdminActionLog`) an audit table?
+    /// Is a Prisma-style model (`auditLog`, `AdminActionLog`) or an ORM model class
+    /// (`StaffHistory`) an audit table? Its snake_case name (and plural), or the name as
+    /// written — what `auditlint init` declares for a Django model.
     pub fn is_audit_model(&self, model: &str) -> bool {
         let snake = to_snake(model);
-        self.is_audit_table(&snake) || self.is_audit_table(&format!("{snake}s"))
+        self.is_audit_table(&snake)
+            || self.is_audit_table(&format!("{snake}s"))
+            || self.is_audit_table(model)
     }
 
     pub fn is_audit_url(&self, url: &str) -> bool {

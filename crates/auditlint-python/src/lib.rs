@@ -594,9 +594,8 @@ impl<'s> Extractor<'s> {
         let Some(class) = annotation_class(ty, src) else {
             return;
         };
-        // The parameter belongs to the function whose `parameters` it is in: the next one the
-        // walk meets, which is not in `fn_ids` yet — its parent's scope is close enough for a
-        // by-name lookup (bindings are looked up by name).
+        // The parameter belongs to the function whose `parameters` it is in: the walk met that
+        // function first, so it is on the stack and in `fn_ids`.
         self.facts.bindings.push(Binding {
             name: text(name, src).to_string(),
             scope: self.innermost_fn(stack),
