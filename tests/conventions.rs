@@ -243,7 +243,10 @@ fn a_path_alone_is_short_for_check() {
     assert!(stderr(&typo).contains("'check'"), "{}", stderr(&typo));
     // `--help` names every language and the shorthand.
     let help = stdout(&run(temp.path(), &["--help"]));
-    assert!(help.contains("TypeScript, JavaScript and Rust"), "{help}");
+    assert!(
+        help.contains("TypeScript, JavaScript, Rust, Go and Python"),
+        "{help}"
+    );
     assert!(help.contains("auditlint PATH"), "{help}");
 }
 
@@ -315,7 +318,7 @@ fn nothing_to_check_exits_2_and_says_so() {
         assert!(output.stdout.is_empty(), "{dir}: {}", stdout(&output));
         assert!(
             stderr(&output).contains(&format!(
-                "nothing to check: no TypeScript, JavaScript or Rust file in `{dir}`"
+                "nothing to check: no TypeScript, JavaScript, Rust, Go or Python file in `{dir}`"
             )),
             "{}",
             stderr(&output)

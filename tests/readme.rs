@@ -102,8 +102,8 @@ fn the_two_commands() {
         ]
     );
     // Command 1 with the binary this test run built (the release build differs only in speed):
-    // both incidents, in TypeScript and in Rust, and the Python billing service's swallowed
-    // refund audit write; exit 1.
+    // both incidents, in TypeScript and in Rust, the Go teams service's and the Python billing
+    // service's swallowed audit writes; exit 1.
     let args = lines[0].split_once(" -- ").unwrap().1;
     let output = shell(
         &support::repo_root(),
@@ -116,6 +116,7 @@ fn the_two_commands() {
         "audit-flag-discarded",
         ".ts:",
         ".rs:",
+        ".go:",
         ".py:",
     ] {
         assert!(stdout.contains(needle), "missing {needle}: {stdout}");
@@ -269,6 +270,8 @@ const EDITOR_LANGUAGES: &[(&str, &str)] = &[
     ("javascript", "js"),
     ("javascriptreact", "jsx"),
     ("rust", "rs"),
+    ("go", "go"),
+    ("python", "py"),
 ];
 
 /// Sends `initialize` to `auditlint lsp` and returns the server's capabilities.

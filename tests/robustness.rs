@@ -342,8 +342,9 @@ fn a_named_file_auditlint_cannot_read_is_reported_not_skipped() {
     let (code, json) = support::check_json(dir.path(), &["notes.rb", "good.ts"]);
     assert_eq!(code, 2, "{json:#}");
     assert!(
-        errors_for(&json, "notes.rb").iter().any(|e| e
-            .starts_with("not checked: auditlint reads TypeScript, JavaScript, Rust and Python")),
+        errors_for(&json, "notes.rb").iter().any(|e| e.starts_with(
+            "not checked: auditlint reads TypeScript, JavaScript, Rust, Go and Python"
+        )),
         "{json:#}"
     );
     still_found_the_good_file(&json);

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "auditlint",
     version,
-    about = "Finds silent error swallowing around audit-log writes in TypeScript, JavaScript and Rust",
+    about = "Finds silent error swallowing around audit-log writes in TypeScript, JavaScript, Rust, Go and Python",
     after_help = "`auditlint PATH...` is short for `auditlint check PATH...`.",
     propagate_version = true
 )]
@@ -62,7 +62,7 @@ const EXIT_CODES: &str = "Exit status:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
   2  a usage, configuration or I/O error; a file that could not be checked (when there is no
-     failing finding); or nothing to check (no TypeScript, JavaScript or Rust file in PATHS)
+     failing finding); or nothing to check (no TypeScript, JavaScript, Rust, Go or Python file in PATHS)
 
 Findings go to stdout (or --output-file); errors go to stderr.";
 
@@ -638,7 +638,7 @@ fn nothing_checked(report: &auditlint_core::Report, paths: &[PathBuf]) -> Option
             .join(", ")
     };
     Some(format!(
-        "nothing to check: no TypeScript, JavaScript or Rust file in {shown} (after the \
+        "nothing to check: no TypeScript, JavaScript, Rust, Go or Python file in {shown} (after the \
          configured and --exclude patterns)"
     ))
 }

@@ -143,9 +143,10 @@ pub fn check(options: &CheckOptions) -> Result<Report, EngineError> {
             {
                 argument_errors.push(FileError {
                     path: paths::as_given(path),
-                    message: "not checked: auditlint reads TypeScript, JavaScript, Rust and Python files \
-                              (.ts .tsx .mts .cts .js .jsx .mjs .cjs .rs .py .pyi)"
-                        .into(),
+                    message:
+                        "not checked: auditlint reads TypeScript, JavaScript, Rust, Go and Python \
+                              files (.ts .tsx .mts .cts .js .jsx .mjs .cjs .rs .go .py .pyi)"
+                            .into(),
                 });
             }
             Ok(canonical) => targets.push(canonical),
