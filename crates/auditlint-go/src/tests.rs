@@ -50,12 +50,20 @@ fn if_err_handlers_and_discards() {
     };
     assert!(effects.calls.iter().any(|c| c == "log.Printf"));
     assert!(!effects.throws);
-    assert!(
-        ops.iter()
-            .filter(|o| o.callee == "w")
-            .skip(1)
-            .all(|o| matches!(first_handler(o), Some(HandlerBody::Discard)))
-    );
+    let rest: Vec<_> = ops.iter().filter(|o| o.callee == "w").skip(1).collect();
+    assert_eq!(rest.len(), 2);
+    assert!(matches!(first_handler(rest[0]), Some(HandlerBody::Discard)));
+    // `go w()`: the goroutine's error goes to nobody — a dropped spawn, as in Rust.
+    assert!(matches!(
+        rest[1].guard.as_slice(),
+        [
+            GuardStep::Callback { is_async: true },
+            GuardStep::Dropped {
+                how: auditlint_core::facts::DropKind::Spawn,
+                ..
+            }
+        ]
+    ));
 }
 
 #[test]

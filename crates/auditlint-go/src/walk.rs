@@ -1246,7 +1246,20 @@ impl<'t> Walker<'t> {
                 result.dropped = true;
                 vec![self.handler(parent, HandlerBody::DroppedValue)]
             }
-            "go_statement" | "defer_statement" => {
+            // `go write(..)`: the call runs in a goroutine of its own, its error returned to
+            // nobody — Go's floating write, as a dropped `JoinHandle` is Rust's. (A goroutine
+            // running a closure is analysed inside the closure instead.)
+            "go_statement" => {
+                result.dropped = true;
+                vec![
+                    GuardStep::Callback { is_async: true },
+                    GuardStep::Dropped {
+                        span: span(parent),
+                        how: auditlint_core::facts::DropKind::Spawn,
+                    },
+                ]
+            }
+            "defer_statement" => {
                 result.dropped = true;
                 vec![self.handler(parent, HandlerBody::Discard)]
             }

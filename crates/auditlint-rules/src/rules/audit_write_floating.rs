@@ -33,9 +33,13 @@ impl Rule for AuditWriteFloating {
                 continue;
             };
             let python = ctx.is_python(site.file);
+            let go = ctx.is_go(site.file);
             let why = match how {
                 DropKind::Statement if python => {
                     "its coroutine is never awaited: without `await` it does not even run"
+                }
+                DropKind::Spawn if go => {
+                    "`go` runs it in a goroutine whose returned error nobody receives"
                 }
                 DropKind::Spawn if python => {
                     "the task `create_task` returns is neither kept nor awaited, so its exception goes nowhere"
@@ -60,7 +64,12 @@ impl Rule for AuditWriteFloating {
                 file: site.file,
                 span,
                 message: format!("audit write to {} floats: {why}", ctx.group_phrase(&sites)),
-                help: if ctx.is_python(site.file) {
+                help: if go {
+                    "call it in a goroutine that handles the error: `go func() { if err := …; err != nil { \
+                     slog.Warn(\"audit_log_insert_failed\", \"error\", err) } }()`, or collect it \
+                     (`errgroup.Group.Go`, an error channel) and read it"
+                        .to_string()
+                } else if ctx.is_python(site.file) {
                     "`await` it (inside a `try` whose `except` reports the failure), or keep the task and \
                      add a done callback that logs its exception at warning level; over many items use \
                      `await asyncio.gather(..)`"
