@@ -433,3 +433,56 @@ async def test_python_suppression_is_a_hash_comment_and_no_ts_or_rust_fix_is_off
     assert edit.new_text == f"    # auditlint-ignore audit-error-swallowed -- {TODO_REASON}\n"
     change_doc(client, route, apply_edits(PY_ROUTE, [edit]), version=2)
     assert await next_diagnostics(client, route) == []
+
+
+GO_AUDIT = """package audit
+
+import "database/sql"
+
+func Record(db *sql.DB, user string) error {
+	_, err := db.Exec(`INSERT INTO staff_audit_logs (user_id) VALUES ($1)`, user)
+	return err
+}
+"""
+
+GO_ROUTE = """package api
+
+import (
+	"database/sql"
+	"log"
+
+	"example.com/app/audit"
+)
+
+func Purge(db *sql.DB, user string) {
+	if err := audit.Record(db, user); err != nil {
+		log.Printf("audit: %v", err)
+	}
+}
+"""
+
+
+@pytest.mark.asyncio
+async def test_go_documents_resolve_packages_and_get_a_slash_suppression_only(client: LanguageClient, project):
+    (project / "go.mod").write_text("module example.com/app\n\ngo 1.22\n")
+    (project / "audit").mkdir()
+    (project / "audit" / "audit.go").write_text(GO_AUDIT)
+    (project / "api").mkdir()
+    route = project / "api" / "purge.go"
+    route.write_text(GO_ROUTE)
+    await initialize(client, project)
+    open_doc(client, route, GO_ROUTE)
+    diagnostics = await next_diagnostics(client, route)
+    # The write is in another package, found through go.mod's module path.
+    assert [(d.code, d.range.start.line) for d in diagnostics] == [("audit-error-swallowed", 10)], diagnostics
+    actions = await code_actions(client, route, diagnostics)
+    # Only the suppression: the "surface the failure" fixes write TypeScript or Rust.
+    assert [a.title for a in actions] == ["Suppress `audit-error-swallowed` on this line (say why in the reason)"]
+    (edit,) = actions[0].edit.changes[uri(route)]
+    assert edit.new_text == f"\t// auditlint-ignore audit-error-swallowed -- {TODO_REASON}\n"
+    change_doc(client, route, apply_edits(GO_ROUTE, [edit]), version=2)
+    assert await next_diagnostics(client, route) == []
+    # Handling the error at warn level clears it too.
+    handled = GO_ROUTE.replace('log.Printf("audit: %v", err)', 'slog.Warn("audit_log_insert_failed", "error", err)').replace('"log"', '"log/slog"')
+    change_doc(client, route, handled, version=3)
+    assert await next_diagnostics(client, route) == []
