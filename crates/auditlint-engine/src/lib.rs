@@ -506,13 +506,21 @@ fn run(
     let trace = Trace::new();
     let literals = config.vocab.prefilter_literals();
     let first_round = analysis::Prefilter::case_insensitive(&literals);
-    // Walk, read and prefilter in one parallel pass: each file is read exactly once.
+    // A run that may take the whole-run cache's result prefilters only once it knows it must
+    // analyse (a hit needs the sources' bytes, never the prefilter's verdict on them). Not for
+    // editor overlays (the workspace keeps its own state) nor inventories (they carry the commit
+    // and date of the run that made them).
+    let whole_run = extras
+        .store
+        .filter(|_| overlay.is_empty() && !extras.inventory);
+    // Walk, read (and prefilter, unless that waits) in one parallel pass: each file is read
+    // exactly once.
     let read = |absolute: &Path| match overlay.get(absolute) {
         Some(text) => Ok(text.clone()),
         None => read::read_source(absolute, config.max_file_size),
     };
     let (discovered, walk_errors) = discover::discover(root, config, scopes, &read, &|text| {
-        first_round.matches(text)
+        whole_run.is_none() && first_round.matches(text)
     });
     errors.extend(walk_errors);
     trace.phase("discover+read+prefilter");
@@ -522,30 +530,38 @@ fn run(
         .into_iter()
         .filter(|s| in_scope(&s.path, scopes))
         .collect();
-    let (sources, round_one) = analysis::sources_from(discovered.sources, errors);
+    let (sources, mut round_one) = analysis::sources_from(discovered.sources, errors);
     // A run over exactly the inputs of an earlier one gives its result: the whole-run cache.
-    // Not for editor overlays (the workspace keeps its own state) nor inventories (they carry
-    // the commit and date of the run that made them).
-    let run_cache = extras
-        .store
-        .filter(|_| overlay.is_empty() && !extras.inventory)
-        .map(|store| {
-            let key = run_key(
-                root,
-                scopes,
-                &extras.today,
-                &sources,
-                &discovered.manifests,
-                &skipped,
-                errors,
-            );
-            (store, key)
-        });
+    let run_cache = whole_run.map(|store| {
+        let key = run_key(
+            root,
+            scopes,
+            &extras.today,
+            &sources,
+            &discovered.manifests,
+            &skipped,
+            errors,
+        );
+        (store, key)
+    });
     if let Some((store, key)) = &run_cache
         && let Some(cached) = store.get_run::<CachedRun>(key)
     {
         trace.phase("whole-run cache: hit");
         return cached.into_report(&sources, skipped, scopes, reported_errors);
+    }
+    if whole_run.is_some() {
+        use rayon::prelude::*;
+        round_one = (0..sources.len())
+            .into_par_iter()
+            .filter(|&i| {
+                sources[i]
+                    .text
+                    .as_deref()
+                    .is_some_and(|text| first_round.matches(text))
+            })
+            .collect();
+        trace.phase("prefilter");
     }
     let resolver = manifests_resolver(root, source_paths, &discovered.manifests, errors);
     trace.phase("manifests");
