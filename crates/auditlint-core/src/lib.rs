@@ -14,6 +14,7 @@ pub mod resolve;
 pub mod span;
 pub mod sql;
 pub mod suppression;
+pub mod tree;
 pub mod vocab;
 
 pub use config::{Config, ConfigError, Level};

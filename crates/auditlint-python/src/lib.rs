@@ -15,7 +15,6 @@ mod syntax;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ops::ControlFlow;
 
 use auditlint_core::Span;
 use auditlint_core::budget::ParseDeadline;
@@ -38,36 +37,12 @@ pub const MAX_DEPTH: usize = 1_000;
 /// Function bodies larger than this are not summarised as helpers (`report_failure(err)`).
 const MAX_HANDLER_FUNCTION_BYTES: usize = 4_000;
 
-/// Files with more lines than this are parsed on a thread of their own with [`PARSE_STACK`]
-/// bytes of stack (tree-sitter's error recovery recurses), as the TypeScript front end does.
-const LINES_ON_OWN_STACK: usize = 8_000;
-const PARSE_STACK: usize = 256 * 1024 * 1024;
-
 thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
 
 /// Why a file was not analysed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExtractError {
-    /// tree-sitter returned no tree at all.
-    GaveUp,
-    /// Parsing took longer than the file's [`ParseDeadline`]; the message says so.
-    TimeLimit(String),
-}
-
-impl std::fmt::Display for ExtractError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ExtractError::GaveUp => {
-                f.write_str("the parser gave up on this file; it was not checked")
-            }
-            ExtractError::TimeLimit(message) => f.write_str(message),
-        }
-    }
-}
-
-impl std::error::Error for ExtractError {}
+pub type ExtractError = auditlint_core::tree::ParseFailure;
 
 /// Is this a Python file (`.py`, `.pyi`)?
 pub fn is_python(path: &str) -> bool {
@@ -75,58 +50,16 @@ pub fn is_python(path: &str) -> bool {
 }
 
 fn parse(source: &str, deadline: &ParseDeadline) -> Result<Tree, ExtractError> {
-    let lines = source.bytes().filter(|&b| b == b'\n').count();
-    if lines <= LINES_ON_OWN_STACK {
-        return parse_here(source, deadline);
-    }
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("auditlint-python-parse".into())
-            .stack_size(PARSE_STACK)
-            .spawn_scoped(scope, || parse_here(source, deadline))
-            .map_err(|_| ExtractError::GaveUp)?
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-}
-
-/// Parses on this thread's parser, stopping at `deadline` (a cancelled parser is reset).
-fn parse_here(source: &str, deadline: &ParseDeadline) -> Result<Tree, ExtractError> {
-    PARSER.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            let mut parser = Parser::new();
-            parser
-                .set_language(&tree_sitter_python::LANGUAGE.into())
-                .map_err(|_| ExtractError::GaveUp)?;
-            *slot = Some(parser);
-        }
-        let parser = slot.as_mut().ok_or(ExtractError::GaveUp)?;
-        let mut stop = |_: &tree_sitter::ParseState| {
-            if deadline.exceeded() {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        };
-        let options = tree_sitter::ParseOptions::new().progress_callback(&mut stop);
-        let bytes = source.as_bytes();
-        let tree = parser.parse_with_options(
-            &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
-            None,
-            Some(options),
-        );
-        match tree {
-            Some(tree) => Ok(tree),
-            None => {
-                parser.reset();
-                Err(if deadline.exceeded() {
-                    ExtractError::TimeLimit(deadline.message())
-                } else {
-                    ExtractError::GaveUp
-                })
-            }
-        }
+    auditlint_core::tree::on_parse_stack(source, "auditlint-python-parse", || {
+        PARSER.with(|cell| {
+            auditlint_core::tree::parse_until(
+                &mut cell.borrow_mut(),
+                &tree_sitter_python::LANGUAGE.into(),
+                source,
+                None,
+                deadline,
+            )
+        })
     })
 }
 

@@ -13,13 +13,13 @@ mod syntax;
 use crate::syntax::{Field, NodeKind};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ops::ControlFlow;
 
 use auditlint_core::Span;
 use auditlint_core::budget::ParseDeadline;
 use auditlint_core::facts::{
     Export, FileFacts, FnId, Function, Import, Imported, Language, TableObject,
 };
+use auditlint_core::tree;
 use tree_sitter::{Node, Parser, Tree};
 
 use crate::syntax::{
@@ -50,112 +50,29 @@ thread_local! {
     static PARSERS: RefCell<(Option<Parser>, Option<Parser>)> = const { RefCell::new((None, None)) };
 }
 
-/// Files with more lines than this are parsed on a thread of their own with [`PARSE_STACK`]
-/// bytes of stack: tree-sitter's C parser recurses while it merges error-recovery stacks, about
-/// once per line in the worst inputs (`(f<>(() => {})` then 20,000 comment lines overflowed a
-/// worker's stack). Below it, the calling thread's stack is plenty, and its warm parser is used.
-const LINES_ON_OWN_STACK: usize = 8_000;
-
-/// Only touched pages are committed, so the reservation is cheap; it covers a 2 MiB file of
-/// one-line items (half a million recursion levels of a few hundred bytes).
-const PARSE_STACK: usize = 256 * 1024 * 1024;
-
 fn parse(
     source: &str,
     language: Language,
     previous: Option<&Tree>,
     deadline: &ParseDeadline,
 ) -> Result<Tree, ExtractError> {
-    if bytecount_lines(source) <= LINES_ON_OWN_STACK {
-        return parse_here(source, language, previous, deadline);
-    }
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("auditlint-ts-parse".into())
-            .stack_size(PARSE_STACK)
-            .spawn_scoped(scope, || parse_here(source, language, previous, deadline))
-            .map_err(|_| ExtractError::GaveUp)?
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-}
-
-fn bytecount_lines(source: &str) -> usize {
-    source.bytes().filter(|&b| b == b'\n').count()
-}
-
-/// Parses on this thread's parser, stopping at `deadline` (tree-sitter asks every hundred or so
-/// operations; a cancelled parser is reset, so the next file starts afresh).
-fn parse_here(
-    source: &str,
-    language: Language,
-    previous: Option<&Tree>,
-    deadline: &ParseDeadline,
-) -> Result<Tree, ExtractError> {
-    PARSERS.with(|cell| {
-        let mut parsers = cell.borrow_mut();
-        let (slot, grammar) = match language {
-            Language::TypeScript => (&mut parsers.0, tree_sitter_typescript::LANGUAGE_TYPESCRIPT),
-            // JavaScript may contain JSX: the TSX grammar reads both.
-            _ => (&mut parsers.1, tree_sitter_typescript::LANGUAGE_TSX),
-        };
-        if slot.is_none() {
-            let mut parser = Parser::new();
-            parser
-                .set_language(&grammar.into())
-                .map_err(|_| ExtractError::GaveUp)?;
-            *slot = Some(parser);
-        }
-        let parser = slot.as_mut().ok_or(ExtractError::GaveUp)?;
-        let mut stop = |_: &tree_sitter::ParseState| {
-            if deadline.exceeded() {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        };
-        let options = tree_sitter::ParseOptions::new().progress_callback(&mut stop);
-        let bytes = source.as_bytes();
-        let tree = parser.parse_with_options(
-            &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
-            previous,
-            Some(options),
-        );
-        match tree {
-            Some(tree) => Ok(tree),
-            None => {
-                parser.reset();
-                Err(if deadline.exceeded() {
-                    ExtractError::TimeLimit(deadline.message())
-                } else {
-                    ExtractError::GaveUp
-                })
-            }
-        }
+    tree::on_parse_stack(source, "auditlint-ts-parse", || {
+        PARSERS.with(|cell| {
+            let mut parsers = cell.borrow_mut();
+            let (slot, grammar) = match language {
+                Language::TypeScript => {
+                    (&mut parsers.0, tree_sitter_typescript::LANGUAGE_TYPESCRIPT)
+                }
+                // JavaScript may contain JSX: the TSX grammar reads both.
+                _ => (&mut parsers.1, tree_sitter_typescript::LANGUAGE_TSX),
+            };
+            tree::parse_until(slot, &grammar.into(), source, previous, deadline)
+        })
     })
 }
 
 /// Why a file was not analysed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExtractError {
-    /// tree-sitter returned no tree at all.
-    GaveUp,
-    /// Parsing took longer than the file's [`ParseDeadline`]; the message says so.
-    TimeLimit(String),
-}
-
-impl std::fmt::Display for ExtractError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ExtractError::GaveUp => {
-                f.write_str("the parser gave up on this file; it was not checked")
-            }
-            ExtractError::TimeLimit(message) => f.write_str(message),
-        }
-    }
-}
-
-impl std::error::Error for ExtractError {}
+pub type ExtractError = tree::ParseFailure;
 
 /// Parses `source` and extracts its facts, within the parse time limit of its size.
 pub fn extract(source: &str, language: Language) -> Result<FileFacts, ExtractError> {
