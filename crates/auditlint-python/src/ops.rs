@@ -29,6 +29,9 @@ use crate::syntax::{
 /// Nodes searched for a later `commit()`, or for the uses of a result, at most.
 const MAX_SCAN: usize = 20_000;
 
+/// asyncio database drivers: their `execute`/`executemany`/`fetch*` return coroutines.
+const ASYNC_DRIVERS: &[&str] = &["asyncpg", "aiosqlite", "aiomysql", "aiopg", "databases"];
+
 /// What a call or a name holds that an insert can target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Target {
@@ -268,7 +271,7 @@ impl Extractor<'_> {
             None => self.guard(node, stack),
         };
         let result = self.result_use(node, stack);
-        is_promise |= awaited(node, stack);
+        is_promise |= awaited(node, stack) || self.async_driver_write(sink.as_ref(), enclosing);
         if matches!(sink, Some(SinkSyntax::HttpRequest { .. })) {
             let chained = chain_checks_status(&chain, src);
             self.http_checks.push((self.facts.ops.len(), chained));
@@ -284,6 +287,20 @@ impl Extractor<'_> {
             value_check,
             result,
         });
+    }
+
+    /// A SQL write in an `async def` of a file that imports an asyncio database driver
+    /// (`conn.execute(..)` with asyncpg): the call makes a coroutine, and without `await` it
+    /// never runs. (DB-API cursors are synchronous: without such an import a call is taken as one.)
+    fn async_driver_write(&self, sink: Option<&SinkSyntax>, enclosing: Option<FnId>) -> bool {
+        matches!(sink, Some(SinkSyntax::SqlInsert { .. }))
+            && enclosing
+                .and_then(|f| self.facts.functions.get(f as usize))
+                .is_some_and(|f| f.is_async)
+            && self.facts.imports.iter().any(|import| {
+                let root = import.source.split('.').next().unwrap_or_default();
+                ASYNC_DRIVERS.contains(&root)
+            })
     }
 
     /// The sink a chain's syntax names, and for a `session.add(..)` the receiver whose
