@@ -36,6 +36,9 @@ pub struct Resolver {
     tsconfigs: Vec<TsConfig>,
     /// Go modules: (directory of `go.mod`, module path), deepest directory first.
     go_modules: Vec<(String, String)>,
+    /// Python packages declared in a directory not named after them (`pyproject.toml`'s
+    /// `[tool.setuptools.package-dir]`): (directory, dotted package), deepest directory first.
+    python_packages: Vec<(String, String)>,
     /// Resolutions by (importing directory, specifier): every file of a directory shares them.
     memo: std::sync::Mutex<std::collections::HashMap<(String, String), Option<String>>>,
 }
@@ -53,6 +56,7 @@ impl Resolver {
             packages,
             tsconfigs,
             go_modules: Vec::new(),
+            python_packages: Vec::new(),
             memo: std::sync::Mutex::default(),
         }
     }
@@ -62,6 +66,36 @@ impl Resolver {
         modules.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         self.go_modules = modules;
         self
+    }
+
+    /// The Python packages `pyproject.toml` files put in directories of other names.
+    pub fn with_python_packages(mut self, mut packages: Vec<(String, String)>) -> Self {
+        packages.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        self.python_packages = packages;
+        self
+    }
+
+    /// The dotted module a Python file is, when it lies in a directory a `pyproject.toml` maps
+    /// to a package (`lib/billing_impl/audit.py` with `billing = "lib/billing_impl"` →
+    /// `billing.audit`).
+    pub fn python_declared_module(&self, path: &str) -> Option<String> {
+        let (dir, package) = self
+            .python_packages
+            .iter()
+            .find(|(dir, _)| path.starts_with(&format!("{dir}/")))?;
+        let rest = &path[dir.len() + 1..];
+        let rest = rest
+            .strip_suffix(".pyi")
+            .or_else(|| rest.strip_suffix(".py"))?;
+        let rest = rest
+            .strip_suffix("__init__")
+            .unwrap_or(rest)
+            .trim_end_matches('/');
+        Some(if rest.is_empty() {
+            package.clone()
+        } else {
+            format!("{package}.{}", rest.replace('/', "."))
+        })
     }
 
     /// The directory of the Go package `import_path` imported from the file `from`, when it is

@@ -24,7 +24,7 @@ pub struct FoundSource {
 pub struct Discovered {
     /// Source files, sorted by path.
     pub sources: Vec<FoundSource>,
-    /// `package.json`, `tsconfig.json` and `go.mod` files, sorted.
+    /// `package.json`, `tsconfig.json`, `go.mod` and `pyproject.toml` files, sorted.
     pub manifests: Vec<String>,
     /// Generated code and tests, found and deliberately not read or not analysed, sorted.
     pub skipped: Vec<SkippedFile>,
@@ -252,7 +252,11 @@ fn classify(
         });
     }
     let name = rel.rsplit('/').next().unwrap_or(&rel);
-    if name == "package.json" || name == "tsconfig.json" || name == "go.mod" {
+    if name == "package.json"
+        || name == "tsconfig.json"
+        || name == "go.mod"
+        || name == "pyproject.toml"
+    {
         return Some(Found::Manifest(rel));
     }
     is_source(&rel).then(|| {

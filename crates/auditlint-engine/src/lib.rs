@@ -937,8 +937,33 @@ pub(crate) fn manifests_resolver(
     let mut packages = Vec::new();
     let mut tsconfigs = Vec::new();
     let mut go_modules = Vec::new();
+    let mut python_packages = Vec::new();
     for manifest in manifests {
         let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
+        if manifest.ends_with("pyproject.toml") {
+            // Python packages in directories not named after them resolve there.
+            let read = std::fs::read_to_string(root.join(manifest))
+                .map_err(|err| format!("cannot read: {err}"))
+                .and_then(|text| {
+                    manifests::python_package_dirs(&text)
+                        .map_err(|err| format!("invalid TOML ({err})"))
+                });
+            match read {
+                Ok(found) => python_packages.extend(found.into_iter().map(|(sub, package)| {
+                    let path = if dir.is_empty() {
+                        sub
+                    } else {
+                        format!("{dir}/{sub}")
+                    };
+                    (path, package)
+                })),
+                Err(message) => errors.push(FileError {
+                    path: manifest.clone(),
+                    message: format!("{message}; imports through it are not resolved"),
+                }),
+            }
+            continue;
+        }
         if manifest.ends_with("go.mod") {
             // `module github.com/acme/api`: Go imports of that path resolve below `dir`.
             match std::fs::read_to_string(root.join(manifest)) {
@@ -978,5 +1003,7 @@ pub(crate) fn manifests_resolver(
             tsconfigs.push(manifests::tsconfig(dir, &json));
         }
     }
-    Resolver::new(source_paths, packages, tsconfigs).with_go_modules(go_modules)
+    Resolver::new(source_paths, packages, tsconfigs)
+        .with_go_modules(go_modules)
+        .with_python_packages(python_packages)
 }

@@ -101,6 +101,60 @@ pub fn go_module(text: &str) -> Option<String> {
     })
 }
 
+/// The packages a `pyproject.toml` maps to directories other than their own name, as
+/// (directory relative to the file, package): setuptools' `[tool.setuptools.package-dir]`
+/// (`mypkg = "lib"`; the root entry `"" = "src"` is a source root, which module names found from
+/// paths already cover) and Poetry's `packages = [{ include = "mypkg", from = "lib" }]` (a
+/// package in `lib/mypkg`, also covered). `Err` for TOML that does not parse.
+pub fn python_package_dirs(text: &str) -> Result<Vec<(String, String)>, String> {
+    let value: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let mut dirs = Vec::new();
+    let tool = value.get("tool").and_then(toml::Value::as_table);
+    if let Some(package_dir) = tool
+        .and_then(|t| t.get("setuptools"))
+        .and_then(|s| s.get("package-dir"))
+        .and_then(toml::Value::as_table)
+    {
+        for (package, dir) in package_dir {
+            if let Some(dir) = dir.as_str()
+                && !package.is_empty()
+                && package.split('.').all(is_python_identifier)
+            {
+                let dir = dir.trim_start_matches("./").trim_end_matches('/');
+                dirs.push((dir.to_string(), package.clone()));
+            }
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn is_python_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod python_tests {
+    #[test]
+    fn setuptools_package_dirs_that_rename() {
+        let text = "[project]\nname = \"acme-billing\"\n\n[tool.setuptools.package-dir]\n\"\" = \"src\"\nbilling = \"lib/billing_impl\"\n\"billing.audit\" = \"./audit/\"\n\"not a name\" = \"x\"\n";
+        assert_eq!(
+            super::python_package_dirs(text).unwrap(),
+            [
+                ("audit".to_string(), "billing.audit".to_string()),
+                ("lib/billing_impl".to_string(), "billing".to_string()),
+            ]
+        );
+        assert_eq!(
+            super::python_package_dirs("[project]\nname = \"x\"\n").unwrap(),
+            []
+        );
+        assert!(super::python_package_dirs("[tool.setuptools\n").is_err());
+    }
+}
+
 #[cfg(test)]
 mod go_tests {
     #[test]

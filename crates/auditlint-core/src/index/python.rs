@@ -79,6 +79,13 @@ impl Index<'_> {
                         .or_default()
                         .push(id as u32);
                 }
+                // Its name as a `pyproject.toml` declares its package's directory.
+                if let Some(declared) = self.resolver.python_declared_module(&file.path) {
+                    let ids = map.entry(declared).or_default();
+                    if !ids.contains(&(id as u32)) {
+                        ids.push(id as u32);
+                    }
+                }
             }
             map
         })
