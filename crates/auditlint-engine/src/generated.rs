@@ -49,6 +49,18 @@ const MINIFIED_AVERAGE: usize = 300;
 const COMPILED_LINE: usize = 500;
 /// A generated-file header is looked for in this many first lines.
 const HEADER_LINES: usize = 5;
+/// webpack's runtime marks its bootstrap `// webpackBootstrap`, after at most a license banner
+/// and a UMD wrapper: looked for in this many first bytes.
+const BUNDLE_MARKER_BYTES: usize = 8 * 1024;
+
+/// A webpack bundle (minified or not: `pdfmake.js`, a vendored 2.7 MB one, is not), by the
+/// comment webpack's runtime starts with.
+fn webpack_bundle(prefix: &[u8]) -> Option<String> {
+    let head = &prefix[..prefix.len().min(BUNDLE_MARKER_BYTES)];
+    head.windows(b"// webpackBootstrap".len())
+        .any(|w| w == b"// webpackBootstrap")
+        .then(|| "a webpack bundle (`// webpackBootstrap`)".to_string())
+}
 
 /// Why a text is generated or minified, judged by its content. Minified and compiled output
 /// are JavaScript things; a Rust file is generated only when its header says so.
@@ -73,6 +85,9 @@ pub fn by_content(path: &Path, text: &str) -> Option<String> {
             text.len() / lines
         ));
     }
+    if let Some(bundle) = webpack_bundle(text.as_bytes()) {
+        return Some(bundle);
+    }
     if longest > COMPILED_LINE && has_source_map_comment(text) {
         return Some(format!(
             "compiled output (a `sourceMappingURL` comment and a line of {longest} bytes)"
@@ -84,6 +99,9 @@ pub fn by_content(path: &Path, text: &str) -> Option<String> {
 /// Only the first bytes of a file too large to read (a shebang, a banner, then one long line):
 /// judged as minified by those bytes alone.
 pub fn by_prefix(prefix: &[u8]) -> Option<String> {
+    if let Some(bundle) = webpack_bundle(prefix) {
+        return Some(bundle);
+    }
     let lines = prefix.split(|&b| b == b'\n').count();
     let longest = prefix.split(|&b| b == b'\n').map(<[u8]>::len).max()?;
     (longest > MINIFIED_LINE && prefix.len() / lines > MINIFIED_AVERAGE).then(|| {
@@ -125,6 +143,28 @@ fn header(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A webpack bundle that is not minified (a vendored `pdfmake.js`: short lines, 2.7 MB) is
+    /// a bundle by the marker webpack's runtime writes, whether the whole text or only the
+    /// first bytes of a file over the size limit are looked at; source that merely mentions
+    /// webpack is not.
+    #[test]
+    fn webpack_bundles_by_their_bootstrap_comment() {
+        let bundle = "/*! lib v0.2.4, @license MIT */\n(function webpackUniversalModuleDefinition(root, factory) {\n\tmodule.exports = factory();\n})(this, function() {\nreturn /******/ (function() { // webpackBootstrap\n/******/ \tvar __webpack_modules__ = ({\n";
+        let text = bundle.to_string() + &"var x = 1;\n".repeat(500);
+        assert_eq!(
+            by_content(Path::new("static/plugins/lib.js"), &text).as_deref(),
+            Some("a webpack bundle (`// webpackBootstrap`)")
+        );
+        assert_eq!(
+            by_prefix(text.as_bytes()).as_deref(),
+            Some("a webpack bundle (`// webpackBootstrap`)")
+        );
+        let source =
+            "// configures webpack for the app\nmodule.exports = { entry: './src/index.js' };\n";
+        assert_eq!(by_content(Path::new("webpack.config.js"), source), None);
+        assert_eq!(by_prefix(source.as_bytes()), None);
+    }
 
     #[test]
     fn output_directories_and_bundle_names() {
