@@ -104,3 +104,41 @@ pub fn parse_until(
         }
     }
 }
+
+/// Visits every node under `root` (itself included) in preorder, handing `visit` the node and
+/// its ancestors (an explicit stack: no recursion, whatever the depth). The children of a node
+/// `leaf` accepts are not entered, nor those of a node `max_depth` ancestors deep: then the walk
+/// goes on beside it and returns `true` (the caller reports the truncation).
+pub fn walk_preorder<'t>(
+    root: tree_sitter::Node<'t>,
+    max_depth: usize,
+    leaf: impl Fn(tree_sitter::Node<'t>) -> bool,
+    mut visit: impl FnMut(tree_sitter::Node<'t>, &mut Vec<tree_sitter::Node<'t>>),
+) -> bool {
+    let mut cursor = root.walk();
+    let mut stack: Vec<tree_sitter::Node<'t>> = Vec::new();
+    let mut truncated = false;
+    loop {
+        let node = cursor.node();
+        visit(node, &mut stack);
+        if !leaf(node) && cursor.goto_first_child() {
+            stack.push(node);
+            if stack.len() > max_depth {
+                truncated = true;
+                cursor.goto_parent();
+                stack.pop();
+            } else {
+                continue;
+            }
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return truncated;
+            }
+            stack.pop();
+        }
+    }
+}

@@ -142,31 +142,14 @@ impl<'s> Extractor<'s> {
     where
         's: 't,
     {
-        let mut cursor = root.walk();
-        let mut stack: Vec<Node<'t>> = Vec::new();
-        loop {
-            let node = cursor.node();
-            self.visit(node, &stack);
-            let leaf = matches!(node.k(), "string" | "comment" | "concatenated_string");
-            if !leaf && cursor.goto_first_child() {
-                stack.push(node);
-                if stack.len() > MAX_DEPTH {
-                    self.facts.truncated_at_depth = Some(MAX_DEPTH as u32);
-                    cursor.goto_parent();
-                    stack.pop();
-                } else {
-                    continue;
-                }
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    return;
-                }
-                stack.pop();
-            }
+        let truncated = auditlint_core::tree::walk_preorder(
+            root,
+            MAX_DEPTH,
+            |node| matches!(node.k(), "string" | "comment" | "concatenated_string"),
+            |node, stack| self.visit(node, stack),
+        );
+        if truncated {
+            self.facts.truncated_at_depth = Some(MAX_DEPTH as u32);
         }
     }
 

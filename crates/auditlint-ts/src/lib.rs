@@ -264,35 +264,20 @@ impl<'s> Extractor<'s> {
     where
         's: 't,
     {
-        let mut cursor = root.walk();
-        let mut stack: Vec<Node<'t>> = Vec::new();
         let uses = flow::Uses::default();
-        loop {
-            let node = cursor.node();
-            self.visit(node, &mut stack, &uses);
-            let leaf = matches!(
-                node.node_kind(),
-                "string" | "string_fragment" | "comment" | "regex"
-            );
-            if !leaf && cursor.goto_first_child() {
-                stack.push(node);
-                if stack.len() > MAX_DEPTH {
-                    self.facts.truncated_at_depth = Some(MAX_DEPTH as u32);
-                    cursor.goto_parent();
-                    stack.pop();
-                } else {
-                    continue;
-                }
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    return;
-                }
-                stack.pop();
-            }
+        let truncated = tree::walk_preorder(
+            root,
+            MAX_DEPTH,
+            |node| {
+                matches!(
+                    node.node_kind(),
+                    "string" | "string_fragment" | "comment" | "regex"
+                )
+            },
+            |node, stack| self.visit(node, stack, &uses),
+        );
+        if truncated {
+            self.facts.truncated_at_depth = Some(MAX_DEPTH as u32);
         }
     }
 
