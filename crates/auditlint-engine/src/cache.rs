@@ -275,8 +275,9 @@ impl FactsStore {
                     .metadata()
                     .and_then(|m| m.modified())
                     .is_ok_and(|t| older_than(t, STALE_RUN))
+                && let Err(err) = std::fs::remove_file(entry.path())
             {
-                let _ = std::fs::remove_file(entry.path());
+                self.note_problem(format!("{}: {err}", entry.path().display()));
             }
         }
     }

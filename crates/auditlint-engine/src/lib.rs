@@ -531,6 +531,7 @@ fn run(
         .filter(|s| in_scope(&s.path, scopes))
         .collect();
     let (sources, mut round_one) = analysis::sources_from(discovered.sources, errors);
+    let manifest_texts = read_manifests(root, &discovered.manifests);
     // A run over exactly the inputs of an earlier one gives its result: the whole-run cache.
     let run_cache = whole_run.map(|store| {
         let key = run_key(
@@ -538,7 +539,7 @@ fn run(
             scopes,
             &extras.today,
             &sources,
-            &discovered.manifests,
+            &manifest_texts,
             &skipped,
             errors,
         );
@@ -563,7 +564,7 @@ fn run(
             .collect();
         trace.phase("prefilter");
     }
-    let resolver = manifests_resolver(root, source_paths, &discovered.manifests, errors);
+    let resolver = manifests_resolver(source_paths, &manifest_texts, errors);
     trace.phase("manifests");
 
     let (files, (findings, texts, suppressions, inventory)) = analysis::parse_rounds(
@@ -715,7 +716,7 @@ fn run_key(
     scopes: &[String],
     today: &str,
     sources: &[analysis::Source],
-    manifests: &[String],
+    manifests: &[(String, Result<String, String>)],
     skipped: &[SkippedFile],
     errors: &[FileError],
 ) -> cache::RunKey {
@@ -742,11 +743,13 @@ fn run_key(
         inputs.update(b"\0");
         inputs.update(&hash.to_le_bytes());
     }
-    for manifest in manifests {
+    for (manifest, text) in manifests {
         inputs.update(manifest.as_bytes());
-        let bytes = std::fs::read(root.join(manifest));
-        let hash = bytes.as_ref().map_or(1, |b| xxh3_64(b));
-        inputs.update(&hash.to_le_bytes());
+        inputs.update(b"\0");
+        match text {
+            Ok(text) => inputs.update(&xxh3_64(text.as_bytes()).to_le_bytes()),
+            Err(message) => inputs.update(message.as_bytes()),
+        }
     }
     for skip in skipped {
         inputs.update(format!("{}\0{:?}\0{}\0", skip.path, skip.kind, skip.reason).as_bytes());
@@ -928,26 +931,47 @@ pub(crate) fn to_finding(
     }
 }
 
-pub(crate) fn manifests_resolver(
+/// Each manifest's text, or why it could not be read: read once, for the whole-run cache's key
+/// and for the resolver.
+pub(crate) fn read_manifests(
     root: &Path,
-    source_paths: Vec<String>,
     manifests: &[String],
+) -> Vec<(String, Result<String, String>)> {
+    manifests
+        .iter()
+        .map(|manifest| {
+            let text = std::fs::read_to_string(root.join(manifest))
+                .map_err(|err| format!("cannot read: {err}"));
+            (manifest.clone(), text)
+        })
+        .collect()
+}
+
+pub(crate) fn manifests_resolver(
+    source_paths: Vec<String>,
+    manifests: &[(String, Result<String, String>)],
     errors: &mut Vec<FileError>,
 ) -> Resolver {
     let mut packages = Vec::new();
     let mut tsconfigs = Vec::new();
     let mut go_modules = Vec::new();
     let mut python_packages = Vec::new();
-    for manifest in manifests {
+    for (manifest, read) in manifests {
         let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
+        let text = match read {
+            Ok(text) => text,
+            Err(message) => {
+                errors.push(FileError {
+                    path: manifest.clone(),
+                    message: format!("{message}; imports through it are not resolved"),
+                });
+                continue;
+            }
+        };
         if manifest.ends_with("pyproject.toml") {
             // Python packages in directories not named after them resolve there.
-            let read = std::fs::read_to_string(root.join(manifest))
-                .map_err(|err| format!("cannot read: {err}"))
-                .and_then(|text| {
-                    manifests::python_package_dirs(&text)
-                        .map_err(|err| format!("invalid TOML ({err})"))
-                });
+            let read =
+                manifests::python_package_dirs(text).map_err(|err| format!("invalid TOML ({err})"));
             match read {
                 Ok(found) => python_packages.extend(found.into_iter().map(|(sub, package)| {
                     let path = if dir.is_empty() {
@@ -966,28 +990,10 @@ pub(crate) fn manifests_resolver(
         }
         if manifest.ends_with("go.mod") {
             // `module github.com/acme/api`: Go imports of that path resolve below `dir`.
-            match std::fs::read_to_string(root.join(manifest)) {
-                Ok(text) => {
-                    go_modules.extend(manifests::go_module(&text).map(|m| (dir.to_string(), m)))
-                }
-                Err(err) => errors.push(FileError {
-                    path: manifest.clone(),
-                    message: format!("cannot read: {err}; imports through it are not resolved"),
-                }),
-            }
+            go_modules.extend(manifests::go_module(text).map(|m| (dir.to_string(), m)));
             continue;
         }
-        let text = match std::fs::read_to_string(root.join(manifest)) {
-            Ok(text) => text,
-            Err(err) => {
-                errors.push(FileError {
-                    path: manifest.clone(),
-                    message: format!("cannot read: {err}; imports through it are not resolved"),
-                });
-                continue;
-            }
-        };
-        let json = match manifests::parse_jsonc(&text) {
+        let json = match manifests::parse_jsonc(text) {
             Ok(json) => json,
             Err(err) => {
                 errors.push(FileError {

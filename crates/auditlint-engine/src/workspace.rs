@@ -106,7 +106,11 @@ impl Workspace {
             .map(|(i, p)| (p.clone(), i))
             .collect();
         self.manifests = discovered.manifests;
-        self.resolver = crate::manifests_resolver(&self.root, paths, &self.manifests, &mut errors);
+        self.resolver = crate::manifests_resolver(
+            paths,
+            &crate::read_manifests(&self.root, &self.manifests),
+            &mut errors,
+        );
         self.load_errors = errors;
         let open: Vec<(String, Arc<str>)> = self.open.drain().collect();
         for (path, text) in open {
@@ -225,7 +229,11 @@ impl Workspace {
     fn rebuild_resolver(&mut self) {
         let paths: Vec<String> = self.sources.iter().map(|s| s.path.clone()).collect();
         let mut errors = Vec::new();
-        self.resolver = crate::manifests_resolver(&self.root, paths, &self.manifests, &mut errors);
+        self.resolver = crate::manifests_resolver(
+            paths,
+            &crate::read_manifests(&self.root, &self.manifests),
+            &mut errors,
+        );
     }
 
     /// The findings in one file, with the whole project's facts; paths are project-relative.
