@@ -10,8 +10,81 @@ use crate::syntax::{block_end, callee_path, is_function, nth_named, text, unwrap
 const MAX_NODES: usize = 20_000;
 
 /// Summarises `body` (a block or an arrow's expression body); `error` is the handler's
-/// parameter name, if it binds one.
+/// parameter name, if it binds one. Walks the body; [`effects_of_preorder`] takes the nodes
+/// from a walk already done.
 pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
+    let declarators = declarators(body, src);
+    summary(body, error, src, &declarators, mirrored_preorder(body))
+}
+
+/// [`effects`] of the body `preorder[0]`, from the main walk's nodes of its subtree in preorder
+/// with their depths (`preorder[i].1`, any origin): no walk of its own. The same summary: the
+/// main walk leaves out only what no summary reads (the inside of strings and comments).
+pub fn effects_of_preorder(
+    preorder: &[(Node<'_>, usize)],
+    error: Option<&str>,
+    src: &str,
+) -> Effects {
+    let Some(&(body, body_depth)) = preorder.first() else {
+        return Effects::default();
+    };
+    // Whether each node is inside a function nested in the body: the depths of the open
+    // function ancestors below the body.
+    let mut open_functions: Vec<usize> = Vec::new();
+    let mut nested = Vec::with_capacity(preorder.len());
+    let mut declarators = Vec::new();
+    for &(node, depth) in preorder {
+        while open_functions.last().is_some_and(|&d| d >= depth) {
+            open_functions.pop();
+        }
+        let inside = !open_functions.is_empty();
+        nested.push(inside);
+        let kind = node.node_kind();
+        if depth > body_depth && is_function(kind) {
+            open_functions.push(depth);
+        }
+        if !inside {
+            declarator(node, src, &mut declarators);
+        }
+    }
+    // The summary's order: the reverse of a postorder.
+    let mut order = Vec::with_capacity(preorder.len());
+    let mut open: Vec<usize> = Vec::new();
+    for (i, &(_, depth)) in preorder.iter().enumerate() {
+        while let Some(&j) = open.last()
+            && preorder[j].1 >= depth
+        {
+            open.pop();
+            order.push((preorder[j].0, nested[j]));
+        }
+        open.push(i);
+    }
+    while let Some(j) = open.pop() {
+        order.push((preorder[j].0, nested[j]));
+    }
+    order.reverse();
+    summary(body, error, src, &declarators, order)
+}
+
+/// `const name = …` declared in the body outside nested functions, by name.
+fn declarator<'s, 't>(node: Node<'t>, src: &'s str, out: &mut Vec<(&'s str, Node<'t>)>) {
+    if node.node_kind() == "variable_declarator"
+        && let Some(name) = node.field("name")
+        && name.node_kind() == "identifier"
+    {
+        out.push((text(name, src), node));
+    }
+}
+
+/// The summary proper: `order` is every node of the body in the summary's order (see
+/// [`mirrored_preorder`]), with whether it is inside a nested function.
+fn summary<'t>(
+    body: Node<'t>,
+    error: Option<&str>,
+    src: &str,
+    declarators: &[(&str, Node<'t>)],
+    order: Vec<(Node<'t>, bool)>,
+) -> Effects {
     let mut out = Effects::default();
     // Comments after the closing `}` (`catch {} // why`) are outside the body.
     let end = block_end(body);
@@ -39,10 +112,10 @@ pub fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
         }
     }
     // The error and the locals built from it (`const msg = e instanceof Error ? e.message : ..`).
-    let (aliases, locals) = error_aliases(body, error, src);
+    let (aliases, locals) = error_aliases(declarators, error, src);
     // (node, inside a nested function), in the order the summary has always read them: each node
     // before its children, the last child first.
-    for (node, nested) in mirrored_preorder(body).into_iter().take(MAX_NODES) {
+    for (node, nested) in order.into_iter().take(MAX_NODES) {
         let kind = node.node_kind();
         match kind {
             "comment" if node.start_byte() < end => out.has_comments = true,
@@ -259,14 +332,10 @@ fn root(path: &str) -> &str {
     path.split(['.', '[']).next().unwrap_or(path)
 }
 
-/// The error's name and the names of locals whose initialiser mentions it (to a fixpoint),
-/// and every name the body declares.
-fn error_aliases<'s>(
-    body: Node<'_>,
-    error: Option<&'s str>,
-    src: &'s str,
-) -> (Vec<&'s str>, Vec<&'s str>) {
-    let mut declarators: Vec<(&'s str, Node<'_>)> = Vec::new();
+/// Every `const name = …` of `body` outside nested functions (at most [`MAX_NODES`] nodes
+/// searched).
+fn declarators<'s, 't>(body: Node<'t>, src: &'s str) -> Vec<(&'s str, Node<'t>)> {
+    let mut out = Vec::new();
     let mut stack = vec![body];
     let mut visited = 0;
     while let Some(node) = stack.pop() {
@@ -274,18 +343,23 @@ fn error_aliases<'s>(
         if visited > MAX_NODES {
             break;
         }
-        if node.node_kind() == "variable_declarator"
-            && let Some(name) = node.field("name")
-            && name.node_kind() == "identifier"
-        {
-            declarators.push((text(name, src), node));
-        }
+        declarator(node, src, &mut out);
         if is_function(node.node_kind()) && node != body {
             continue;
         }
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
     }
+    out
+}
+
+/// The error's name and the names of locals whose initialiser mentions it (to a fixpoint:
+/// the order of `declarators` does not matter), and every name the body declares.
+fn error_aliases<'s>(
+    declarators: &[(&'s str, Node<'_>)],
+    error: Option<&'s str>,
+    src: &'s str,
+) -> (Vec<&'s str>, Vec<&'s str>) {
     let locals: Vec<&str> = declarators.iter().map(|(n, _)| *n).collect();
     let mut aliases: Vec<&str> = error.into_iter().collect();
     if aliases.is_empty() {
@@ -293,7 +367,7 @@ fn error_aliases<'s>(
     }
     loop {
         let before = aliases.len();
-        for (name, declarator) in &declarators {
+        for (name, declarator) in declarators {
             if !aliases.contains(name)
                 && declarator
                     .field("value")
@@ -353,4 +427,89 @@ fn mentions(node: Node<'_>, name: Option<&str>, src: &str) -> bool {
         stack.extend(n.named_children(&mut cursor));
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The summary from the main walk's nodes is the summary of a walk of the body alone, for
+    /// every function body of a file with nested functions, comments, strings, aliases of the
+    /// error, stores, responses and flags (the order matters: the first response found wins).
+    #[test]
+    fn summary_from_preorder_is_the_bodys_own() {
+        let src = r#"
+async function report(err, route) {
+  // why
+  const msg = err instanceof Error ? err.message : String(err);
+  const detail = { msg };
+  failures.push(detail);
+  res.status(502).json({ error: msg });
+  const nested = (e) => { throw e; };
+  return { status: 500, audit_logged: false, note: `x ${msg}` };
+}
+const handler = async (e) => { logger.warn("failed", e); this.lastError = e; return null; };
+function outer(e) {
+  function inner(x) { if (x) { throw x; } return x; }
+  res.statusCode = 503;
+  finishJob(pool, { status: "failed", error: e });
+  return new HttpException("bad", 502);
+}
+const arrow = (e) => e;
+"#;
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into())
+            .expect("grammar");
+        let tree = parser.parse(src, None).expect("tree");
+        let mut bodies = 0;
+        let mut cursor = tree.walk();
+        loop {
+            let node = cursor.node();
+            if is_function(node.node_kind())
+                && let Some(body) = node.field("body")
+            {
+                let error = crate::first_parameter(node, src);
+                // The main walk's nodes of the body, as `walk` records them (depths from the
+                // file's root: any origin).
+                let mut preorder = Vec::new();
+                auditlint_core::tree::walk_preorder(
+                    tree.root_node(),
+                    1_000,
+                    |n| {
+                        matches!(
+                            n.node_kind(),
+                            "string" | "string_fragment" | "comment" | "regex"
+                        )
+                    },
+                    |n, stack| {
+                        if n.start_byte() >= body.start_byte() && n.end_byte() <= body.end_byte() {
+                            let inside = n == body || stack.contains(&body);
+                            if inside {
+                                preorder.push((n, stack.len()));
+                            }
+                        }
+                    },
+                );
+                assert_eq!(preorder.first().map(|p| p.0), Some(body));
+                let walked = effects(body, error.as_deref(), src);
+                assert_eq!(
+                    effects_of_preorder(&preorder, error.as_deref(), src),
+                    walked,
+                    "{}",
+                    text(body, src)
+                );
+                bodies += 1;
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    assert!(bodies >= 6, "{bodies}");
+                    return;
+                }
+            }
+        }
+    }
 }

@@ -108,6 +108,7 @@ pub fn extract_incremental(
         repositories: HashMap::new(),
         forward_consts: Vec::new(),
         catch_effects: HashMap::new(),
+        pending_effects: Vec::new(),
     };
     extractor.walk(parsed.root_node());
     extractor.resolve_forward_consts();
@@ -212,6 +213,26 @@ pub(crate) struct Extractor<'s> {
     pub(crate) forward_consts: Vec<(Span, String)>,
     /// Catch clause node id → what its body does (every operation in its `try` asks).
     pub(crate) catch_effects: HashMap<usize, auditlint_core::facts::Effects>,
+    /// Named functions whose body is summarised once the main walk has been through it.
+    pub(crate) pending_effects: Vec<PendingEffects>,
+}
+
+/// A function body to summarise ([`effects::effects_of_preorder`]) from the main walk's nodes.
+pub(crate) struct PendingEffects {
+    function: FnId,
+    /// The body's node id, and its bytes (to find it if the walk never reaches it).
+    body: usize,
+    range: std::ops::Range<usize>,
+    /// The function's first parameter: the error, when the function is a handler.
+    error: Option<String>,
+}
+
+/// The main walk's nodes inside bodies being summarised, in preorder with their depths, and
+/// where each body starts among them.
+#[derive(Default)]
+struct Recorded<'t> {
+    nodes: Vec<(Node<'t>, usize)>,
+    starts: Vec<(PendingEffects, usize)>,
 }
 
 impl<'s> Extractor<'s> {
@@ -265,6 +286,7 @@ impl<'s> Extractor<'s> {
         's: 't,
     {
         let uses = flow::Uses::default();
+        let mut recorded = Recorded::default();
         let truncated = tree::walk_preorder(
             root,
             MAX_DEPTH,
@@ -274,11 +296,71 @@ impl<'s> Extractor<'s> {
                     "string" | "string_fragment" | "comment" | "regex"
                 )
             },
-            |node, stack| self.visit(node, stack, &uses),
+            |node, stack| {
+                self.record(&mut recorded, node, stack.len());
+                self.visit(node, stack, &uses);
+            },
         );
+        self.summarise(&mut recorded);
+        // A body the walk did not reach (below the depth limit) is summarised by its own walk.
+        for pending in std::mem::take(&mut self.pending_effects) {
+            let body = root
+                .descendant_for_byte_range(pending.range.start, pending.range.end)
+                .and_then(|n| {
+                    std::iter::successors(Some(n), |n| n.parent())
+                        .take_while(|n| n.byte_range() == pending.range)
+                        .find(|n| n.id() == pending.body)
+                });
+            if let Some(body) = body {
+                self.facts.functions[pending.function as usize].effects =
+                    Some(effects::effects(body, pending.error.as_deref(), self.src));
+            }
+        }
         if truncated {
             self.facts.truncated_at_depth = Some(MAX_DEPTH as u32);
         }
+    }
+
+    /// Keeps the nodes of the bodies being summarised (one walk serves the summaries: no walk of
+    /// their own), and summarises them once the walk has left the outermost one (a node at its
+    /// depth or above).
+    fn record<'t>(&mut self, recorded: &mut Recorded<'t>, node: Node<'t>, depth: usize) {
+        if let Some(&(_, outermost)) = recorded.nodes.first()
+            && depth <= outermost
+        {
+            self.summarise(recorded);
+        }
+        if !self.pending_effects.is_empty()
+            && let Some(at) = self
+                .pending_effects
+                .iter()
+                .position(|p| p.body == node.id())
+        {
+            let pending = self.pending_effects.swap_remove(at);
+            recorded.starts.push((pending, recorded.nodes.len()));
+        }
+        if !recorded.starts.is_empty() {
+            recorded.nodes.push((node, depth));
+        }
+    }
+
+    /// Summarises every body of `recorded` and empties it.
+    fn summarise(&mut self, recorded: &mut Recorded<'_>) {
+        let nodes = &recorded.nodes;
+        for (pending, start) in recorded.starts.drain(..) {
+            let depth = nodes[start].1;
+            let end = nodes[start + 1..]
+                .iter()
+                .position(|&(_, d)| d <= depth)
+                .map_or(nodes.len(), |n| start + 1 + n);
+            self.facts.functions[pending.function as usize].effects =
+                Some(effects::effects_of_preorder(
+                    &nodes[start..end],
+                    pending.error.as_deref(),
+                    self.src,
+                ));
+        }
+        recorded.nodes.clear();
     }
 
     fn visit<'t>(&mut self, node: Node<'t>, stack: &mut Vec<Node<'t>>, uses: &flow::Uses<'t>)
@@ -343,17 +425,12 @@ impl<'s> Extractor<'s> {
             || head_span(node),
             |n| Span::new(n.start_byte(), n.end_byte()),
         );
-        let effects = node
+        // Any named function small enough to be a helper: the error may be passed in any
+        // argument position (`reportFailure(route, ids, err)`). What its body does is summarised
+        // from the main walk's nodes once the walk has left it (see `walk`).
+        let summarised = node
             .field("body")
-            .filter(|b| {
-                // Any named function small enough to be a helper: the error may be passed in
-                // any argument position (`reportFailure(route, ids, err)`).
-                b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some()
-            })
-            .map(|body| {
-                let error = first_parameter(node, src);
-                effects::effects(body, error.as_deref(), src)
-            });
+            .filter(|b| b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some());
         // An arrow's expression body is its return value; `return` statements are collected by
         // the main walk as it meets them (see `returned`).
         let returned_fields = node
@@ -367,6 +444,14 @@ impl<'s> Extractor<'s> {
             .unwrap_or_default();
         let id = self.facts.functions.len() as FnId;
         self.fn_ids.insert(node.id(), id);
+        if let Some(body) = summarised {
+            self.pending_effects.push(PendingEffects {
+                function: id,
+                body: body.id(),
+                range: body.byte_range(),
+                error: first_parameter(node, src),
+            });
+        }
         let mut locals = Vec::new();
         if let Some(params) = node.field("parameters").or_else(|| node.field("parameter")) {
             pattern_names(params, src, &mut locals);
@@ -383,7 +468,7 @@ impl<'s> Extractor<'s> {
             returned_fields,
             return_type_names,
             return_type_fields,
-            effects,
+            effects: None,
         });
     }
 
