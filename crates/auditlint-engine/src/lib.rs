@@ -787,12 +787,29 @@ impl Trace {
         if self.on {
             let now = Instant::now();
             eprintln!(
-                "auditlint: {name}: {:.1} ms",
-                (now - self.last.get()).as_secs_f64() * 1e3
+                "auditlint: {name}: {:.1} ms{}",
+                (now - self.last.get()).as_secs_f64() * 1e3,
+                memory()
             );
             self.last.set(now);
         }
     }
+}
+
+/// The process's resident memory now and at its peak so far (Linux), for [`Trace`].
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().trim_end_matches(" kB").trim().to_string())
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or_else(|| "?".to_string(), |kb| format!("{}", kb / 1024))
+    };
+    format!(" (RSS {} MiB, peak {} MiB)", field("VmRSS:"), field("VmHWM:"))
 }
 
 fn count_skipped(skipped: &[SkippedFile], kind: SkipKind) -> usize {
