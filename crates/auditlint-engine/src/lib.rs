@@ -809,7 +809,11 @@ fn memory() -> String {
             .and_then(|kb| kb.parse::<u64>().ok())
             .map_or_else(|| "?".to_string(), |kb| format!("{}", kb / 1024))
     };
-    format!(" (RSS {} MiB, peak {} MiB)", field("VmRSS:"), field("VmHWM:"))
+    format!(
+        " (RSS {} MiB, peak {} MiB)",
+        field("VmRSS:"),
+        field("VmHWM:")
+    )
 }
 
 fn count_skipped(skipped: &[SkippedFile], kind: SkipKind) -> usize {

@@ -49,40 +49,41 @@ pub fn is_function(kind: &str) -> bool {
 /// A dotted path for a callee expression: `this.audit.record`, `env.DB.prepare().bind().run`,
 /// `a[]` for computed members. `None` for anything else (a call on a literal, …).
 pub fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
-    let mut parts: Vec<String> = Vec::new();
+    // The parts last to first, borrowed from the source: one allocation for the path.
+    let mut parts: Vec<&str> = Vec::new();
     let mut cur = node;
     for _ in 0..256 {
         match cur.node_kind() {
             "identifier" | "this" | "super" | "property_identifier" => {
-                parts.push(text(cur, src).to_string());
+                parts.push(text(cur, src));
                 break;
             }
             "member_expression" => {
                 let property = cur.field("property")?;
-                parts.push(text(property, src).to_string());
+                parts.push(text(property, src));
                 cur = cur.field("object")?;
             }
             "subscript_expression" => {
                 let index = cur.field("index");
                 let name = index
                     .filter(|i| i.node_kind() == "string")
-                    .map(|i| string_text(i, src).to_string())
-                    .unwrap_or_else(|| "[]".to_string());
+                    .map_or("[]", |i| string_text(i, src));
                 parts.push(name);
                 cur = cur.field("object")?;
             }
             "call_expression" => {
-                parts.push("()".to_string());
+                parts.push(CALL);
                 cur = cur.field("function")?;
             }
             kind if is_transparent(kind) => cur = unwrap_expr(cur),
             _ => return None,
         }
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
     for part in parts.iter().rev() {
-        if part == "()" {
-            out.push_str("()");
+        // By content, as before: a string index `x["()"]` reads as a call too.
+        if *part == CALL {
+            out.push_str(CALL);
         } else {
             if !out.is_empty() {
                 out.push('.');
@@ -92,6 +93,9 @@ pub fn callee_path(node: Node<'_>, src: &str) -> Option<String> {
     }
     (!out.is_empty()).then_some(out)
 }
+
+/// A call's part of a [`callee_path`].
+const CALL: &str = "()";
 
 /// The text inside a string literal's quotes (escapes left as written).
 pub fn string_text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
