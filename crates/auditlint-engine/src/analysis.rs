@@ -56,6 +56,9 @@ pub fn sources_from(
     (sources, round_one)
 }
 
+/// A source's index and its facts, or why it has none.
+type Parsed = (usize, Result<Arc<FileFacts>, String>);
+
 /// Round 1 parses `round_one` (files naming a sink); each later round parses the files that
 /// name a writer or producer found so far, until no new name appears. `cache` keeps facts in
 /// memory (the LSP workspace), `store` on disk between runs. `finish` gets the last round's
@@ -86,7 +89,7 @@ pub fn parse_rounds<R>(
             "round {round}: {} files to parse",
             candidates.len()
         ));
-        let results: Vec<(usize, Result<Arc<FileFacts>, String>)> = {
+        let results: Vec<Parsed> = {
             let cache_view = cache.as_deref();
             let facts_of = |i: usize| {
                 let source = &sources[i];
@@ -115,7 +118,21 @@ pub fn parse_rounds<R>(
             if candidates.len() == 1 {
                 candidates.iter().map(|&i| facts_of(i)).collect()
             } else {
-                candidates.par_iter().map(|&i| facts_of(i)).collect()
+                // Largest first, one file per task: a large file met last would leave the
+                // other threads idle while one parses it. Results in the candidates' order.
+                let size = |&at: &usize| {
+                    let i = candidates[at];
+                    sources[i].text.as_deref().map_or(0, str::len)
+                };
+                let mut order: Vec<usize> = (0..candidates.len()).collect();
+                order.sort_by_key(|at| (std::cmp::Reverse(size(at)), *at));
+                let mut results: Vec<(usize, Parsed)> = order
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .map(|at| (at, facts_of(candidates[at])))
+                    .collect();
+                results.sort_unstable_by_key(|(at, _)| *at);
+                results.into_iter().map(|(_, result)| result).collect()
             }
         };
         for (i, result) in results {
