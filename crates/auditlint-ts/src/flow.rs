@@ -60,10 +60,31 @@ pub(crate) struct ScopeUses<'t> {
 
 /// The file's [`ScopeUses`], once a variable was followed; a scope the file-wide walk did not
 /// number (none is expected) gets a walk of its own, kept by its node id.
-#[derive(Default)]
 pub(crate) struct Uses<'t> {
+    /// The main walk's nodes in preorder, with their depths: the file's numbering is made from
+    /// them, no walk of its own — unless the main walk stopped at the depth limit (`whole` is
+    /// false): then the numbering walks the file, as it reaches below that limit.
+    preorder: Vec<(Node<'t>, usize)>,
+    whole: bool,
     file: RefCell<Option<Rc<ScopeUses<'t>>>>,
     own: RefCell<HashMap<usize, Rc<ScopeUses<'t>>>>,
+}
+
+impl<'t> Uses<'t> {
+    /// `preorder` is the main walk's nodes; `whole` says the walk reached every node.
+    pub(crate) fn new(preorder: Vec<(Node<'t>, usize)>, whole: bool) -> Self {
+        Self {
+            preorder,
+            whole,
+            file: RefCell::default(),
+            own: RefCell::default(),
+        }
+    }
+
+    /// The main walk's nodes, in preorder with their depths.
+    pub(crate) fn preorder(&self) -> &[(Node<'t>, usize)] {
+        &self.preorder
+    }
 }
 
 /// Nodes a variable can be followed in (see `scope_at`, `callback_param`, `for … of`).
@@ -117,6 +138,45 @@ impl<'t> ScopeUses<'t> {
         }
     }
 
+    /// [`ScopeUses::build`] of the file from the main walk's nodes in preorder (`preorder[0]` is
+    /// the file's root). The main walk does not enter strings, comments and regular expressions;
+    /// the numbering enters comments and regular expressions, whose nodes are never identifiers
+    /// nor scopes: they are counted, not visited.
+    fn from_preorder(preorder: &[(Node<'t>, usize)], src: &'t str) -> Self {
+        let mut uses = ScopeUses {
+            by_name: HashMap::new(),
+            scopes: HashMap::new(),
+        };
+        let mut nodes: u32 = 0;
+        // Scopes entered and not yet left: (node id, position, depth).
+        let mut open: Vec<(usize, u32, usize)> = Vec::new();
+        for &(node, depth) in preorder {
+            // Everything at this depth or below was numbered: those scopes end here.
+            while let Some(&(id, start, _)) = open.last().filter(|o| o.2 >= depth) {
+                uses.scopes.insert(id, (start, nodes));
+                open.pop();
+            }
+            let at = nodes;
+            nodes += 1;
+            let kind = node.node_kind();
+            if kind == "identifier" || kind == "shorthand_property_identifier" {
+                uses.by_name.entry(text(node, src)).or_default().push((
+                    at,
+                    node,
+                    kind == "shorthand_property_identifier",
+                ));
+            } else if depth == 0 || is_scope(kind) {
+                open.push((node.id(), at, depth));
+            } else if matches!(kind, "regex" | "comment") {
+                nodes += u32::try_from(node.descendant_count().saturating_sub(1)).unwrap_or(0);
+            }
+        }
+        while let Some((id, start, _)) = open.pop() {
+            uses.scopes.insert(id, (start, nodes));
+        }
+        uses
+    }
+
     /// The uses in the scope `root` of the file whose root is `file_root`, and where the scope
     /// starts and ends in their numbering.
     fn of<'u>(
@@ -128,7 +188,14 @@ impl<'t> ScopeUses<'t> {
         let file = uses
             .file
             .borrow_mut()
-            .get_or_insert_with(|| Rc::new(Self::build(file_root, src)))
+            .get_or_insert_with(|| {
+                Rc::new(match uses.preorder.first() {
+                    Some(&(first, _)) if uses.whole && first == file_root => {
+                        Self::from_preorder(&uses.preorder, src)
+                    }
+                    _ => Self::build(file_root, src),
+                })
+            })
             .clone();
         if let Some(&(start, end)) = file.scopes.get(&root.id()) {
             return (file, start, end);
@@ -730,6 +797,37 @@ fn span_of(node: Node<'_>) -> Span {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The numbering made from the main walk's nodes (which does not enter strings, comments
+    /// and regular expressions) is the numbering of the file's own walk: every scope, every
+    /// identifier, every position.
+    #[test]
+    fn numbering_from_the_main_walk_is_the_files_own() {
+        let src = "const re = /a(b)+[c-d]/gi; // note\nfunction g(x) { const r = h(x, \"s\", /x/); for (const y of r) { if (y.ok) { a.push(`${y} ${/z+/.test(y)}`); } } /* c */ return r.map((z) => z.v); }\nclass C { m() { const q = 'a string'; { let a = q; } return () => { const w = a, v = /q/; }; } }\n";
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into())
+            .expect("grammar");
+        let tree = parser.parse(src, None).expect("tree");
+        let root = tree.root_node();
+        let mut preorder = Vec::new();
+        auditlint_core::tree::walk_preorder(
+            root,
+            1_000,
+            |n| {
+                matches!(
+                    n.node_kind(),
+                    "string" | "string_fragment" | "comment" | "regex"
+                )
+            },
+            |n, stack| preorder.push((n, stack.len())),
+        );
+        let walked = ScopeUses::build(root, src);
+        let made = ScopeUses::from_preorder(&preorder, src);
+        assert!(walked.scopes.len() >= 8, "{}", walked.scopes.len());
+        assert_eq!(made.scopes, walked.scopes);
+        assert_eq!(made.by_name, walked.by_name);
+    }
 
     /// The file-wide numbering, shifted by where a scope starts, is the numbering a walk of that
     /// scope alone gives: every scope, every identifier, and the scope's size.

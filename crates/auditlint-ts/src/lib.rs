@@ -285,8 +285,9 @@ impl<'s> Extractor<'s> {
     where
         's: 't,
     {
-        let uses = flow::Uses::default();
-        let mut recorded = Recorded::default();
+        // One walk of the tree: its nodes are kept, in preorder with their depths, for the
+        // variables followed (`flow`) and the summaries of function bodies (`record`).
+        let mut preorder = Vec::new();
         let truncated = tree::walk_preorder(
             root,
             MAX_DEPTH,
@@ -296,11 +297,17 @@ impl<'s> Extractor<'s> {
                     "string" | "string_fragment" | "comment" | "regex"
                 )
             },
-            |node, stack| {
-                self.record(&mut recorded, node, stack.len());
-                self.visit(node, stack, &uses);
-            },
+            |node, stack| preorder.push((node, stack.len())),
         );
+        let uses = flow::Uses::new(preorder, !truncated);
+        let mut recorded = Recorded::default();
+        let mut stack: Vec<Node<'t>> = Vec::new();
+        for &(node, depth) in uses.preorder() {
+            stack.truncate(depth);
+            self.record(&mut recorded, node, depth);
+            self.visit(node, &mut stack, &uses);
+            stack.push(node);
+        }
         self.summarise(&mut recorded);
         // A body the walk did not reach (below the depth limit) is summarised by its own walk.
         for pending in std::mem::take(&mut self.pending_effects) {
