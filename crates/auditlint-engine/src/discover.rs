@@ -14,9 +14,9 @@ use crate::read::Unread;
 pub struct FoundSource {
     /// Project-relative, `/`-separated.
     pub path: String,
-    /// Its text, or why it could not be read. Made shared on the thread that read it, where
-    /// the read buffer is freed (and reused for the next file) at once.
-    pub text: Result<std::sync::Arc<str>, String>,
+    /// Its text, or why it could not be read: the buffer it was read into (sized to the file),
+    /// shared without a copy.
+    pub text: Result<crate::analysis::Text, String>,
     /// The first prefilter matched it.
     pub matched: bool,
 }
@@ -177,7 +177,7 @@ fn read_found(
     match read(entry_path(root, &source.path).as_path()) {
         Ok(text) => {
             source.matched = prefilter(&text);
-            source.text = Ok(std::sync::Arc::from(text));
+            source.text = Ok(text.into());
             Found::Source(source)
         }
         Err(Unread::Generated(reason)) => Found::Skipped(SkippedFile {

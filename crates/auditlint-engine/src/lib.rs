@@ -25,6 +25,7 @@ mod project;
 mod read;
 mod rounds;
 mod suppress;
+pub use analysis::Text;
 pub use suppress::todo_reason;
 mod workspace;
 

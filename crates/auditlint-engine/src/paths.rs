@@ -7,16 +7,20 @@ pub fn canonical(path: &Path) -> PathBuf {
 }
 
 pub fn slash(path: impl AsRef<Path>) -> String {
-    let parts: Vec<String> = path
-        .as_ref()
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
-            Component::ParentDir => Some("..".to_string()),
-            _ => None,
-        })
-        .collect();
-    parts.join("/")
+    let path = path.as_ref();
+    let mut out = String::with_capacity(path.as_os_str().len());
+    for component in path.components() {
+        let part = match component {
+            Component::Normal(p) => p.to_string_lossy(),
+            Component::ParentDir => "..".into(),
+            _ => continue,
+        };
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&part);
+    }
+    out
 }
 
 /// A command-line argument as the user wrote it, with `/`: an absolute one keeps its leading

@@ -77,7 +77,12 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<String, Unread> {
 /// an otherwise ordinary file does not make it binary.
 pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     let head = &bytes[..bytes.len().min(BINARY_SNIFF)];
-    let control = head.iter().filter(|&&b| is_control(b)).count();
+    // Counted in blocks with a narrow counter: the compiler turns this into vector compares
+    // (a byte-at-a-time count was 40 % of a cached run's instructions).
+    let control: usize = head
+        .chunks(255)
+        .map(|block| usize::from(block.iter().map(|&b| u8::from(is_control(b))).sum::<u8>()))
+        .sum();
     if control * 10 > head.len() {
         return Err(
             "skipped: binary file (control bytes in its first 8 KiB), not source text".into(),

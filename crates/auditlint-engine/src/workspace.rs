@@ -9,7 +9,7 @@ use std::sync::Arc;
 use auditlint_core::resolve::Resolver;
 use auditlint_core::{Config, FileError, Finding};
 
-use crate::analysis::{self, FactsCache, Prefilter, Source};
+use crate::analysis::{self, FactsCache, Prefilter, Source, Text};
 use crate::paths::slash;
 use crate::project::find_project;
 use crate::{EngineError, discover, read};
@@ -28,9 +28,9 @@ pub struct Workspace {
     first_round: Prefilter,
     cache: FactsCache,
     /// Open documents: their text wins over the disk's.
-    open: HashMap<String, Arc<str>>,
+    open: HashMap<String, Text>,
     /// The last parsed text and tree of each open document, for incremental re-parsing.
-    trees: HashMap<String, (Arc<str>, auditlint_ts::SyntaxTree)>,
+    trees: HashMap<String, (Text, auditlint_ts::SyntaxTree)>,
     /// Open documents over `[files] max-file-size`, with the message that says so: like the
     /// CLI, the server does not analyse them (a 50 MB buffer took seconds and 500 MB).
     oversized: HashMap<String, String>,
@@ -112,7 +112,7 @@ impl Workspace {
             &mut errors,
         );
         self.load_errors = errors;
-        let open: Vec<(String, Arc<str>)> = self.open.drain().collect();
+        let open: Vec<(String, Text)> = self.open.drain().collect();
         for (path, text) in open {
             self.set_text(&path, Some(text.clone()));
             self.open.insert(path, text);
@@ -134,7 +134,7 @@ impl Workspace {
     }
 
     /// The current text of a project file (open buffer or disk).
-    pub fn text(&self, rel: &str) -> Option<Arc<str>> {
+    pub fn text(&self, rel: &str) -> Option<Text> {
         let i = *self.by_path.get(rel)?;
         self.sources[i].text.clone()
     }
@@ -157,7 +157,7 @@ impl Workspace {
             return;
         }
         self.oversized.remove(rel);
-        let text: Arc<str> = Arc::from(text);
+        let text: Text = Text::from(text);
         self.open.insert(rel.to_string(), text.clone());
         self.set_text(rel, Some(text));
     }
@@ -189,14 +189,14 @@ impl Workspace {
             return;
         }
         match read::read_source(&absolute, self.config.max_file_size) {
-            Ok(text) => self.set_text(rel, Some(Arc::from(text))),
+            Ok(text) => self.set_text(rel, Some(Text::from(text))),
             Err(_) if !absolute.exists() => self.remove(rel),
             Err(read::Unread::Generated(_)) => self.remove(rel),
             Err(read::Unread::Problem(_)) => self.set_text(rel, None),
         }
     }
 
-    fn set_text(&mut self, rel: &str, text: Option<Arc<str>>) {
+    fn set_text(&mut self, rel: &str, text: Option<Text>) {
         if !discover::is_source(rel) {
             return;
         }

@@ -788,7 +788,7 @@ fn snippet_edit(
 }
 
 /// Texts and line indexes of the files diagnostics point into, built once per publish.
-type LineCache = HashMap<String, Option<(std::sync::Arc<str>, auditlint_core::LineIndex)>>;
+type LineCache = HashMap<String, Option<(auditlint_engine::Text, auditlint_core::LineIndex)>>;
 
 fn lsp_range(
     workspace: &Workspace,
