@@ -414,13 +414,13 @@ impl Merged {
             flags: self.words("flags.names"),
         };
         let exclude = GlobMatcher::new("files.exclude", self.list("files.exclude"), false)?;
-        let tests = GlobMatcher::new("files.tests", self.list("files.tests"), false)?.set;
+        let tests = GlobMatcher::new("files.tests", self.list("files.tests"), false)?;
         Ok(Config {
             vocab,
             levels: self.levels,
-            exclude: exclude.set,
-            exclude_patterns: exclude.patterns,
-            tests,
+            exclude: exclude.compiled_set()?,
+            exclude_patterns: exclude.patterns.clone(),
+            tests: tests.compiled_set()?,
             check_tests: self.check_tests,
             max_file_size: self.max_file_size,
             min_reason_length: self.min_reason_length,
@@ -433,11 +433,27 @@ fn lowercase(words: Vec<String>) -> Vec<String> {
 }
 
 /// A compiled list of globs that remembers the patterns (for the prefilter's literals).
+///
+/// A short list (the defaults and a few additions) is compiled on its first use, not when the
+/// configuration is read: a run answered from the whole-run cache never matches a vocabulary
+/// (compiling them all was 13 % of such a run). Its patterns are checked when read; should the
+/// set still not compile, each pattern is matched on its own.
 #[derive(Debug, Clone)]
 pub struct GlobMatcher {
-    pub set: GlobSet,
+    compiled: std::sync::OnceLock<Compiled>,
+    globs: Vec<Glob>,
     pub patterns: Vec<String>,
 }
+
+#[derive(Debug, Clone)]
+enum Compiled {
+    Set(GlobSet),
+    Each(Vec<globset::GlobMatcher>),
+}
+
+/// Lists of at most this many bytes of patterns are compiled on first use: far below what
+/// could fail to compile together (the limit is on the automaton: megabytes).
+const LAZY_PATTERN_BYTES: usize = 16 * 1024;
 
 /// At most this many patterns in one list (defaults included): real vocabularies hold dozens,
 /// and tens of thousands took seconds to compile into one automaton, then failed.
@@ -472,16 +488,14 @@ impl GlobMatcher {
                 ),
             ));
         }
-        let mut builder = GlobSetBuilder::new();
+        let mut globs = Vec::with_capacity(list.len());
         for item in list {
             let glob: Result<Glob, _> = GlobBuilder::new(&item.value)
                 .case_insensitive(case_insensitive)
                 .literal_separator(!case_insensitive)
                 .build();
             match glob {
-                Ok(glob) => {
-                    builder.add(glob);
-                }
+                Ok(glob) => globs.push(glob),
                 Err(err) => {
                     let (text, path, offset) = &item.origin;
                     return Err(located(
@@ -493,26 +507,64 @@ impl GlobMatcher {
                 }
             }
         }
-        let set = builder.build().map_err(|err| {
-            let message = format!("the patterns of `{shown}` cannot be compiled together: {err}");
-            match list.last() {
-                Some(item) => at(item, message),
-                None => ConfigError {
-                    path: String::new(),
-                    line: 0,
-                    column: 0,
-                    message,
-                },
-            }
-        })?;
-        Ok(Self {
-            set,
+        let matcher = Self {
+            compiled: std::sync::OnceLock::new(),
+            globs,
             patterns: list.iter().map(|l| l.value.clone()).collect(),
+        };
+        if list.iter().map(|l| l.value.len()).sum::<usize>() > LAZY_PATTERN_BYTES {
+            // Long lists are compiled now, so that one that cannot be is a configuration error.
+            let set = matcher.build().map_err(|err| {
+                let message =
+                    format!("the patterns of `{shown}` cannot be compiled together: {err}");
+                match list.last() {
+                    Some(item) => at(item, message),
+                    None => ConfigError {
+                        path: String::new(),
+                        line: 0,
+                        column: 0,
+                        message,
+                    },
+                }
+            })?;
+            let _ = matcher.compiled.set(Compiled::Set(set));
+        }
+        Ok(matcher)
+    }
+
+    fn build(&self) -> Result<GlobSet, globset::Error> {
+        let mut builder = GlobSetBuilder::new();
+        for glob in &self.globs {
+            builder.add(glob.clone());
+        }
+        builder.build()
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| match self.build() {
+            Ok(set) => Compiled::Set(set),
+            Err(_) => Compiled::Each(self.globs.iter().map(Glob::compile_matcher).collect()),
         })
     }
 
+    /// The compiled set, for lists matched on every path (`[files]`): compiled now.
+    fn compiled_set(&self) -> Result<GlobSet, ConfigError> {
+        match self.compiled() {
+            Compiled::Set(set) => Ok(set.clone()),
+            Compiled::Each(_) => self.build().map_err(|err| ConfigError {
+                path: String::new(),
+                line: 0,
+                column: 0,
+                message: format!("the file patterns cannot be compiled together: {err}"),
+            }),
+        }
+    }
+
     pub fn is_match(&self, text: &str) -> bool {
-        self.set.is_match(text)
+        match self.compiled() {
+            Compiled::Set(set) => set.is_match(text),
+            Compiled::Each(each) => each.iter().any(|glob| glob.is_match(text)),
+        }
     }
 }
 
@@ -527,6 +579,38 @@ mod tests {
         let config = Config::defaults(RULES);
         assert!(config.vocab.tables.is_match("staff_audit_logs"));
         assert!(!config.vocab.tables.is_match("menu_items"));
+    }
+
+    /// A vocabulary compiled on first use matches as one compiled set, and as its patterns
+    /// matched one by one (what it falls back to if the set would not compile).
+    #[test]
+    fn lazy_vocabulary_matches_as_each_pattern() {
+        let text = "[sinks]\nextend-tables = [\"compliance_*\", \"*_Trail\"]\n";
+        let config = Config::parse(Some((text, "auditlint.toml")), RULES).expect("parses");
+        let tables = &config.vocab.tables;
+        assert!(
+            tables.compiled.get().is_none(),
+            "compiled before its first use"
+        );
+        let each = Compiled::Each(tables.globs.iter().map(Glob::compile_matcher).collect());
+        let fallback = GlobMatcher {
+            compiled: std::sync::OnceLock::from(each),
+            globs: tables.globs.clone(),
+            patterns: tables.patterns.clone(),
+        };
+        let names = [
+            "audit_logs",
+            "AUDIT_LOG",
+            "compliance_events",
+            "login_trail",
+            "users",
+            "",
+        ];
+        for name in names {
+            assert_eq!(tables.is_match(name), fallback.is_match(name), "{name}");
+        }
+        assert!(tables.is_match("compliance_events") && !tables.is_match("users"));
+        assert!(matches!(tables.compiled.get(), Some(Compiled::Set(_))));
     }
 
     #[test]
