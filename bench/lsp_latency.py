@@ -48,6 +48,8 @@ async def main() -> int:
     parser.add_argument("--changes", type=int, default=30)
     parser.add_argument("--swallow-every", type=int, default=50,
                         help="one handler in N swallows (1: every handler, a stress test)")
+    parser.add_argument("--unclosed", action="store_true",
+                        help="leave the last handler open: a file with a syntax error, as while typing")
     parser.add_argument("--bin", default=str(pathlib.Path(__file__).resolve().parents[1] / "target/release/auditlint"))
     args = parser.parse_args()
 
@@ -55,6 +57,8 @@ async def main() -> int:
     (root / "auditlint.toml").write_text("")
     path = root / "big.ts"
     text = big_file(args.lines, args.swallow_every)
+    if args.unclosed:
+        text = text[: text.rstrip().rfind("\n}")] + "\n"
     path.write_text(text)
     uri = path.as_uri()
 

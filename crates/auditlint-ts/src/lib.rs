@@ -136,7 +136,12 @@ fn repaired(
         let Some(masked) = repair::repair(text, current) else {
             break;
         };
-        let masked_tree = match parse(&masked, language, None, deadline) {
+        // The masked text differs from the one just parsed only where it was masked: its tree
+        // is that tree re-parsed there (an editor's buffer with a syntax error pays a fraction
+        // of a parse per change instead of a whole one).
+        let mut previous = current.clone();
+        previous.edit(&edit_between(text, &masked));
+        let masked_tree = match parse(&masked, language, Some(&previous), deadline) {
             Ok(tree) => tree,
             Err(ExtractError::GaveUp) => break,
             Err(limit) => return Err(limit),
@@ -1389,6 +1394,48 @@ mod tests {
 #[cfg(test)]
 mod incremental_tests {
     use super::*;
+
+    /// A repaired text is parsed from the tree of the text it masks (re-parsed where it was
+    /// masked): the tree is the one a fresh parse of the repaired text gives.
+    #[test]
+    fn repaired_parse_equals_a_fresh_one() {
+        let cases = [
+            (
+                Language::Tsx,
+                "export const T = () => (\n  <a href=\"/t?a=1&b=2\">Terms & Conditions</a>\n);\nconst x = 1;\n",
+            ),
+            (
+                Language::TypeScript,
+                "const m = await importOriginal<typeof import(\"./mod\")>();\nlet e: import(\"fs\").Dirent[];\nexport function f() { return 1; }\n",
+            ),
+            (
+                Language::TypeScript,
+                "import a from \"./a\";\nexport type * from \"./types\";\nexport const b = 2;\n",
+            ),
+            (
+                Language::TypeScript,
+                "type F = (string) => any;\nconst g = (x: number) => x + 1;\n",
+            ),
+        ];
+        let mut repaired_cases = 0;
+        for (language, source) in cases {
+            let deadline = ParseDeadline::start(source.len());
+            let tree = parse(source, language, None, &deadline).expect("parses");
+            let Some((masked, incremental)) =
+                repaired(source, language, &tree, &deadline).expect("repairs")
+            else {
+                continue;
+            };
+            repaired_cases += 1;
+            let fresh = parse(&masked, language, None, &deadline).expect("parses");
+            assert_eq!(
+                incremental.root_node().to_sexp(),
+                fresh.root_node().to_sexp(),
+                "{source}"
+            );
+        }
+        assert!(repaired_cases >= 3, "{repaired_cases}");
+    }
 
     #[test]
     fn incremental_extraction_matches_a_fresh_one() {
