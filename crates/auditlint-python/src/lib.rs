@@ -78,6 +78,7 @@ pub fn extract(source: &str) -> Result<FileFacts, ExtractError> {
         uses: HashMap::new(),
         pending_uses: Vec::new(),
         http_checks: Vec::new(),
+        has_errors: tree.root_node().has_error(),
     };
     extractor.module_constants(tree.root_node());
     extractor.walk(tree.root_node());
@@ -104,6 +105,8 @@ pub(crate) struct Extractor<'s> {
     /// HTTP sinks whose value check waits for their result use: (op index, the chain reads
     /// the status).
     pub(crate) http_checks: Vec<(usize, bool)>,
+    /// The tree has an error or a missing node somewhere (else no node is asked).
+    pub(crate) has_errors: bool,
 }
 
 impl<'s> Extractor<'s> {
@@ -176,7 +179,10 @@ impl<'s> Extractor<'s> {
     ) where
         's: 't,
     {
-        if (node.is_error() || node.is_missing()) && self.facts.syntax_errors.len() < 100 {
+        if self.has_errors
+            && (node.is_error() || node.is_missing())
+            && self.facts.syntax_errors.len() < 100
+        {
             self.facts
                 .syntax_errors
                 .push(Span::new(node.start_byte(), node.end_byte()));
