@@ -3,7 +3,7 @@
 //! to a front end (a performance one, say) extracts the same facts:
 //!
 //! ```sh
-//! rg --files -g '*.{ts,tsx,js,jsx,mjs,cjs,mts,cts,rs}' TREE | cargo run --release -p auditlint-engine --example facts_digest
+//! rg --files -g '*.{ts,tsx,js,jsx,mjs,cjs,mts,cts,rs,go,py,pyi}' TREE | cargo run --release -p auditlint-engine --example facts_digest
 //! ```
 
 use std::hash::{Hash, Hasher};
@@ -18,6 +18,10 @@ fn main() {
         };
         let debug = if path.ends_with(".rs") {
             format!("{:?}", auditlint_rust::extract_with(&text, false))
+        } else if auditlint_python::is_python(&path) {
+            format!("{:?}", auditlint_python::extract(&text).ok())
+        } else if path.ends_with(".go") {
+            format!("{:?}", auditlint_go::extract(&text).ok())
         } else if let Some(language) = auditlint_ts::language_of(&path) {
             format!("{:?}", auditlint_ts::extract(&text, language).ok())
         } else {

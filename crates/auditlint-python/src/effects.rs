@@ -8,10 +8,64 @@ use crate::syntax::{Field, Kind};
 use crate::syntax::{callee_path, last_segment, mentions, plain_string, text, unwrap_expr};
 
 /// Nodes looked at in one handler body, at most.
-const MAX_NODES: usize = 20_000;
+pub(crate) const MAX_NODES: usize = 20_000;
 
 /// The effects of `body` (a `block`), the caught error bound to `error` (`except E as error`).
+/// Walks the body; [`summary`] takes its nodes from a walk already done.
 pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
+    let mut effects = head(body);
+    let mut stack = vec![body];
+    let mut visited = 0;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > MAX_NODES {
+            break;
+        }
+        let nested = matches!(
+            node.k(),
+            "function_definition" | "lambda" | "class_definition"
+        );
+        step(node, false, error, src, &mut effects);
+        if nested && node != body {
+            // Calls in nested functions still count (a callback that reports), throws do not.
+            let mut inner = vec![node];
+            let mut seen = 0;
+            while let Some(n) = inner.pop() {
+                seen += 1;
+                if seen > MAX_NODES {
+                    break;
+                }
+                step(n, true, error, src, &mut effects);
+                let mut c = n.walk();
+                inner.extend(n.named_children(&mut c));
+            }
+            continue;
+        }
+        let mut c = node.walk();
+        stack.extend(node.named_children(&mut c));
+    }
+    effects
+}
+
+/// [`effects`] of `body` from `nodes`: the body's named nodes that [`step`] reads, in the
+/// order its walk meets them (each node before its children, the last child first), each with
+/// whether it is inside a function, lambda or class nested in the body. The caller makes sure
+/// the walk's node limit ([`MAX_NODES`]) is not reached.
+pub(crate) fn summary<'t>(
+    body: Node<'t>,
+    error: Option<&str>,
+    src: &str,
+    nodes: impl Iterator<Item = (Node<'t>, bool)>,
+) -> Effects {
+    let mut effects = head(body);
+    for (node, nested) in nodes {
+        step(node, nested, error, src, &mut effects);
+    }
+    effects
+}
+
+/// What the body's statements say by themselves: empty, commented, a bare `return`.
+fn head(body: Node<'_>) -> Effects {
     let mut effects = Effects::default();
     let mut statements = 0;
     let mut only_pass = true;
@@ -40,57 +94,37 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
         let value = only.named_child(0);
         effects.returns_nothing = value.is_none_or(|v| v.k() == "none");
     }
-    let mut stack = vec![body];
-    let mut visited = 0;
-    while let Some(node) = stack.pop() {
-        visited += 1;
-        if visited > MAX_NODES {
-            break;
-        }
-        let nested = matches!(
-            node.k(),
-            "function_definition" | "lambda" | "class_definition"
-        );
-        match node.k() {
-            "raise_statement" => effects.throws = true,
-            "call" => call(node, error, src, &mut effects),
-            "assignment" => assignment(node, error, src, &mut effects),
-            "return_statement" => returned(node, error, src, &mut effects),
-            "pair" => {
-                if let Some(key) = node.field("key").and_then(|k| plain_string(k, src)) {
-                    effects.flag_writes.push(key);
-                }
-            }
-            "keyword_argument" => {
-                if let Some(name) = node.field("name") {
-                    effects.flag_writes.push(text(name, src).to_string());
-                }
-            }
-            _ => {}
-        }
-        if nested && node != body {
-            // Calls in nested functions still count (a callback that reports), throws do not.
-            let mut inner = vec![node];
-            let mut seen = 0;
-            while let Some(n) = inner.pop() {
-                seen += 1;
-                if seen > MAX_NODES {
-                    break;
-                }
-                if n.k() == "call"
-                    && let Some(path) = n.field("function").and_then(|f| callee_path(f, src))
-                {
-                    effects.calls.push(path);
-                }
-                let mut c = n.walk();
-                inner.extend(n.named_children(&mut c));
-            }
-            continue;
-        }
-        let mut c = node.walk();
-        stack.extend(node.named_children(&mut c));
-    }
     effects
+}
+
+/// One node of the body: `nested` when it is inside a function, lambda or class nested in the
+/// body, where only calls count.
+fn step(node: Node<'_>, nested: bool, error: Option<&str>, src: &str, effects: &mut Effects) {
+    if nested {
+        if node.k() == "call"
+            && let Some(path) = node.field("function").and_then(|f| callee_path(f, src))
+        {
+            effects.calls.push(path);
+        }
+        return;
+    }
+    match node.k() {
+        "raise_statement" => effects.throws = true,
+        "call" => call(node, error, src, effects),
+        "assignment" => assignment(node, error, src, effects),
+        "return_statement" => returned(node, error, src, effects),
+        "pair" => {
+            if let Some(key) = node.field("key").and_then(|k| plain_string(k, src)) {
+                effects.flag_writes.push(key);
+            }
+        }
+        "keyword_argument" => {
+            if let Some(name) = node.field("name") {
+                effects.flag_writes.push(text(name, src).to_string());
+            }
+        }
+        _ => {}
+    }
 }
 
 fn call(node: Node<'_>, error: Option<&str>, src: &str, effects: &mut Effects) {

@@ -11,6 +11,7 @@
 
 mod effects;
 mod ops;
+mod summary;
 mod syntax;
 
 use std::cell::RefCell;
@@ -77,6 +78,7 @@ pub fn extract(source: &str) -> Result<FileFacts, ExtractError> {
         uses: HashMap::new(),
         pending_uses: Vec::new(),
         http_checks: Vec::new(),
+        has_errors: tree.root_node().has_error(),
     };
     extractor.module_constants(tree.root_node());
     extractor.walk(tree.root_node());
@@ -103,6 +105,8 @@ pub(crate) struct Extractor<'s> {
     /// HTTP sinks whose value check waits for their result use: (op index, the chain reads
     /// the status).
     pub(crate) http_checks: Vec<(usize, bool)>,
+    /// The tree has an error or a missing node somewhere (else no node is asked).
+    pub(crate) has_errors: bool,
 }
 
 impl<'s> Extractor<'s> {
@@ -137,33 +141,54 @@ impl<'s> Extractor<'s> {
         }
     }
 
-    /// The one walk, with the ancestors of the current node on an explicit stack.
+    /// The one walk, with the ancestors of the current node on an explicit stack. Function
+    /// bodies are summarised from its nodes (see [`summary`]).
     fn walk<'t>(&mut self, root: Node<'t>)
     where
         's: 't,
     {
-        let truncated = auditlint_core::tree::walk_preorder(
-            root,
-            MAX_DEPTH,
-            |node| matches!(node.k(), "string" | "comment" | "concatenated_string"),
-            |node, stack| self.visit(node, stack),
-        );
+        let src = self.src;
+        let mut summaries = summary::Summaries::default();
+        let leaf =
+            |node: Node<'_>| matches!(node.k(), "string" | "comment" | "concatenated_string");
+        let truncated =
+            auditlint_core::tree::walk_preorder(root, MAX_DEPTH, leaf, |node, stack| {
+                summaries.enter(node, stack.len(), src, &mut self.facts.functions);
+                self.visit(node, stack, &mut summaries);
+                if leaf(node) && summaries.inside_body() && summary::leaf_has_inside(node, src) {
+                    summary::enter_leaf(
+                        &mut summaries,
+                        node,
+                        stack.len(),
+                        src,
+                        &mut self.facts.functions,
+                    );
+                }
+            });
+        summaries.finish(src, &mut self.facts.functions);
         if truncated {
             self.facts.truncated_at_depth = Some(MAX_DEPTH as u32);
         }
     }
 
-    fn visit<'t>(&mut self, node: Node<'t>, stack: &[Node<'t>])
-    where
+    fn visit<'t>(
+        &mut self,
+        node: Node<'t>,
+        stack: &[Node<'t>],
+        summaries: &mut summary::Summaries<'t>,
+    ) where
         's: 't,
     {
-        if (node.is_error() || node.is_missing()) && self.facts.syntax_errors.len() < 100 {
+        if self.has_errors
+            && (node.is_error() || node.is_missing())
+            && self.facts.syntax_errors.len() < 100
+        {
             self.facts
                 .syntax_errors
                 .push(Span::new(node.start_byte(), node.end_byte()));
         }
         match node.k() {
-            "function_definition" => self.function(node, stack),
+            "function_definition" => self.function(node, stack, summaries),
             "class_definition" => self.class(node),
             "call" => self.operation(node, stack),
             "return_statement" => self.returned(node, stack),
@@ -184,7 +209,12 @@ impl<'s> Extractor<'s> {
             .and_then(|n| self.fn_ids.get(&n.id()).copied())
     }
 
-    fn function<'t>(&mut self, node: Node<'t>, stack: &[Node<'t>]) {
+    fn function<'t>(
+        &mut self,
+        node: Node<'t>,
+        stack: &[Node<'t>],
+        summaries: &mut summary::Summaries<'t>,
+    ) {
         let src = self.src;
         let name = node.field("name").map(|n| text(n, src).to_string());
         // A method: the nearest enclosing definition is a class.
@@ -220,21 +250,20 @@ impl<'s> Extractor<'s> {
                 }
             }
         }
-        let body = node.field("body");
-        if let Some(body) = body {
-            assigned_names(body, src, &mut locals);
-        }
         // `self` and `cls` are never a project function's name; the other parameters shadow.
-        locals.extend(
-            params
-                .iter()
-                .filter(|p| *p != "self" && *p != "cls")
-                .cloned(),
-        );
         let first_param = params.iter().find(|p| *p != "self" && *p != "cls").cloned();
-        let effects = body
-            .filter(|b| b.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some())
-            .map(|b| effects::effects(b, first_param.as_deref(), src));
+        params.retain(|p| p != "self" && p != "cls");
+        // The names the body binds, and for a named function small enough to be a helper what
+        // it does: summarised from the main walk's nodes once it has left the body.
+        let body = node.field("body");
+        let summarise = body.map(|body| {
+            let effects = body.byte_range().len() <= MAX_HANDLER_FUNCTION_BYTES && name.is_some();
+            (body, effects)
+        });
+        if summarise.is_none() {
+            locals = params;
+            params = Vec::new();
+        }
         let (return_type_names, return_type_fields) = node
             .field("return_type")
             .map(|t| (type_names(t, src), Vec::new()))
@@ -250,11 +279,14 @@ impl<'s> Extractor<'s> {
             returned_fields: Vec::new(),
             return_type_names,
             return_type_fields,
-            effects,
+            effects: None,
             parent,
             locals,
             implements: None,
         });
+        if let Some((body, effects)) = summarise {
+            summaries.start(id, body, effects, first_param, params);
+        }
     }
 
     /// Classes: declared fields (dataclasses, `TypedDict`, Pydantic models, `NamedTuple`), and
@@ -578,43 +610,58 @@ fn collect_keys(value: Node<'_>, src: &str, keys: &mut Vec<(String, Span)>) {
 }
 
 /// Names a function body binds (assignments, `for` targets, `with … as`, `except … as`),
-/// nested functions and classes left out.
+/// nested functions and classes left out. Walks the body; the main walk gives
+/// [`summary::Summaries`] the same nodes.
 fn assigned_names(body: Node<'_>, src: &str, out: &mut Vec<String>) {
     let mut stack = vec![body];
     let mut visited = 0;
     while let Some(node) = stack.pop() {
         visited += 1;
-        if visited > 50_000 {
+        if visited > MAX_ASSIGNED_NODES {
             break;
         }
-        let target = match node.k() {
-            "function_definition" | "class_definition" | "lambda" => continue,
-            "assignment" | "augmented_assignment" => node.field("left"),
-            "for_statement" | "for_in_clause" => node.field("left"),
-            "as_pattern" => node.field("alias"),
-            "except_clause" => node.field("alias"),
-            _ => None,
-        };
-        if let Some(target) = target {
-            let mut pattern = vec![target];
-            while let Some(p) = pattern.pop() {
-                match p.k() {
-                    "identifier" => {
-                        let name = text(p, src).to_string();
-                        if !out.contains(&name) {
-                            out.push(name);
-                        }
-                    }
-                    "pattern_list" | "tuple_pattern" | "list_pattern" | "as_pattern_target" => {
-                        let mut cursor = p.walk();
-                        pattern.extend(p.named_children(&mut cursor));
-                    }
-                    _ => {}
-                }
-            }
+        if matches!(
+            node.k(),
+            "function_definition" | "class_definition" | "lambda"
+        ) {
+            continue;
         }
+        target_names(node, src, out);
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
+    }
+}
+
+/// Nodes [`assigned_names`] looks at, at most.
+const MAX_ASSIGNED_NODES: usize = 50_000;
+
+/// The names one node of a body binds, added to `out` (each once).
+fn target_names(node: Node<'_>, src: &str, out: &mut Vec<String>) {
+    let target = match node.k() {
+        "assignment" | "augmented_assignment" => node.field("left"),
+        "for_statement" | "for_in_clause" => node.field("left"),
+        "as_pattern" => node.field("alias"),
+        "except_clause" => node.field("alias"),
+        _ => None,
+    };
+    let Some(target) = target else {
+        return;
+    };
+    let mut pattern = vec![target];
+    while let Some(p) = pattern.pop() {
+        match p.k() {
+            "identifier" => {
+                let name = text(p, src);
+                if !out.iter().any(|n| n == name) {
+                    out.push(name.to_string());
+                }
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "as_pattern_target" => {
+                let mut cursor = p.walk();
+                pattern.extend(p.named_children(&mut cursor));
+            }
+            _ => {}
+        }
     }
 }
 

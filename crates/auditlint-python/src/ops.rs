@@ -241,18 +241,16 @@ impl Extractor<'_> {
         {
             return;
         }
-        let callee = node
-            .field("function")
-            .and_then(|f| callee_path(f, src))
-            .unwrap_or_else(|| "()".to_string());
+        let path = node.field("function").and_then(|f| callee_path(f, src));
         let enclosing = self.innermost_fn(stack);
         let chain = chain_of(node);
         let in_decorator = stack.iter().any(|n| n.k() == "decorator");
         let (sink, commit_on) = if in_decorator {
             (None, None)
         } else {
-            self.sink_of(&chain, enclosing)
+            self.sink_of(&chain, path.as_deref(), enclosing)
         };
+        let callee = path.unwrap_or_else(|| "()".to_string());
         // The unit of work's `commit()`/`flush()` after a `session.add(..)`.
         let commit = commit_on.and_then(|receiver| {
             let scope = stack
@@ -305,17 +303,26 @@ impl Extractor<'_> {
 
     /// The sink a chain's syntax names, and for a `session.add(..)` the receiver whose
     /// `commit()` runs it.
+    /// `first` is the callee path of `chain[0]` (the operation's own call).
     fn sink_of(
         &self,
         chain: &[Node<'_>],
+        first: Option<&str>,
         scope: Option<FnId>,
     ) -> (Option<SinkSyntax>, Option<String>) {
         let src = self.src;
-        for &call in chain {
-            let Some(path) = call.field("function").and_then(|f| callee_path(f, src)) else {
+        for (at, &call) in chain.iter().enumerate() {
+            let inner;
+            let path = if at == 0 {
+                first
+            } else {
+                inner = call.field("function").and_then(|f| callee_path(f, src));
+                inner.as_deref()
+            };
+            let Some(path) = path else {
                 continue;
             };
-            let method = last_segment(&path);
+            let method = last_segment(path);
             let receiver = path
                 .len()
                 .checked_sub(method.len() + 1)
@@ -778,11 +785,7 @@ impl Extractor<'_> {
                 }
             }
             "argument_list" => {
-                let callee = grandparent
-                    .and_then(|c| c.field("function"))
-                    .and_then(|f| callee_path(f, src))
-                    .unwrap_or_default();
-                if matches!(callee.as_str(), "len" | "print" | "str" | "repr" | "bool") {
+                if calls_a_reader(grandparent, src) {
                     return;
                 }
                 UseKind::Escapes { returned: false }
@@ -910,6 +913,30 @@ pub(crate) enum UseKind {
         element: String,
         from: usize,
     },
+}
+
+/// `len(x)`, `print(x)`, `str(x)`, `repr(x)`, `bool(x)` (through parentheses and `await`): a
+/// call whose callee path ([`callee_path`]) is one of these names, which only read their
+/// arguments. No path is built.
+fn calls_a_reader(call: Option<Node<'_>>, src: &str) -> bool {
+    let Some(mut function) = call.and_then(|c| c.field("function")) else {
+        return false;
+    };
+    loop {
+        match function.k() {
+            "identifier" => {
+                return matches!(
+                    text(function, src),
+                    "len" | "print" | "str" | "repr" | "bool"
+                );
+            }
+            "await" | "parenthesized_expression" => match function.named_child(0) {
+                Some(inner) => function = inner,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
 }
 
 /// `insert(..)`/`x.insert()` somewhere in a chain.
