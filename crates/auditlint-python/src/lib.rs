@@ -235,21 +235,7 @@ impl<'s> Extractor<'s> {
             node.children(&mut cursor).any(|c| c.k() == "async")
         };
         let mut locals = Vec::new();
-        let mut params = Vec::new();
-        if let Some(parameters) = node.field("parameters") {
-            let mut cursor = parameters.walk();
-            for param in parameters.named_children(&mut cursor) {
-                let name = match param.k() {
-                    "identifier" => Some(param),
-                    "typed_parameter" => param.named_child(0).filter(|n| n.k() == "identifier"),
-                    "default_parameter" | "typed_default_parameter" => param.field("name"),
-                    _ => None,
-                };
-                if let Some(name) = name {
-                    params.push(text(name, src).to_string());
-                }
-            }
-        }
+        let mut params = parameter_names(node, src);
         // `self` and `cls` are never a project function's name; the other parameters shadow.
         let first_param = params.iter().find(|p| *p != "self" && *p != "cls").cloned();
         params.retain(|p| p != "self" && p != "cls");
@@ -663,6 +649,26 @@ fn target_names(node: Node<'_>, src: &str, out: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// The names `function`'s parameters bind, in order (`self` and `cls` included).
+pub(crate) fn parameter_names(function: Node<'_>, src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(parameters) = function.field("parameters") {
+        let mut cursor = parameters.walk();
+        for param in parameters.named_children(&mut cursor) {
+            let name = match param.k() {
+                "identifier" => Some(param),
+                "typed_parameter" => param.named_child(0).filter(|n| n.k() == "identifier"),
+                "default_parameter" | "typed_default_parameter" => param.field("name"),
+                _ => None,
+            };
+            if let Some(name) = name {
+                out.push(text(name, src).to_string());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -286,21 +286,7 @@ mod tests {
 
     /// The parameters `function` appends to the locals: all but `self` and `cls`.
     fn params(function: Node<'_>, src: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(parameters) = function.field("parameters") {
-            let mut cursor = parameters.walk();
-            for param in parameters.named_children(&mut cursor) {
-                let name = match param.k() {
-                    "identifier" => Some(param),
-                    "typed_parameter" => param.named_child(0).filter(|n| n.k() == "identifier"),
-                    "default_parameter" | "typed_default_parameter" => param.field("name"),
-                    _ => None,
-                };
-                if let Some(name) = name {
-                    out.push(text(name, src).to_string());
-                }
-            }
-        }
+        let mut out = crate::parameter_names(function, src);
         out.retain(|p| p != "self" && p != "cls");
         out
     }

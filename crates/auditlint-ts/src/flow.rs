@@ -93,49 +93,16 @@ fn is_scope(kind: &str) -> bool {
 }
 
 impl<'t> ScopeUses<'t> {
+    /// The numbering of a walk of `root` alone that enters everything but strings.
     fn build(root: Node<'t>, src: &'t str) -> Self {
-        let mut uses = ScopeUses {
-            by_name: HashMap::new(),
-            scopes: HashMap::new(),
-        };
-        let mut nodes: u32 = 0;
-        // Scopes entered and not yet left: (node id, position, depth).
-        let mut open: Vec<(usize, u32, u32)> = Vec::new();
-        let mut depth: u32 = 0;
-        let mut cursor = root.walk();
-        loop {
-            let node = cursor.node();
-            let at = nodes;
-            nodes += 1;
-            let kind = node.node_kind();
-            if kind == "identifier" || kind == "shorthand_property_identifier" {
-                uses.by_name.entry(text(node, src)).or_default().push((
-                    at,
-                    node,
-                    kind == "shorthand_property_identifier",
-                ));
-            } else if depth == 0 || is_scope(kind) {
-                open.push((node.id(), at, depth));
-            }
-            if kind != "string" && cursor.goto_first_child() {
-                depth += 1;
-                continue;
-            }
-            loop {
-                // Everything at this depth or below is walked: those scopes end here.
-                while let Some(&(id, start, _)) = open.last().filter(|o| o.2 >= depth) {
-                    uses.scopes.insert(id, (start, nodes));
-                    open.pop();
-                }
-                if depth > 0 && cursor.goto_next_sibling() {
-                    break;
-                }
-                if depth == 0 || !cursor.goto_parent() {
-                    return uses;
-                }
-                depth -= 1;
-            }
-        }
+        let mut preorder = Vec::new();
+        auditlint_core::tree::walk_preorder(
+            root,
+            usize::MAX,
+            |node| node.node_kind() == "string",
+            |node, stack| preorder.push((node, stack.len())),
+        );
+        Self::number(&preorder, src, false)
     }
 
     /// [`ScopeUses::build`] of the file from the main walk's nodes in preorder (`preorder[0]` is
@@ -143,6 +110,12 @@ impl<'t> ScopeUses<'t> {
     /// the numbering enters comments and regular expressions, whose nodes are never identifiers
     /// nor scopes: they are counted, not visited.
     fn from_preorder(preorder: &[(Node<'t>, usize)], src: &'t str) -> Self {
+        Self::number(preorder, src, true)
+    }
+
+    /// Numbers `preorder`; `unentered` says comments and regular expressions were not entered
+    /// (their nodes are counted from them).
+    fn number(preorder: &[(Node<'t>, usize)], src: &'t str, unentered: bool) -> Self {
         let mut uses = ScopeUses {
             by_name: HashMap::new(),
             scopes: HashMap::new(),
@@ -167,7 +140,7 @@ impl<'t> ScopeUses<'t> {
                 ));
             } else if depth == 0 || is_scope(kind) {
                 open.push((node.id(), at, depth));
-            } else if matches!(kind, "regex" | "comment") {
+            } else if unentered && matches!(kind, "regex" | "comment") {
                 nodes += u32::try_from(node.descendant_count().saturating_sub(1)).unwrap_or(0);
             }
         }
