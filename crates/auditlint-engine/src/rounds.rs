@@ -492,6 +492,29 @@ mod tests {
         );
     }
 
+    /// A Python writer nested in another function (a decorator's inner function) is a local
+    /// name: it is no word for the next round, a top-level writer is.
+    #[test]
+    fn a_nested_python_writer_is_no_round_word() {
+        let src = "def log_action(db, action):\n    db.execute(\"INSERT INTO audit_log (action) VALUES (?)\", (action,))\n\n\ndef audited(action):\n    def decorator(fn):\n        def wrapper(db, *args):\n            db.execute(\"INSERT INTO audit_log (action) VALUES (?)\", (action,))\n            return fn(db, *args)\n        return wrapper\n    return decorator\n";
+        let facts = auditlint_python::extract(src).expect("parses");
+        let files = vec![auditlint_core::index::ProjectFile {
+            path: "app/audit.py".into(),
+            facts: std::sync::Arc::new(facts),
+        }];
+        let known = auditlint_rules::rule_ids();
+        let config = auditlint_core::Config::defaults(&known);
+        let resolver = auditlint_core::resolve::Resolver::default();
+        let index = auditlint_core::index::Index::build(&files, &config.vocab, &resolver);
+        let names = index.writer_names();
+        assert!(names.words.contains("log_action"), "{:?}", names.words);
+        assert!(
+            !names.words.contains("wrapper") && !names.words.contains("decorator"),
+            "{:?}",
+            names.words
+        );
+    }
+
     #[test]
     fn words_count_outside_comment_lines_in_scripts_and_anywhere_in_rust() {
         let r = round(|n| {

@@ -16,9 +16,9 @@ use crate::facts::{FnId, Function, Imported};
 
 use super::{FnRef, Index, MAX_RESOLVE_DEPTH, RoundNames};
 
-/// How Python code can call `function`, a writer or producer, from another file: a function
-/// only by naming it (a call through a module, `audit.record(..)`, a re-export, `from .audit
-/// import record as write`, or `import *` all spell the name), so its name is a word to look
+/// How Python code can call `function`, a writer or producer, from another file: a top-level
+/// function only by naming it (a call through a module, `audit.record(..)`, a re-export, `from
+/// .audit import record as write`, or `import *` all spell the name), so its name is a word to look
 /// for — not its module's name, which (`models`, `services`, `views`) would pull in most of a
 /// Django project. A method only through its class (see `resolve_python`): a receiver named
 /// after the class, or a file that names the class (a binding, an annotation, an import,
@@ -36,6 +36,10 @@ pub(super) fn round_names(function: &Function, round: &mut RoundNames) {
                 .classes
                 .insert(class.clone());
         }
+        // A function nested in another is a local name there: no other file can call it by
+        // name (imports and the unique-name fallback reach top-level functions only), so its
+        // name pulls in no file that could (Flagsmith: an inner `decorator` parsed 17 more).
+        None if function.parent.is_some() => {}
         None => {
             round.words.insert(name.clone());
         }
