@@ -53,6 +53,8 @@ pub(crate) struct GuardBinding {
 
 pub struct Walker<'a> {
     pub(crate) text: &'a str,
+    /// Byte offsets of the text's token positions.
+    offsets: crate::spans::Offsets<'a>,
     base: usize,
     pub(crate) facts: FileFacts,
     pub(crate) stack: Vec<Node<'a>>,
@@ -79,6 +81,7 @@ impl<'a> Walker<'a> {
     ) -> FileFacts {
         let mut walker = Walker {
             text,
+            offsets: crate::spans::Offsets::new(text),
             base,
             facts: FileFacts::default(),
             stack: Vec::with_capacity(64),
@@ -97,8 +100,10 @@ impl<'a> Walker<'a> {
 
     /// A syn span as a byte span of the original text.
     pub(crate) fn span(&self, span: proc_macro2::Span) -> Span {
-        let range = span.byte_range();
-        Span::new(range.start + self.base, range.end + self.base)
+        Span::new(
+            self.offsets.start(span) + self.base,
+            self.offsets.end(span) + self.base,
+        )
     }
 
     pub(crate) fn span_of(&self, node: &impl Spanned) -> Span {
@@ -108,7 +113,7 @@ impl<'a> Walker<'a> {
     /// An expression's span from its first and last tokens (see [`crate::spans`]): the cost of
     /// its depth, not of its size.
     pub(crate) fn expr_span(&self, expr: &Expr) -> Span {
-        let (start, end) = crate::spans::expr_range(expr);
+        let (start, end) = crate::spans::expr_range(expr, &self.offsets);
         Span::new(start + self.base, end + self.base)
     }
 
@@ -125,7 +130,7 @@ impl<'a> Walker<'a> {
     }
 
     pub(crate) fn block_span(&self, block: &Block) -> Span {
-        let (start, end) = crate::spans::block_range(block);
+        let (start, end) = crate::spans::block_range(block, &self.offsets);
         Span::new(start + self.base, end + self.base)
     }
 
