@@ -8,10 +8,34 @@
 /// on the parser thread's stack in a debug build.
 pub const MAX_PREFIX_CHAIN: usize = 4_000;
 
-const RECURSIVE_KEYWORDS: &[&str] = &[
-    "as", "return", "break", "move", "else", "if", "dyn", "fn", "impl", "mut", "let", "match",
-    "while", "for", "loop", "async", "unsafe", "const", "static", "yield", "become", "box",
-];
+/// Keywords syn (or a visit of its tree) may recurse on once each. A `match` on the word, not a
+/// search of a list: every identifier of the file is asked.
+fn is_recursive_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "as" | "return"
+            | "break"
+            | "move"
+            | "else"
+            | "if"
+            | "dyn"
+            | "fn"
+            | "impl"
+            | "mut"
+            | "let"
+            | "match"
+            | "while"
+            | "for"
+            | "loop"
+            | "async"
+            | "unsafe"
+            | "const"
+            | "static"
+            | "yield"
+            | "become"
+            | "box"
+    )
+}
 
 /// The 1-based line where nesting first exceeds `limit` brackets, or the recursion estimate
 /// exceeds [`MAX_PREFIX_CHAIN`]. Strings, characters and comments are skipped.
@@ -158,7 +182,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
                     i = skip_string(bytes, i + 1, Some(hashes), &mut line);
                     continue;
                 }
-                if RECURSIVE_KEYWORDS.contains(&word) {
+                if is_recursive_keyword(word) {
                     if let Some(top) = counters.last_mut() {
                         *top += 1;
                         total += 1;
