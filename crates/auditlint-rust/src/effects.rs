@@ -199,7 +199,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 }
             }
             Expr::MethodCall(m) => {
-                let method = m.method.to_string();
+                let method = crate::names::Name::of(&m.method);
                 if matches!(method.as_str(), "unwrap" | "expect") && self.closures == 0 {
                     self.panics = true;
                 }
@@ -275,11 +275,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             .path
             .segments
             .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+            .map(|s| crate::names::Name::of(&s.ident));
+        let last = last.as_ref().map_or("", crate::names::Name::as_str);
         if self.closures == 0
             && matches!(
-                last.as_str(),
+                last,
                 "panic"
                     | "unreachable"
                     | "todo"
