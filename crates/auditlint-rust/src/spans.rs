@@ -42,12 +42,8 @@ impl<'t> Offsets<'t> {
         let mut wide = Vec::new();
         if !fallback {
             lines.push(0);
-            lines.extend(
-                text.bytes()
-                    .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| i + 1),
-            );
+            // `match_indices` of a character searches with `memchr`.
+            lines.extend(text.match_indices('\n').map(|(i, _)| i + 1));
             if !text.is_ascii() {
                 wide = (0..lines.len())
                     .map(|line| {
