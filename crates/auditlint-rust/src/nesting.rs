@@ -72,7 +72,11 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
                 continue;
             }
             b' ' | b'\t' | b'\r' => {
+                // A run of blanks (indentation) in a loop of its own.
                 i += 1;
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r') {
+                    i += 1;
+                }
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {

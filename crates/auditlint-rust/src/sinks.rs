@@ -347,8 +347,13 @@ pub fn sink(links: &[Link<'_>], consts: &HashMap<String, String>) -> Option<Sink
     None
 }
 
+/// What follows the last `::` (`path.rsplit("::").next()`, without a substring searcher).
 pub fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
+    let bytes = path.as_bytes();
+    (1..bytes.len())
+        .rev()
+        .find(|&j| bytes[j] == b':' && bytes[j - 1] == b':')
+        .map_or(path, |j| &path[j + 1..])
 }
 
 fn sql_of(arg: &Expr, consts: &HashMap<String, String>) -> Option<String> {
@@ -433,4 +438,32 @@ pub fn collect_consts(file: &syn::File, out: &mut HashMap<String, String>) {
         // Expressions cannot hold the items we want, except blocks (visited by default).
     }
     syn::visit::Visit::visit_file(&mut Consts(out), file);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_last_segment_is_what_follows_the_last_double_colon() {
+        for path in [
+            "",
+            "a",
+            "a::b",
+            "::a",
+            "a::",
+            "a:::b",
+            "a:b",
+            "a::::b",
+            "::",
+            ":",
+            "std::mem::drop",
+            "é::ü",
+            "a::b:c",
+        ] {
+            assert_eq!(
+                super::last_segment(path),
+                path.rsplit("::").next().unwrap_or(path),
+                "{path}"
+            );
+        }
+    }
 }
