@@ -370,10 +370,15 @@ fn string_of(arg: &Expr, consts: &HashMap<String, String>) -> Option<String> {
         },
         Expr::Reference(r) => string_of(&r.expr, consts),
         Expr::Paren(p) => string_of(&p.expr, consts),
-        Expr::Path(p) => consts
-            .get(&path_text(&p.path))
-            .cloned()
-            .or_else(|| consts.get(last_segment(&path_text(&p.path))).cloned()),
+        // Most files have no string constants: no path text to look up then.
+        Expr::Path(_) if consts.is_empty() => None,
+        Expr::Path(p) => {
+            let text = path_text(&p.path);
+            consts
+                .get(&text)
+                .cloned()
+                .or_else(|| consts.get(last_segment(&text)).cloned())
+        }
         Expr::Macro(m) => {
             let strings = token_strings(&m.mac.tokens, consts);
             (!strings.is_empty()).then(|| strings.join(" "))
