@@ -5,6 +5,9 @@
 //! ```sh
 //! rg --files -g '*.{ts,tsx,js,jsx,mjs,cjs,mts,cts,rs,go,py,pyi}' TREE | cargo run --release -p auditlint-engine --example facts_digest
 //! ```
+//!
+//! With `FACTS_DIGEST_TESTS=1`, Rust files are extracted with their test code too
+//! (`extract_with(text, true)`), which the default run leaves out.
 
 use std::hash::{Hash, Hasher};
 use std::io::BufRead;
@@ -12,12 +15,13 @@ use std::io::BufRead;
 fn main() {
     let stdin = std::io::stdin();
     let lines: Vec<String> = stdin.lock().lines().map_while(Result::ok).collect();
+    let check_tests = std::env::var_os("FACTS_DIGEST_TESTS").is_some_and(|v| v == "1");
     for path in lines {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
         let debug = if path.ends_with(".rs") {
-            format!("{:?}", auditlint_rust::extract_with(&text, false))
+            format!("{:?}", auditlint_rust::extract_with(&text, check_tests))
         } else if auditlint_python::is_python(&path) {
             format!("{:?}", auditlint_python::extract(&text).ok())
         } else if path.ends_with(".go") {

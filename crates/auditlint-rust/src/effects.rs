@@ -199,7 +199,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 }
             }
             Expr::MethodCall(m) => {
-                let method = m.method.to_string();
+                let method = crate::names::Name::of(&m.method);
                 if matches!(method.as_str(), "unwrap" | "expect") && self.closures == 0 {
                     self.panics = true;
                 }
@@ -211,9 +211,19 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             // `StatusCode::INTERNAL_SERVER_ERROR`, `HttpResponse::InternalServerError()`: an
             // HTTP error response carries the failure to the client.
             Expr::Path(p) if self.effects.error_response.is_none() => {
-                let path = crate::sinks::path_text(&p.path);
-                if is_error_status_path(&path) {
-                    self.effects.error_response = Some(path);
+                // Only `Type::NAME` with one of the types can be one: the path's text is made
+                // for those alone (most paths are plain names).
+                let segments = &p.path.segments;
+                let typed = segments.len() >= 2
+                    && matches!(
+                        crate::names::Name::of(&segments[segments.len() - 2].ident).as_str(),
+                        "StatusCode" | "HttpResponse" | "Status"
+                    );
+                if typed {
+                    let path = crate::sinks::path_text(&p.path);
+                    if is_error_status_path(&path) {
+                        self.effects.error_response = Some(path);
+                    }
                 }
             }
             Expr::Return(r) if self.closures == 0 => {
@@ -275,11 +285,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             .path
             .segments
             .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+            .map(|s| crate::names::Name::of(&s.ident));
+        let last = last.as_ref().map_or("", crate::names::Name::as_str);
         if self.closures == 0
             && matches!(
-                last.as_str(),
+                last,
                 "panic"
                     | "unreachable"
                     | "todo"

@@ -266,24 +266,22 @@ impl<'a> Walker<'a> {
                         cur -= 1;
                     }
                     Expr::MethodCall(m) if is_expr(child, &m.receiver) => {
-                        let method = m.method.to_string();
-                        if keeps_value(&method) {
+                        let name = crate::names::Name::of(&m.method);
+                        let method = name.as_str();
+                        if keeps_value(method) {
                             also.extend(closure_params(m));
                             cur -= 1;
-                        } else if consumes(&method) {
+                        } else if consumes(method) {
                             also.extend(closure_params(m));
                             break UseEnd::Ignored;
-                        } else if matches!(
-                            method.as_str(),
-                            "is_ok" | "is_err" | "is_some" | "is_none"
-                        ) {
+                        } else if matches!(method, "is_ok" | "is_err" | "is_some" | "is_none") {
                             break UseEnd::Tested;
                         } else {
-                            break UseEnd::Field(method);
+                            break UseEnd::Field(method.to_string());
                         }
                     }
                     Expr::MethodCall(m) => {
-                        let method = m.method.to_string();
+                        let method = crate::names::Name::of(&m.method);
                         if matches!(method.as_str(), "push" | "extend" | "push_back" | "insert")
                             && let Expr::Path(r) = &*m.receiver
                             && let Some(v) = r.path.get_ident()
@@ -315,7 +313,7 @@ impl<'a> Walker<'a> {
                         match self.stack.get(cur.wrapping_sub(2)) {
                             Some(Node::Expr(Expr::MethodCall(m)))
                                 if matches!(
-                                    m.method.to_string().as_str(),
+                                    crate::names::Name::of(&m.method).as_str(),
                                     "map" | "filter_map" | "flat_map" | "then" | "and_then"
                                 ) =>
                             {

@@ -80,12 +80,13 @@ impl<'a> Walker<'a> {
                     }
                     Expr::Try(_) => return self.exit(cur - 1, steps, spawned),
                     Expr::MethodCall(m) if is_expr(child, &m.receiver) => {
-                        let method = m.method.to_string();
+                        let method = crate::names::Name::of(&m.method);
+                        let method = method.as_str();
                         let span = Span {
                             start: self.span_of(&m.method).start,
                             end: self.expr_span(p).end,
                         };
-                        match method.as_str() {
+                        match method {
                             "map" | "map_ok" | "and_then" | "context" | "with_context"
                             | "wrap_err" | "wrap_err_with" | "err_into" | "instrument"
                             | "in_current_span" | "boxed" | "fuse" => cur -= 1,

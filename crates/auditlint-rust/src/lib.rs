@@ -242,8 +242,8 @@ fn analyse(text: &str, base: usize, check_tests: bool) -> Result<FileFacts, Rust
             ),
         }
     })?;
-    let bodies = macros::MacroBodies::parse(&file);
-    let mut facts = walk::Walker::run(&file, &bodies, text, base, check_tests);
+    let (bodies, consts) = macros::MacroBodies::parse(&file);
+    let mut facts = walk::Walker::run(&file, &bodies, consts, text, base, check_tests);
     facts.path_roots.sort_unstable();
     facts.path_roots.dedup();
     drop(bodies);

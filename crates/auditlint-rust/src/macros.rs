@@ -5,7 +5,8 @@
 //!
 //! The bodies are parsed once, before the walk, into a table the walk borrows from: the walker
 //! holds references into the syntax tree for its whole run, so the parsed bodies must outlive
-//! it. Macros inside those bodies are parsed too, to a small depth.
+//! it. Macros inside those bodies are parsed too, to a small depth. The same walk before the
+//! walk collects the file's string constants, which the walk needs wherever they are declared.
 
 use std::collections::HashMap;
 
@@ -30,10 +31,16 @@ impl MacroBodies {
         self.by_start.get(&start_of(mac)).map_or(&[], Vec::as_slice)
     }
 
-    pub(crate) fn parse(file: &syn::File) -> Self {
+    /// The file's macro bodies, and its string constants (`const NAME: &str = "…"`, also in
+    /// function bodies; not those nested in a constant's own initialiser).
+    pub(crate) fn parse(file: &syn::File) -> (Self, HashMap<String, String>) {
         let mut bodies = MacroBodies::default();
-        let mut found = Collector::default();
+        let mut found = Collector {
+            consts: Some(HashMap::new()),
+            ..Collector::default()
+        };
         found.visit_file(file);
+        let consts = found.consts.unwrap_or_default();
         let mut budget = MAX_GROUPS;
         let mut pending = found.macros;
         for _ in 0..MAX_DEPTH {
@@ -55,7 +62,7 @@ impl MacroBodies {
             }
             pending = next;
         }
-        bodies
+        (bodies, consts)
     }
 }
 
@@ -78,7 +85,7 @@ fn skipped(mac: &syn::Macro) -> bool {
         return true;
     };
     matches!(
-        last.ident.to_string().as_str(),
+        crate::names::Name::of(&last.ident).as_str(),
         "macro_rules"
             | "quote"
             | "quote_spanned"
@@ -103,9 +110,38 @@ fn skipped(mac: &syn::Macro) -> bool {
 struct Collector {
     /// (where the macro starts, its body, whether the body is in braces)
     macros: Vec<((usize, usize), TokenStream, bool)>,
+    /// String constants by name, when wanted.
+    consts: Option<HashMap<String, String>>,
+    /// Inside a `const`/`static` item's initialiser (whose own constants are not the file's).
+    in_const: usize,
+}
+
+impl Collector {
+    fn constant(&mut self, ident: &syn::Ident, expr: &syn::Expr) {
+        if self.in_const == 0
+            && let Some(consts) = &mut self.consts
+            && let Some(text) = crate::sinks::const_text(expr)
+        {
+            consts.insert(ident.to_string(), text);
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for Collector {
+    fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        self.constant(&item.ident, &item.expr);
+        self.in_const += 1;
+        syn::visit::visit_item_const(self, item);
+        self.in_const -= 1;
+    }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        self.constant(&item.ident, &item.expr);
+        self.in_const += 1;
+        syn::visit::visit_item_static(self, item);
+        self.in_const -= 1;
+    }
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if !skipped(mac) {
             let braced = matches!(mac.delimiter, syn::MacroDelimiter::Brace(_));
@@ -191,4 +227,58 @@ fn has_call(tokens: &TokenStream) -> bool {
         .clone()
         .into_iter()
         .any(|t| matches!(&t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    /// The constants collected on the macro walk equal those of a walk of their own, on every
+    /// Rust file of the repository's fixtures, examples and crates.
+    #[test]
+    fn constants_on_the_macro_walk_equal_their_own_walk() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut dirs = vec![
+            root.join("fixtures"),
+            root.join("examples"),
+            root.join("crates"),
+        ];
+        let mut files = 0;
+        let mut constants = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+                let path = entry.path();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("read");
+                let Ok(file) = syn::parse_file(&text) else {
+                    continue;
+                };
+                let mut own = HashMap::new();
+                crate::sinks::collect_consts(&file, &mut own);
+                let (_, folded) = super::MacroBodies::parse(&file);
+                assert_eq!(folded, own, "{}", path.display());
+                files += 1;
+                constants += own.len();
+                proc_macro2::extra::invalidate_current_thread_spans();
+            }
+        }
+        assert!(files > 40, "{files} files");
+        // A nested constant (in a constant's initialiser) and one in a function body.
+        let text = "const A: &str = { const B: &str = \"INSERT INTO b\"; B };\n\
+                    fn f() { const C: &str = \"INSERT INTO c\"; }\n\
+                    static D: &str = \"d\";";
+        let file = syn::parse_file(text).expect("parses");
+        let mut own = HashMap::new();
+        crate::sinks::collect_consts(&file, &mut own);
+        let (_, folded) = super::MacroBodies::parse(&file);
+        assert_eq!(folded, own);
+        assert_eq!(folded.len(), 2, "{folded:?}");
+        assert!(constants > 0);
+    }
 }

@@ -121,3 +121,63 @@ pub fn last_type_name(ty: &Type) -> Option<String> {
         _ => None,
     }
 }
+
+/// An identifier's text in a buffer on the stack (most identifiers are short): what
+/// `ident.to_string()` gives, without a heap allocation, for names that are only compared.
+pub(crate) struct Name {
+    buf: [u8; 48],
+    len: usize,
+    long: Option<String>,
+}
+
+impl Name {
+    pub(crate) fn of(ident: &proc_macro2::Ident) -> Self {
+        let mut name = Name {
+            buf: [0; 48],
+            len: 0,
+            long: None,
+        };
+        let _ = std::fmt::Write::write_fmt(&mut name, format_args!("{ident}"));
+        name
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match &self.long {
+            Some(long) => long,
+            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or(""),
+        }
+    }
+}
+
+impl std::fmt::Write for Name {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if let Some(long) = &mut self.long {
+            long.push_str(s);
+            return Ok(());
+        }
+        let end = self.len + s.len();
+        if let Some(room) = self.buf.get_mut(self.len..end) {
+            room.copy_from_slice(s.as_bytes());
+            self.len = end;
+        } else {
+            let mut long = String::with_capacity(end);
+            long.push_str(std::str::from_utf8(&self.buf[..self.len]).unwrap_or(""));
+            long.push_str(s);
+            self.long = Some(long);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Name;
+
+    #[test]
+    fn a_name_is_the_identifier_text() {
+        for text in ["ok", "r#type", "r#match", "é", &"long_".repeat(30), "x"] {
+            let ident: proc_macro2::Ident = syn::parse_str(text).expect("an identifier");
+            assert_eq!(Name::of(&ident).as_str(), ident.to_string());
+        }
+    }
+}

@@ -8,10 +8,47 @@
 /// on the parser thread's stack in a debug build.
 pub const MAX_PREFIX_CHAIN: usize = 4_000;
 
-const RECURSIVE_KEYWORDS: &[&str] = &[
-    "as", "return", "break", "move", "else", "if", "dyn", "fn", "impl", "mut", "let", "match",
-    "while", "for", "loop", "async", "unsafe", "const", "static", "yield", "become", "box",
-];
+/// Bytes that continue an identifier: ASCII letters and digits, `_` (one load per byte of a
+/// word, where the two range checks and a comparison cost three).
+const IDENT_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// Keywords syn (or a visit of its tree) may recurse on once each. A `match` on the word, not a
+/// search of a list: every identifier of the file is asked.
+fn is_recursive_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "as" | "return"
+            | "break"
+            | "move"
+            | "else"
+            | "if"
+            | "dyn"
+            | "fn"
+            | "impl"
+            | "mut"
+            | "let"
+            | "match"
+            | "while"
+            | "for"
+            | "loop"
+            | "async"
+            | "unsafe"
+            | "const"
+            | "static"
+            | "yield"
+            | "become"
+            | "box"
+    )
+}
 
 /// The 1-based line where nesting first exceeds `limit` brackets, or the recursion estimate
 /// exceeds [`MAX_PREFIX_CHAIN`]. Strings, characters and comments are skipped.
@@ -35,7 +72,11 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
                 continue;
             }
             b' ' | b'\t' | b'\r' => {
+                // A run of blanks (indentation) in a loop of its own.
                 i += 1;
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r') {
+                    i += 1;
+                }
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
@@ -145,7 +186,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
             }
             b if b.is_ascii_alphabetic() || b == b'_' => {
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                while i < bytes.len() && IDENT_BYTE[usize::from(bytes[i])] {
                     i += 1;
                 }
                 let word = &text[start..i];
@@ -158,7 +199,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<(usize, Limit)> {
                     i = skip_string(bytes, i + 1, Some(hashes), &mut line);
                     continue;
                 }
-                if RECURSIVE_KEYWORDS.contains(&word) {
+                if is_recursive_keyword(word) {
                     if let Some(top) = counters.last_mut() {
                         *top += 1;
                         total += 1;
@@ -252,6 +293,12 @@ mod tests {
             "impl std::fmt::Display for X { fn fmt(&self) -> &'a u8 { &&*x } }\n".repeat(5_000);
         assert_eq!(too_deep(&items, 256), None);
         assert_eq!(too_deep("const C: char = '(';", 0), None);
+        for b in 0..=255u8 {
+            assert_eq!(
+                super::IDENT_BYTE[usize::from(b)],
+                b.is_ascii_alphanumeric() || b == b'_'
+            );
+        }
     }
 
     #[test]

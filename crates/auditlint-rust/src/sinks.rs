@@ -50,7 +50,8 @@ pub fn is_op_macro(mac: &syn::Macro) -> bool {
     let Some(last) = mac.path.segments.last() else {
         return false;
     };
-    is_query_macro(&last.ident.to_string()) || is_write_macro(&last.ident.to_string())
+    let name = crate::names::Name::of(&last.ident);
+    is_query_macro(name.as_str()) || is_write_macro(name.as_str())
 }
 
 fn is_query_macro(name: &str) -> bool {
@@ -91,7 +92,9 @@ pub fn chain(expr: &Expr) -> Vec<Link<'_>> {
             break;
         }
         match cur {
-            Expr::MethodCall(m) if !is_adapter(&m.method.to_string()) || links.is_empty() => {
+            Expr::MethodCall(m)
+                if links.is_empty() || !is_adapter(crate::names::Name::of(&m.method).as_str()) =>
+            {
                 links.push(Link::Method(m));
                 cur = &m.receiver;
             }
@@ -147,7 +150,7 @@ pub fn path_text(path: &syn::Path) -> String {
         if i > 0 {
             out.push_str("::");
         }
-        out.push_str(&segment.ident.to_string());
+        let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{}", segment.ident));
     }
     out
 }
@@ -167,9 +170,8 @@ pub fn callee(links: &[Link<'_>]) -> String {
                     .path
                     .segments
                     .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
-                if is_write_macro(&last) {
+                    .map(|s| crate::names::Name::of(&s.ident));
+                if is_write_macro(last.as_ref().map_or("", crate::names::Name::as_str)) {
                     // `audit_file.write!`: a write into the receiver, for the vocabulary.
                     out.push_str(&macro_receiver(&m.tokens));
                     out.push_str(".write!");
@@ -190,15 +192,16 @@ pub fn callee(links: &[Link<'_>]) -> String {
                     out.push_str("()");
                 }
                 out.push('.');
-                let method = m.method.to_string();
+                let method = crate::names::Name::of(&m.method);
+                let method = method.as_str();
                 // `self.audit_sink.write()` on an `RwLock`/`Mutex` takes a lock, it writes
                 // nothing: named so that no vocabulary mistakes it for a write.
-                match method.as_str() {
+                match method {
                     "write" | "read" | "try_write" | "try_read" if m.args.is_empty() => {
                         out.push_str("lock_");
                         out.push_str(method.trim_start_matches("try_"));
                     }
-                    _ => out.push_str(&method),
+                    _ => out.push_str(method),
                 }
                 pending_call = true;
             }
@@ -222,7 +225,9 @@ fn macro_receiver(tokens: &TokenStream) -> String {
         match token {
             TokenTree::Punct(p) if p.as_char() == ',' => break,
             TokenTree::Punct(p) if p.as_char() == '.' => out.push('.'),
-            TokenTree::Ident(i) if i != "mut" => out.push_str(&i.to_string()),
+            TokenTree::Ident(i) if i != "mut" => {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{i}"));
+            }
             _ => {}
         }
     }
@@ -240,9 +245,8 @@ pub fn sink(links: &[Link<'_>], consts: &HashMap<String, String>) -> Option<Sink
                     .path
                     .segments
                     .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
-                if is_query_macro(&last) {
+                    .map(|s| crate::names::Name::of(&s.ident));
+                if is_query_macro(last.as_ref().map_or("", crate::names::Name::as_str)) {
                     token_strings(&m.tokens, consts)
                         .iter()
                         .find_map(|s| insert_table(s))
@@ -288,7 +292,7 @@ pub fn sink(links: &[Link<'_>], consts: &HashMap<String, String>) -> Option<Sink
     // sea-orm: `audit_log::ActiveModel { .. }.insert(db)`, `audit_log::Entity::insert(am)`.
     let inserts = links.iter().any(|l| match l {
         Link::Method(m) => matches!(
-            m.method.to_string().as_str(),
+            crate::names::Name::of(&m.method).as_str(),
             "insert" | "save" | "insert_many"
         ),
         Link::Path(p) => matches!(last_segment(p), "insert" | "insert_many"),
@@ -324,7 +328,7 @@ pub fn sink(links: &[Link<'_>], consts: &HashMap<String, String>) -> Option<Sink
             let url = match link {
                 Link::Method(m)
                     if matches!(
-                        m.method.to_string().as_str(),
+                        crate::names::Name::of(&m.method).as_str(),
                         "post" | "put" | "patch" | "get" | "delete" | "request"
                     ) =>
                 {
@@ -343,8 +347,13 @@ pub fn sink(links: &[Link<'_>], consts: &HashMap<String, String>) -> Option<Sink
     None
 }
 
+/// What follows the last `::` (`path.rsplit("::").next()`, without a substring searcher).
 pub fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
+    let bytes = path.as_bytes();
+    (1..bytes.len())
+        .rev()
+        .find(|&j| bytes[j] == b':' && bytes[j - 1] == b':')
+        .map_or(path, |j| &path[j + 1..])
 }
 
 fn sql_of(arg: &Expr, consts: &HashMap<String, String>) -> Option<String> {
@@ -361,10 +370,15 @@ fn string_of(arg: &Expr, consts: &HashMap<String, String>) -> Option<String> {
         },
         Expr::Reference(r) => string_of(&r.expr, consts),
         Expr::Paren(p) => string_of(&p.expr, consts),
-        Expr::Path(p) => consts
-            .get(&path_text(&p.path))
-            .cloned()
-            .or_else(|| consts.get(last_segment(&path_text(&p.path))).cloned()),
+        // Most files have no string constants: no path text to look up then.
+        Expr::Path(_) if consts.is_empty() => None,
+        Expr::Path(p) => {
+            let text = path_text(&p.path);
+            consts
+                .get(&text)
+                .cloned()
+                .or_else(|| consts.get(last_segment(&text)).cloned())
+        }
         Expr::Macro(m) => {
             let strings = token_strings(&m.mac.tokens, consts);
             (!strings.is_empty()).then(|| strings.join(" "))
@@ -405,7 +419,14 @@ fn token_strings(tokens: &TokenStream, consts: &HashMap<String, String>) -> Vec<
     out
 }
 
-/// `const NAME: &str = "…";` anywhere in the file (items and function bodies).
+/// The text a `const`/`static` initialiser holds (a literal, `concat!`..), if any.
+pub(crate) fn const_text(expr: &Expr) -> Option<String> {
+    string_of(expr, &HashMap::new())
+}
+
+/// `const NAME: &str = "…";` anywhere in the file (items and function bodies), by a walk of
+/// its own: what [`crate::macros::MacroBodies::parse`] collects on its walk, kept to prove it.
+#[cfg(test)]
 pub fn collect_consts(file: &syn::File, out: &mut HashMap<String, String>) {
     struct Consts<'o>(&'o mut HashMap<String, String>);
     impl<'ast> syn::visit::Visit<'ast> for Consts<'_> {
@@ -422,4 +443,32 @@ pub fn collect_consts(file: &syn::File, out: &mut HashMap<String, String>) {
         // Expressions cannot hold the items we want, except blocks (visited by default).
     }
     syn::visit::Visit::visit_file(&mut Consts(out), file);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_last_segment_is_what_follows_the_last_double_colon() {
+        for path in [
+            "",
+            "a",
+            "a::b",
+            "::a",
+            "a::",
+            "a:::b",
+            "a:b",
+            "a::::b",
+            "::",
+            ":",
+            "std::mem::drop",
+            "é::ü",
+            "a::b:c",
+        ] {
+            assert_eq!(
+                super::last_segment(path),
+                path.rsplit("::").next().unwrap_or(path),
+                "{path}"
+            );
+        }
+    }
 }

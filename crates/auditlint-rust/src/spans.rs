@@ -15,19 +15,95 @@ use syn::{Expr, Member, PathArguments};
 /// Descents at most this deep before falling back to `Spanned::span()` (never a deep recursion).
 const MAX_DESCENT: u32 = 256;
 
+/// Byte offsets of token positions, from the line and column proc-macro2 gives them.
+///
+/// proc-macro2's own `Span::byte_range` counts characters into a map of every position asked
+/// for so far (two B-tree searches and an insert per end): most of a walk's span work. The line
+/// and column of a position is one binary search over the lines; a line of ASCII text then
+/// gives the byte offset at once, a line with wider characters by counting them on that line.
+/// Spans of another source (syn's call-site spans) have line 1, column 0: offset 0, as
+/// `byte_range` says of them.
+pub(crate) struct Offsets<'t> {
+    text: &'t str,
+    /// Where each line starts, in bytes.
+    lines: Vec<usize>,
+    /// Per line: does it hold a character wider than a byte? Empty for an ASCII text.
+    wide: Vec<bool>,
+    /// The text syn parsed is not `text` itself (a second byte order mark, which syn strips
+    /// before proc-macro2 sees the text): positions are asked of proc-macro2.
+    fallback: bool,
+}
+
+impl<'t> Offsets<'t> {
+    /// `text` as given to `syn::parse_file`.
+    pub(crate) fn new(text: &'t str) -> Self {
+        let fallback = text.starts_with('\u{feff}');
+        let mut lines = Vec::with_capacity(if fallback { 0 } else { text.len() / 32 + 1 });
+        let mut wide = Vec::new();
+        if !fallback {
+            lines.push(0);
+            // `match_indices` of a character searches with `memchr`.
+            lines.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            if !text.is_ascii() {
+                wide = (0..lines.len())
+                    .map(|line| {
+                        let end = lines.get(line + 1).copied().unwrap_or(text.len());
+                        !text[lines[line]..end].is_ascii()
+                    })
+                    .collect();
+            }
+        }
+        Offsets {
+            text,
+            lines,
+            wide,
+            fallback,
+        }
+    }
+
+    fn offset(&self, at: proc_macro2::LineColumn) -> usize {
+        let line = at.line.saturating_sub(1);
+        let Some(&start) = self.lines.get(line) else {
+            return self.text.len();
+        };
+        if !self.wide.get(line).copied().unwrap_or(false) {
+            return (start + at.column).min(self.text.len());
+        }
+        self.text[start..]
+            .char_indices()
+            .nth(at.column)
+            .map_or(self.text.len(), |(i, _)| start + i)
+    }
+
+    /// The byte offset where `span` starts.
+    pub(crate) fn start(&self, span: Span) -> usize {
+        if self.fallback {
+            return span.byte_range().start;
+        }
+        self.offset(span.start())
+    }
+
+    /// The byte offset where `span` ends.
+    pub(crate) fn end(&self, span: Span) -> usize {
+        if self.fallback {
+            return span.byte_range().end;
+        }
+        self.offset(span.end())
+    }
+}
+
 /// `(start, end)` byte offsets of `expr` in the parsed text.
-pub(crate) fn expr_range(expr: &Expr) -> (usize, usize) {
-    let start =
-        first(expr, 0).map_or_else(|| expr.span().byte_range().start, |s| s.byte_range().start);
-    let end = last(expr, 0).map_or_else(|| expr.span().byte_range().end, |s| s.byte_range().end);
+pub(crate) fn expr_range(expr: &Expr, offsets: &Offsets<'_>) -> (usize, usize) {
+    let start = offsets.start(first(expr, 0).unwrap_or_else(|| expr.span()));
+    let end = offsets.end(last(expr, 0).unwrap_or_else(|| expr.span()));
     (start, end)
 }
 
 /// `(start, end)` byte offsets of a block, braces included.
-pub(crate) fn block_range(block: &syn::Block) -> (usize, usize) {
+pub(crate) fn block_range(block: &syn::Block, offsets: &Offsets<'_>) -> (usize, usize) {
     (
-        block.brace_token.span.open().byte_range().start,
-        block.brace_token.span.close().byte_range().end,
+        offsets.start(block.brace_token.span.open()),
+        offsets.end(block.brace_token.span.close()),
     )
 }
 
@@ -208,13 +284,13 @@ mod tests {
     use super::*;
     use syn::visit::Visit;
 
-    struct Compare(usize, String);
+    struct Compare<'t>(usize, &'t str, &'t Offsets<'t>);
 
-    impl<'ast> Visit<'ast> for Compare {
+    impl<'ast> Visit<'ast> for Compare<'_> {
         fn visit_expr(&mut self, expr: &'ast Expr) {
             let slow = expr.span().byte_range();
             assert_eq!(
-                expr_range(expr),
+                expr_range(expr, self.2),
                 (slow.start, slow.end),
                 "{}",
                 &self.1[slow.start..slow.end.min(slow.start + 200)]
@@ -241,7 +317,7 @@ mod tests {
 
         fn visit_block(&mut self, block: &'ast syn::Block) {
             let slow = block.span().byte_range();
-            assert_eq!(block_range(block), (slow.start, slow.end));
+            assert_eq!(block_range(block, self.2), (slow.start, slow.end));
             syn::visit::visit_block(self, block);
         }
     }
@@ -266,17 +342,61 @@ mod tests {
                 }
             }
         }
-        let mut compare = Compare(0, String::new());
         let mut parsed = 0;
+        let mut expressions = 0;
         for file in &files {
             let text = std::fs::read_to_string(file).expect("read");
-            compare.1.clone_from(&text);
+            let offsets = Offsets::new(&text);
+            let mut compare = Compare(0, &text, &offsets);
             if let Ok(tree) = syn::parse_file(&text) {
                 compare.visit_file(&tree);
                 parsed += 1;
             }
+            expressions += compare.0;
+            proc_macro2::extra::invalidate_current_thread_spans();
         }
         assert!(parsed > 40, "{parsed} files");
-        assert!(compare.0 > 20_000, "{} expressions", compare.0);
+        assert!(expressions > 20_000, "{expressions} expressions");
+    }
+
+    /// Every token's ends, from lines and columns, equal proc-macro2's byte ranges: ASCII and
+    /// wider characters, line ends, the end of the text, and a text syn strips a mark from.
+    #[test]
+    fn offsets_from_lines_equal_byte_ranges() {
+        let texts = [
+            "fn f() { let s = \"é\"; g(s, 'ß') }\n// ünïcödé\nfn h() {}\n".to_string(),
+            "fn a() {}\r\nfn b() -> u8 { 1 }".to_string(),
+            "const X: &str = \"\u{1F600}\"; fn c() { x.0.1 }\n\n\tfn d() { [1, 2] }".to_string(),
+            "\u{feff}fn e() { \"ä\" }\n".to_string(),
+            "fn f() { \"two\nlines ü\" }".to_string(),
+        ];
+        for text in &texts {
+            let offsets = Offsets::new(text);
+            let stream: proc_macro2::TokenStream = text.parse().expect("tokens");
+            let mut stack = vec![stream];
+            let mut tokens = 0;
+            while let Some(stream) = stack.pop() {
+                for token in stream {
+                    let mut spans = vec![token.span()];
+                    if let proc_macro2::TokenTree::Group(g) = &token {
+                        spans.push(g.span_open());
+                        spans.push(g.span_close());
+                        stack.push(g.stream());
+                    }
+                    for span in spans {
+                        let slow = span.byte_range();
+                        assert_eq!(
+                            (offsets.start(span), offsets.end(span)),
+                            (slow.start, slow.end)
+                        );
+                        tokens += 1;
+                    }
+                }
+            }
+            let call_site = proc_macro2::Span::call_site();
+            assert_eq!((offsets.start(call_site), offsets.end(call_site)), (0, 0));
+            assert!(tokens > 5);
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
     }
 }

@@ -53,6 +53,8 @@ pub(crate) struct GuardBinding {
 
 pub struct Walker<'a> {
     pub(crate) text: &'a str,
+    /// Byte offsets of the text's token positions.
+    offsets: crate::spans::Offsets<'a>,
     base: usize,
     pub(crate) facts: FileFacts,
     pub(crate) stack: Vec<Node<'a>>,
@@ -73,23 +75,24 @@ impl<'a> Walker<'a> {
     pub(crate) fn run(
         file: &'a syn::File,
         macro_bodies: &'a crate::macros::MacroBodies,
+        consts: HashMap<String, String>,
         text: &'a str,
         base: usize,
         check_tests: bool,
     ) -> FileFacts {
         let mut walker = Walker {
             text,
+            offsets: crate::spans::Offsets::new(text),
             base,
             facts: FileFacts::default(),
             stack: Vec::with_capacity(64),
-            consts: HashMap::new(),
+            consts,
             impl_types: Vec::new(),
             impl_traits: Vec::new(),
             scopes: Vec::new(),
             check_tests,
             macro_bodies,
         };
-        crate::sinks::collect_consts(file, &mut walker.consts);
         walker.visit_file(file);
         // Top-level code outside functions (consts, statics) has no scope to finish.
         walker.facts
@@ -97,8 +100,10 @@ impl<'a> Walker<'a> {
 
     /// A syn span as a byte span of the original text.
     pub(crate) fn span(&self, span: proc_macro2::Span) -> Span {
-        let range = span.byte_range();
-        Span::new(range.start + self.base, range.end + self.base)
+        Span::new(
+            self.offsets.start(span) + self.base,
+            self.offsets.end(span) + self.base,
+        )
     }
 
     pub(crate) fn span_of(&self, node: &impl Spanned) -> Span {
@@ -108,7 +113,7 @@ impl<'a> Walker<'a> {
     /// An expression's span from its first and last tokens (see [`crate::spans`]): the cost of
     /// its depth, not of its size.
     pub(crate) fn expr_span(&self, expr: &Expr) -> Span {
-        let (start, end) = crate::spans::expr_range(expr);
+        let (start, end) = crate::spans::expr_range(expr, &self.offsets);
         Span::new(start + self.base, end + self.base)
     }
 
@@ -125,7 +130,7 @@ impl<'a> Walker<'a> {
     }
 
     pub(crate) fn block_span(&self, block: &Block) -> Span {
-        let (start, end) = crate::spans::block_range(block);
+        let (start, end) = crate::spans::block_range(block, &self.offsets);
         Span::new(start + self.base, end + self.base)
     }
 
@@ -369,7 +374,11 @@ impl<'a> Walker<'a> {
         }
         let (end, _) = self.value_use(at);
         if let Some(scope) = self.scopes.last_mut() {
-            scope.names.entry(name.to_string()).or_default().add(&end);
+            // Looked up before a key is made: most uses are of a name already seen.
+            match scope.names.get_mut(name) {
+                Some(info) => info.add(&end),
+                None => scope.names.entry(name.to_string()).or_default().add(&end),
+            }
         }
     }
 
@@ -379,7 +388,7 @@ impl<'a> Walker<'a> {
         if self.scopes.is_empty() {
             return;
         }
-        let mut idents: Vec<String> = Vec::new();
+        let mut idents: Vec<proc_macro2::Ident> = Vec::new();
         let mut fields: Vec<String> = Vec::new();
         let mut stack = vec![tokens.clone().into_iter()];
         let mut after_dot = false;
@@ -395,11 +404,10 @@ impl<'a> Walker<'a> {
                 }
                 proc_macro2::TokenTree::Punct(p) => after_dot = p.as_char() == '.',
                 proc_macro2::TokenTree::Ident(ident) => {
-                    let name = ident.to_string();
                     if after_dot {
-                        fields.push(name);
+                        fields.push(ident.to_string());
                     } else {
-                        idents.push(name);
+                        idents.push(ident);
                     }
                     after_dot = false;
                 }
@@ -410,7 +418,7 @@ impl<'a> Walker<'a> {
             // `assert!(r.is_ok())`, `tracing::warn!(?r)`, `dbg!(r)`: a bound result read in a
             // macro is used (how, the tokens do not say), so it is not discarded.
             for binding in scope.guard_bindings.iter_mut() {
-                if !binding.used && idents.contains(&binding.name) {
+                if !binding.used && idents.iter().any(|i| *i == binding.name) {
                     binding.used = true;
                 }
             }
@@ -422,7 +430,7 @@ impl<'a> Walker<'a> {
             for ident in idents {
                 scope
                     .names
-                    .entry(ident)
+                    .entry(ident.to_string())
                     .or_default()
                     .fields
                     .extend(fields.iter().cloned());
@@ -525,7 +533,8 @@ fn is_chain_top(stack: &[Node<'_>], expr: &Expr) -> bool {
     };
     match parent {
         Expr::MethodCall(m) => {
-            !std::ptr::eq(&*m.receiver, expr) || crate::sinks::is_adapter(&m.method.to_string())
+            !std::ptr::eq(&*m.receiver, expr)
+                || crate::sinks::is_adapter(crate::names::Name::of(&m.method).as_str())
         }
         Expr::Call(c) => !std::ptr::eq(&*c.func, expr),
         _ => true,
@@ -536,8 +545,11 @@ fn is_chain_top(stack: &[Node<'_>], expr: &Expr) -> bool {
 fn is_test_item(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
         let path = attr.path();
-        let last = path.segments.last().map(|s| s.ident.to_string());
-        match last.as_deref() {
+        let last = path
+            .segments
+            .last()
+            .map(|s| crate::names::Name::of(&s.ident));
+        match last.as_ref().map(crate::names::Name::as_str) {
             Some("test" | "rstest" | "bench" | "test_case") => true,
             Some("cfg") => attr
                 .meta
@@ -732,7 +744,7 @@ impl<'a> Visit<'a> for Walker<'a> {
         self.stack.push(Node::Expr(expr));
         match expr {
             Expr::Call(_) | Expr::MethodCall(_) => {
-                let adapter = matches!(expr, Expr::MethodCall(m) if crate::sinks::is_adapter(&m.method.to_string()));
+                let adapter = matches!(expr, Expr::MethodCall(m) if crate::sinks::is_adapter(crate::names::Name::of(&m.method).as_str()));
                 if !adapter && is_chain_top(&self.stack, expr) {
                     self.operation(expr);
                 }
@@ -748,8 +760,8 @@ impl<'a> Visit<'a> for Walker<'a> {
                     Some(Node::Expr(Expr::Call(c))) if std::ptr::eq(&*c.func, expr)
                 );
                 if !is_callee {
-                    let name = p.path.segments[0].ident.to_string();
-                    self.name_use(&name);
+                    let name = crate::names::Name::of(&p.path.segments[0].ident);
+                    self.name_use(name.as_str());
                 }
             }
             _ => {}
