@@ -24,27 +24,56 @@ pub struct Source {
 }
 
 /// A source's text, shared without a copy: the buffer the file was read into, behind an `Arc`
-/// (an `Arc<str>` is a second buffer the text is copied into — 12 % of a cached run's work).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Text(Arc<String>);
+/// (an `Arc<str>` is a second buffer the text is copied into — 12 % of a cached run's work),
+/// with its hash once asked for (by the reader thread, while the text is in its cache, when the
+/// whole-run cache will want it).
+#[derive(Clone, Debug)]
+pub struct Text(Arc<TextInner>);
+
+#[derive(Debug)]
+struct TextInner {
+    text: String,
+    hash: std::sync::OnceLock<u128>,
+}
+
+impl Text {
+    /// The text's 128-bit hash (xxh3), computed once.
+    pub fn hash(&self) -> u128 {
+        *self
+            .0
+            .hash
+            .get_or_init(|| xxhash_rust::xxh3::xxh3_128(self.0.text.as_bytes()))
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.text == other.0.text
+    }
+}
+
+impl Eq for Text {}
 
 impl std::ops::Deref for Text {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.0
+        &self.0.text
     }
 }
 
 impl From<String> for Text {
     fn from(text: String) -> Self {
-        Self(Arc::new(text))
+        Self(Arc::new(TextInner {
+            text,
+            hash: std::sync::OnceLock::new(),
+        }))
     }
 }
 
 impl From<&str> for Text {
     fn from(text: &str) -> Self {
-        Self(Arc::new(text.to_string()))
+        Self::from(text.to_string())
     }
 }
 

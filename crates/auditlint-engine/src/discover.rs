@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use auditlint_core::{Config, FileError, SkipKind, SkippedFile};
 use ignore::{WalkBuilder, WalkState};
 
+use crate::analysis::Text;
 use crate::generated;
 use crate::paths::slash;
 use crate::read::Unread;
@@ -16,7 +17,7 @@ pub struct FoundSource {
     pub path: String,
     /// Its text, or why it could not be read: the buffer it was read into (sized to the file),
     /// shared without a copy.
-    pub text: Result<crate::analysis::Text, String>,
+    pub text: Result<Text, String>,
     /// The first prefilter matched it.
     pub matched: bool,
 }
@@ -53,7 +54,7 @@ pub fn discover(
     config: &Config,
     scopes: &[String],
     read: &(dyn Fn(&Path) -> Result<String, Unread> + Sync),
-    prefilter: &(dyn Fn(&str) -> bool + Sync),
+    prefilter: &(dyn Fn(&Text) -> bool + Sync),
 ) -> (Discovered, Vec<FileError>) {
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     let exclude = config.exclude.clone();
@@ -172,12 +173,13 @@ fn read_found(
     root: &Path,
     mut source: FoundSource,
     read: &(dyn Fn(&Path) -> Result<String, Unread> + Sync),
-    prefilter: &(dyn Fn(&str) -> bool + Sync),
+    prefilter: &(dyn Fn(&Text) -> bool + Sync),
 ) -> Found {
     match read(entry_path(root, &source.path).as_path()) {
         Ok(text) => {
+            let text = Text::from(text);
             source.matched = prefilter(&text);
-            source.text = Ok(text.into());
+            source.text = Ok(text);
             Found::Source(source)
         }
         Err(Unread::Generated(reason)) => Found::Skipped(SkippedFile {

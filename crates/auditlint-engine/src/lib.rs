@@ -521,7 +521,13 @@ fn run(
         None => read::read_source(absolute, config.max_file_size),
     };
     let (discovered, walk_errors) = discover::discover(root, config, scopes, &read, &|text| {
-        whole_run.is_none() && first_round.matches(text)
+        if whole_run.is_some() {
+            // The prefilter waits for a miss; the whole-run key wants the hash, made here
+            // while the text is in this thread's cache.
+            text.hash();
+            return false;
+        }
+        first_round.matches(text)
     });
     errors.extend(walk_errors);
     trace.phase("discover+read+prefilter");
@@ -721,7 +727,7 @@ fn run_key(
     skipped: &[SkippedFile],
     errors: &[FileError],
 ) -> cache::RunKey {
-    use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
+    use xxhash_rust::xxh3::{Xxh3, xxh3_64};
     let mut named = Xxh3::new();
     named.update(root.to_string_lossy().as_bytes());
     for scope in scopes {
@@ -736,7 +742,7 @@ fn run_key(
         use rayon::prelude::*;
         sources
             .par_iter()
-            .map(|s| s.text.as_deref().map_or(0, |t| xxh3_128(t.as_bytes())))
+            .map(|s| s.text.as_ref().map_or(0, Text::hash))
             .collect()
     };
     for (source, hash) in sources.iter().zip(text_hashes) {
