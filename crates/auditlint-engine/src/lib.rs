@@ -635,7 +635,7 @@ fn run(
     }
     reported_errors.extend(errors_found);
     trace.phase("index+rules");
-    Report {
+    let report = Report {
         summary: Summary {
             files_scanned: sources.iter().filter(|s| in_scope(&s.path, scopes)).count(),
             files_parsed,
@@ -655,7 +655,20 @@ fn run(
         inventory,
         skipped,
         warnings: Vec::new(),
-    }
+    };
+    drop(file_of);
+    drop(texts);
+    free_in_background((files, sources));
+    report
+}
+
+/// Frees what a run built — the facts and texts of every file — on a thread of its own, so the
+/// report is not held back by it (growthbook: ~15 ms of freeing). A thread that cannot be
+/// started frees it here instead: nothing but the time it takes depends on it.
+fn free_in_background<T: Send + 'static>(built: T) {
+    let _ = std::thread::Builder::new()
+        .name("auditlint-free".into())
+        .spawn(move || drop(built));
 }
 
 /// What [`run`] found, as the whole-run cache keeps it: the rest of its report comes from the
