@@ -413,14 +413,16 @@ impl Merged {
             settlers: self.globs("handlers.settle")?,
             flags: self.words("flags.names"),
         };
-        let exclude = GlobMatcher::new("files.exclude", self.list("files.exclude"), false)?;
-        let tests = GlobMatcher::new("files.tests", self.list("files.tests"), false)?;
+        // Matched on every path the walk meets: compiled now.
+        let exclude = compiled_now("files.exclude", self.list("files.exclude"), false)?;
+        let exclude_patterns = self.words("files.exclude");
+        let tests = compiled_now("files.tests", self.list("files.tests"), false)?;
         Ok(Config {
             vocab,
             levels: self.levels,
-            exclude: exclude.compiled_set()?,
-            exclude_patterns: exclude.patterns.clone(),
-            tests: tests.compiled_set()?,
+            exclude,
+            exclude_patterns,
+            tests,
             check_tests: self.check_tests,
             max_file_size: self.max_file_size,
             min_reason_length: self.min_reason_length,
@@ -451,6 +453,97 @@ enum Compiled {
     Each(Vec<globset::GlobMatcher>),
 }
 
+/// `[section] key` as a user's file spells it, for messages.
+fn shown(key: &str) -> (String, &str) {
+    let (section, name) = key.split_once('.').unwrap_or(("", key));
+    (format!("[{section}] {name}"), name)
+}
+
+/// An error at `item`'s place in its file.
+fn at(item: &Located, message: String) -> ConfigError {
+    let (text, path, offset) = &item.origin;
+    located(text, path, *offset, message)
+}
+
+/// The list's patterns, each checked: at most [`MAX_PATTERNS`] of at most
+/// [`MAX_PATTERN_BYTES`], each a valid glob.
+fn checked_globs(
+    key: &str,
+    list: &[Located],
+    case_insensitive: bool,
+) -> Result<Vec<Glob>, ConfigError> {
+    let (shown, name) = shown(key);
+    if let Some(item) = list.get(MAX_PATTERNS) {
+        return Err(at(
+            item,
+            format!(
+                "too many patterns in `{shown}` (with `extend-{name}` and the defaults): {} (at most {MAX_PATTERNS})",
+                list.len()
+            ),
+        ));
+    }
+    if let Some(item) = list.iter().find(|i| i.value.len() > MAX_PATTERN_BYTES) {
+        return Err(at(
+            item,
+            format!(
+                "a pattern in `{shown}` is {} bytes long (at most {MAX_PATTERN_BYTES})",
+                item.value.len()
+            ),
+        ));
+    }
+    list.iter()
+        .map(|item| {
+            GlobBuilder::new(&item.value)
+                .case_insensitive(case_insensitive)
+                .literal_separator(!case_insensitive)
+                .build()
+                .map_err(|err| {
+                    at(
+                        item,
+                        format!("invalid pattern `{}`: {}", item.value, err.kind()),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The list's globs as one set, or a configuration error at the list's last pattern.
+fn located_set(key: &str, list: &[Located], globs: &[Glob]) -> Result<GlobSet, ConfigError> {
+    build(globs).map_err(|err| {
+        let message = format!(
+            "the patterns of `{}` cannot be compiled together: {err}",
+            shown(key).0
+        );
+        match list.last() {
+            Some(item) => at(item, message),
+            None => ConfigError {
+                path: String::new(),
+                line: 0,
+                column: 0,
+                message,
+            },
+        }
+    })
+}
+
+/// A list matched on every path (`[files]`), compiled when read.
+fn compiled_now(
+    key: &str,
+    list: &[Located],
+    case_insensitive: bool,
+) -> Result<GlobSet, ConfigError> {
+    located_set(key, list, &checked_globs(key, list, case_insensitive)?)
+}
+
+/// The globs as one set.
+fn build(globs: &[Glob]) -> Result<GlobSet, globset::Error> {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        builder.add(glob.clone());
+    }
+    builder.build()
+}
+
 /// Lists of at most this many bytes of patterns are compiled on first use: far below what
 /// could fail to compile together (the limit is on the automaton: megabytes).
 const LAZY_PATTERN_BYTES: usize = 16 * 1024;
@@ -464,100 +557,26 @@ pub const MAX_PATTERN_BYTES: usize = 1_000;
 impl GlobMatcher {
     /// `key` is `section.key`, named in errors as the file spells it: `[sinks] tables`.
     fn new(key: &str, list: &[Located], case_insensitive: bool) -> Result<Self, ConfigError> {
-        let (section, name) = key.split_once('.').unwrap_or(("", key));
-        let shown = format!("[{section}] {name}");
-        let at = |item: &Located, message: String| {
-            let (text, path, offset) = &item.origin;
-            located(text, path, *offset, message)
+        let globs = checked_globs(key, list, case_insensitive)?;
+        let long = list.iter().map(|l| l.value.len()).sum::<usize>() > LAZY_PATTERN_BYTES;
+        let compiled = if long {
+            // Compiled now, so that a long list that cannot be is a configuration error.
+            std::sync::OnceLock::from(Compiled::Set(located_set(key, list, &globs)?))
+        } else {
+            std::sync::OnceLock::new()
         };
-        if let Some(item) = list.get(MAX_PATTERNS) {
-            return Err(at(
-                item,
-                format!(
-                    "too many patterns in `{shown}` (with `extend-{name}` and the defaults): {} (at most {MAX_PATTERNS})",
-                    list.len()
-                ),
-            ));
-        }
-        if let Some(item) = list.iter().find(|i| i.value.len() > MAX_PATTERN_BYTES) {
-            return Err(at(
-                item,
-                format!(
-                    "a pattern in `{shown}` is {} bytes long (at most {MAX_PATTERN_BYTES})",
-                    item.value.len()
-                ),
-            ));
-        }
-        let mut globs = Vec::with_capacity(list.len());
-        for item in list {
-            let glob: Result<Glob, _> = GlobBuilder::new(&item.value)
-                .case_insensitive(case_insensitive)
-                .literal_separator(!case_insensitive)
-                .build();
-            match glob {
-                Ok(glob) => globs.push(glob),
-                Err(err) => {
-                    let (text, path, offset) = &item.origin;
-                    return Err(located(
-                        text,
-                        path,
-                        *offset,
-                        format!("invalid pattern `{}`: {}", item.value, err.kind()),
-                    ));
-                }
-            }
-        }
-        let matcher = Self {
-            compiled: std::sync::OnceLock::new(),
+        Ok(Self {
+            compiled,
             globs,
             patterns: list.iter().map(|l| l.value.clone()).collect(),
-        };
-        if list.iter().map(|l| l.value.len()).sum::<usize>() > LAZY_PATTERN_BYTES {
-            // Long lists are compiled now, so that one that cannot be is a configuration error.
-            let set = matcher.build().map_err(|err| {
-                let message =
-                    format!("the patterns of `{shown}` cannot be compiled together: {err}");
-                match list.last() {
-                    Some(item) => at(item, message),
-                    None => ConfigError {
-                        path: String::new(),
-                        line: 0,
-                        column: 0,
-                        message,
-                    },
-                }
-            })?;
-            let _ = matcher.compiled.set(Compiled::Set(set));
-        }
-        Ok(matcher)
-    }
-
-    fn build(&self) -> Result<GlobSet, globset::Error> {
-        let mut builder = GlobSetBuilder::new();
-        for glob in &self.globs {
-            builder.add(glob.clone());
-        }
-        builder.build()
-    }
-
-    fn compiled(&self) -> &Compiled {
-        self.compiled.get_or_init(|| match self.build() {
-            Ok(set) => Compiled::Set(set),
-            Err(_) => Compiled::Each(self.globs.iter().map(Glob::compile_matcher).collect()),
         })
     }
 
-    /// The compiled set, for lists matched on every path (`[files]`): compiled now.
-    fn compiled_set(&self) -> Result<GlobSet, ConfigError> {
-        match self.compiled() {
-            Compiled::Set(set) => Ok(set.clone()),
-            Compiled::Each(_) => self.build().map_err(|err| ConfigError {
-                path: String::new(),
-                line: 0,
-                column: 0,
-                message: format!("the file patterns cannot be compiled together: {err}"),
-            }),
-        }
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| match build(&self.globs) {
+            Ok(set) => Compiled::Set(set),
+            Err(_) => Compiled::Each(self.globs.iter().map(Glob::compile_matcher).collect()),
+        })
     }
 
     pub fn is_match(&self, text: &str) -> bool {

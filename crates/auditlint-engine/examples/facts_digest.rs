@@ -1,5 +1,5 @@
 //! Prints one line per source file named on stdin: its path and a hash of its facts (their
-//! `Debug` text), or of the error. Two builds' outputs compared line by line prove that a change
+//! `Debug` text), or of the error (an unreadable file: a line saying so). Two builds' outputs compared line by line prove that a change
 //! to a front end (a performance one, say) extracts the same facts:
 //!
 //! ```sh
@@ -17,17 +17,21 @@ fn main() {
     let lines: Vec<String> = stdin.lock().lines().map_while(Result::ok).collect();
     let check_tests = std::env::var_os("FACTS_DIGEST_TESTS").is_some_and(|v| v == "1");
     for path in lines {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) => {
+                println!("{path}\tunreadable: {err}");
+                continue;
+            }
         };
         let debug = if path.ends_with(".rs") {
             format!("{:?}", auditlint_rust::extract_with(&text, check_tests))
         } else if auditlint_python::is_python(&path) {
-            format!("{:?}", auditlint_python::extract(&text).ok())
+            format!("{:?}", auditlint_python::extract(&text))
         } else if path.ends_with(".go") {
-            format!("{:?}", auditlint_go::extract(&text).ok())
+            format!("{:?}", auditlint_go::extract(&text))
         } else if let Some(language) = auditlint_ts::language_of(&path) {
-            format!("{:?}", auditlint_ts::extract(&text, language).ok())
+            format!("{:?}", auditlint_ts::extract(&text, language))
         } else {
             continue;
         };

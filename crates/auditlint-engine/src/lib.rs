@@ -999,13 +999,14 @@ pub(crate) fn manifests_resolver(
     let mut python_packages = Vec::new();
     for (manifest, read) in manifests {
         let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
+        let unresolved = |message: &str| FileError {
+            path: manifest.clone(),
+            message: format!("{message}; imports through it are not resolved"),
+        };
         let text = match read {
             Ok(text) => text,
             Err(message) => {
-                errors.push(FileError {
-                    path: manifest.clone(),
-                    message: format!("{message}; imports through it are not resolved"),
-                });
+                errors.push(unresolved(message));
                 continue;
             }
         };
@@ -1022,10 +1023,7 @@ pub(crate) fn manifests_resolver(
                     };
                     (path, package)
                 })),
-                Err(message) => errors.push(FileError {
-                    path: manifest.clone(),
-                    message: format!("{message}; imports through it are not resolved"),
-                }),
+                Err(message) => errors.push(unresolved(&message)),
             }
             continue;
         }
@@ -1037,10 +1035,7 @@ pub(crate) fn manifests_resolver(
         let json = match manifests::parse_jsonc(text) {
             Ok(json) => json,
             Err(err) => {
-                errors.push(FileError {
-                    path: manifest.clone(),
-                    message: format!("invalid JSON ({err}); imports through it are not resolved"),
-                });
+                errors.push(unresolved(&format!("invalid JSON ({err})")));
                 continue;
             }
         };

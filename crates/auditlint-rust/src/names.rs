@@ -137,7 +137,7 @@ impl Name {
             len: 0,
             long: None,
         };
-        let _ = std::fmt::Write::write_fmt(&mut name, format_args!("{ident}"));
+        push_display(&mut name, ident);
         name
     }
 
@@ -167,6 +167,13 @@ impl std::fmt::Write for Name {
         }
         Ok(())
     }
+}
+
+/// Appends `value`'s text to `out` without a `String` of its own (`to_string` allocated one per
+/// identifier). The writers it is given, a `String` and a [`Name`], return `Ok` from every
+/// write: there is no error to report.
+pub(crate) fn push_display(out: &mut impl std::fmt::Write, value: &impl std::fmt::Display) {
+    let _ = write!(out, "{value}");
 }
 
 #[cfg(test)]

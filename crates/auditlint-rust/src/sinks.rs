@@ -150,7 +150,7 @@ pub fn path_text(path: &syn::Path) -> String {
         if i > 0 {
             out.push_str("::");
         }
-        let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{}", segment.ident));
+        crate::names::push_display(&mut out, &segment.ident);
     }
     out
 }
@@ -226,7 +226,7 @@ fn macro_receiver(tokens: &TokenStream) -> String {
             TokenTree::Punct(p) if p.as_char() == ',' => break,
             TokenTree::Punct(p) if p.as_char() == '.' => out.push('.'),
             TokenTree::Ident(i) if i != "mut" => {
-                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{i}"));
+                crate::names::push_display(&mut out, &i);
             }
             _ => {}
         }

@@ -232,14 +232,6 @@ pub(crate) struct PendingEffects {
     error: Option<String>,
 }
 
-/// The main walk's nodes inside bodies being summarised, in preorder with their depths, and
-/// where each body starts among them.
-#[derive(Default)]
-struct Recorded<'t> {
-    nodes: Vec<(Node<'t>, usize)>,
-    starts: Vec<(PendingEffects, usize)>,
-}
-
 impl<'s> Extractor<'s> {
     /// `db.prepare(INSERT_AUDIT)` where `INSERT_AUDIT` is declared after the call: resolved
     /// once the walk has seen every constant.
@@ -305,15 +297,18 @@ impl<'s> Extractor<'s> {
             |node, stack| preorder.push((node, stack.len())),
         );
         let uses = flow::Uses::new(preorder, !truncated);
-        let mut recorded = Recorded::default();
+        // Function bodies to summarise, with where they start among the walk's nodes.
+        let mut bodies: Vec<(PendingEffects, usize)> = Vec::new();
         let mut stack: Vec<Node<'t>> = Vec::new();
-        for &(node, depth) in uses.preorder() {
+        for (at, &(node, depth)) in uses.preorder().iter().enumerate() {
             stack.truncate(depth);
-            self.record(&mut recorded, node, depth);
+            if let Some(pending) = self.pending_body(node) {
+                bodies.push((pending, at));
+            }
             self.visit(node, &mut stack, &uses);
             stack.push(node);
         }
-        self.summarise(&mut recorded);
+        self.summarise(uses.preorder(), bodies);
         // A body the walk did not reach (below the depth limit) is summarised by its own walk.
         for pending in std::mem::take(&mut self.pending_effects) {
             let body = root
@@ -333,33 +328,22 @@ impl<'s> Extractor<'s> {
         }
     }
 
-    /// Keeps the nodes of the bodies being summarised (one walk serves the summaries: no walk of
-    /// their own), and summarises them once the walk has left the outermost one (a node at its
-    /// depth or above).
-    fn record<'t>(&mut self, recorded: &mut Recorded<'t>, node: Node<'t>, depth: usize) {
-        if let Some(&(_, outermost)) = recorded.nodes.first()
-            && depth <= outermost
-        {
-            self.summarise(recorded);
+    /// The body `node` is, if a named function registered it for a summary.
+    fn pending_body(&mut self, node: Node<'_>) -> Option<PendingEffects> {
+        if self.pending_effects.is_empty() {
+            return None;
         }
-        if !self.pending_effects.is_empty()
-            && let Some(at) = self
-                .pending_effects
-                .iter()
-                .position(|p| p.body == node.id())
-        {
-            let pending = self.pending_effects.swap_remove(at);
-            recorded.starts.push((pending, recorded.nodes.len()));
-        }
-        if !recorded.starts.is_empty() {
-            recorded.nodes.push((node, depth));
-        }
+        let at = self
+            .pending_effects
+            .iter()
+            .position(|p| p.body == node.id())?;
+        Some(self.pending_effects.swap_remove(at))
     }
 
-    /// Summarises every body of `recorded` and empties it.
-    fn summarise(&mut self, recorded: &mut Recorded<'_>) {
-        let nodes = &recorded.nodes;
-        for (pending, start) in recorded.starts.drain(..) {
+    /// Summarises each body from the walk's nodes of its subtree (`nodes[start]` and those
+    /// after it deeper than it): one walk serves every summary, none walks on its own.
+    fn summarise(&mut self, nodes: &[(Node<'_>, usize)], bodies: Vec<(PendingEffects, usize)>) {
+        for (pending, start) in bodies {
             let depth = nodes[start].1;
             let end = nodes[start + 1..]
                 .iter()
@@ -372,7 +356,6 @@ impl<'s> Extractor<'s> {
                     self.src,
                 ));
         }
-        recorded.nodes.clear();
     }
 
     fn visit<'t>(&mut self, node: Node<'t>, stack: &mut Vec<Node<'t>>, uses: &flow::Uses<'t>)
