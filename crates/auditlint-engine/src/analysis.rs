@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use auditlint_core::diagnostic::stable_hash;
@@ -16,11 +17,99 @@ use rayon::prelude::*;
 use crate::discover::FoundSource;
 use crate::rounds::{RoundPrefilter, Seen};
 
-/// A source file as read: its project-relative path and text (`None` if it could not be read).
+/// A source file as read: its project-relative path and text (`None` if it could not be read,
+/// or while it is [`Held`]).
 #[derive(Clone)]
 pub struct Source {
     pub path: String,
     pub text: Option<Text>,
+    /// A Rust file the first round did not select, held as its identifiers instead of its text
+    /// ([`hold_unselected`]).
+    pub held: Option<Arc<Held>>,
+}
+
+impl Source {
+    pub fn new(path: String, text: Option<Text>) -> Self {
+        Self {
+            path,
+            text,
+            held: None,
+        }
+    }
+
+    /// Its text: as read, or as read again when a later round selected it while held.
+    pub fn text(&self) -> Option<&str> {
+        match &self.held {
+            Some(held) => held.text.get().and_then(|read| read.as_deref().ok()),
+            None => self.text.as_deref(),
+        }
+    }
+}
+
+/// A Rust file the first round passed over, without its text: each later round reads it again
+/// (only Rust files: a later round looks for words in them, which costs the same on a text read
+/// again as on one kept, while scripts' rounds are made while their texts are still in memory
+/// for other reasons). The text read again is checked against the first read's hash: the run's
+/// other files, and the whole-run cache's key, saw that one.
+pub struct Held {
+    absolute: PathBuf,
+    hash: u128,
+    /// Its text, once a later round selected it; or why it could not be read as it was.
+    text: OnceLock<Result<Text, String>>,
+}
+
+impl Held {
+    /// Its text, read again: `Err` when it cannot be read, or is no longer what was read first.
+    fn read_again(&self, max_size: u64) -> Result<Text, String> {
+        let text = crate::read::read_source(&self.absolute, max_size).map_err(|unread| match unread {
+            crate::read::Unread::Problem(problem) => format!(
+                "read again for a later prefilter round: {problem}; it was not checked: run again"
+            ),
+            crate::read::Unread::Generated(_) => CHANGED.to_string(),
+        })?;
+        if xxhash_rust::xxh3::xxh3_128(text.as_bytes()) != self.hash {
+            return Err(CHANGED.to_string());
+        }
+        Ok(Text::from(text))
+    }
+}
+
+/// Why a held file read again is not checked.
+const CHANGED: &str = "changed while auditlint was checking the project (read again for a \
+    later prefilter round, its text differs from the first read); it was not checked: run again";
+
+/// Frees the texts of the Rust files the first round did not select; a later round reads them
+/// again ([`Held`]). On rustfs, whose largest file alone takes 47 MB of syntax tree while it is
+/// parsed, the 27 of its 57 MB of sources that no round parses took peak RSS from … to … MiB.
+pub fn hold_unselected(sources: &mut [Source], round_one: &[usize], root: &Path) {
+    let mut selected = vec![false; sources.len()];
+    for &i in round_one {
+        selected[i] = true;
+    }
+    sources
+        .par_iter_mut()
+        .zip(selected)
+        .filter(|(source, selected)| !selected && source.path.ends_with(".rs"))
+        .for_each(|(source, _)| {
+            if let Some(text) = source.text.take() {
+                source.held = Some(Arc::new(Held {
+                    absolute: root.join(&source.path),
+                    hash: text.hash(),
+                    text: OnceLock::new(),
+                }));
+            }
+        });
+}
+
+/// A held file could not be read again as it was read first: the run's result describes
+/// files that changed under it, and is not one to keep.
+pub fn read_again_failed(sources: &[Source]) -> bool {
+    sources.iter().any(|source| {
+        source
+            .held
+            .as_ref()
+            .is_some_and(|held| matches!(held.text.get(), Some(Err(_))))
+    })
 }
 
 /// A source's text, shared without a copy: the buffer the file was read into, behind an `Arc`
@@ -102,10 +191,7 @@ pub fn sources_from(
         if found.matched {
             round_one.push(sources.len());
         }
-        sources.push(Source {
-            path: found.path,
-            text,
-        });
+        sources.push(Source::new(found.path, text));
     }
     (sources, round_one)
 }
@@ -147,7 +233,10 @@ pub fn parse_rounds<R>(
             let cache_view = cache.as_deref();
             let facts_of = |i: usize| {
                 let source = &sources[i];
-                let text = source.text.as_deref().unwrap_or_default();
+                if let Some(Err(message)) = source.held.as_ref().and_then(|h| h.text.get()) {
+                    return (i, Err(message.clone()));
+                }
+                let text = source.text().unwrap_or_default();
                 let hash = stable_hash(&[text]);
                 if let Some((cached_hash, facts)) = cache_view.and_then(|c| c.get(&source.path))
                     && *cached_hash == hash
@@ -176,7 +265,7 @@ pub fn parse_rounds<R>(
                 // other threads idle while one parses it. Results in the candidates' order.
                 let size = |&at: &usize| {
                     let i = candidates[at];
-                    sources[i].text.as_deref().map_or(0, str::len)
+                    sources[i].text().map_or(0, str::len)
                 };
                 let mut order: Vec<usize> = (0..candidates.len()).collect();
                 order.sort_by_key(|at| (std::cmp::Reverse(size(at)), *at));
@@ -192,7 +281,7 @@ pub fn parse_rounds<R>(
         for (i, result) in results {
             parsed[i] = true;
             let source = &sources[i];
-            let text = source.text.as_deref().unwrap_or_default();
+            let text = source.text().unwrap_or_default();
             if let Some(cache) = cache.as_deref_mut() {
                 cache.insert(source.path.clone(), (stable_hash(&[text]), result.clone()));
             }
@@ -228,10 +317,27 @@ pub fn parse_rounds<R>(
             .into_par_iter()
             .filter(|&i| !parsed[i])
             .filter(|&i| {
-                sources[i]
-                    .text
-                    .as_deref()
-                    .is_some_and(|text| matcher.matches(&sources[i].path, text))
+                let source = &sources[i];
+                match &source.held {
+                    Some(held) => match held.read_again(config.max_file_size) {
+                        Ok(text) => {
+                            let selected = matcher.matches(&source.path, &text);
+                            if selected {
+                                held.text.get_or_init(|| Ok(text));
+                            }
+                            selected
+                        }
+                        // Selected: parsing it reports why it was not checked.
+                        Err(problem) => {
+                            held.text.get_or_init(|| Err(problem));
+                            true
+                        }
+                    },
+                    None => source
+                        .text
+                        .as_deref()
+                        .is_some_and(|text| matcher.matches(&source.path, text)),
+                }
             })
             .collect();
         if candidates.is_empty() {
@@ -396,5 +502,96 @@ impl Prefilter {
             Prefilter::Anywhere(ac) => ac.is_match(text),
             Prefilter::Nothing => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SINK: &str = "pub fn record_audit(conn: &rusqlite::Connection) -> Result<usize, rusqlite::Error> {\n    conn.execute(\"INSERT INTO audit_log (action) VALUES ('purge')\", [])\n}\n";
+    const CALLER: &str =
+        "pub fn purge(conn: &rusqlite::Connection) {\n    let _ = record_audit(conn);\n}\n";
+    const OTHER: &str = "pub fn unrelated() -> u32 {\n    7\n}\n";
+
+    /// Parses `sources` with `sink.rs` (source 1) as round one's only file: the paths parsed
+    /// and the errors.
+    fn run(sources: &[Source]) -> (Vec<String>, Vec<FileError>) {
+        let known = auditlint_rules::rule_ids();
+        let config = Config::defaults(&known);
+        let literals = config.vocab.prefilter_literals();
+        let resolver = Resolver::default();
+        let mut errors = Vec::new();
+        let (files, ()) = parse_rounds(
+            sources,
+            vec![1],
+            &literals,
+            &config,
+            &resolver,
+            None,
+            None,
+            &mut errors,
+            |_, _, _, _| (),
+        );
+        (files.into_iter().map(|f| f.path).collect(), errors)
+    }
+
+    #[test]
+    fn a_held_rust_file_is_read_again_by_a_later_round_and_checked_only_as_first_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |name: &str, text: &str| {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        };
+        write("caller.rs", CALLER);
+        write("sink.rs", SINK);
+        write("other.rs", OTHER);
+        let held = || {
+            let mut sources: Vec<Source> = ["caller.rs", "sink.rs", "other.rs"]
+                .iter()
+                .map(|name| {
+                    let text = std::fs::read_to_string(dir.path().join(name)).expect("read");
+                    Source::new((*name).to_string(), Some(Text::from(text)))
+                })
+                .collect();
+            hold_unselected(&mut sources, &[1], dir.path());
+            sources
+        };
+
+        let sources = held();
+        assert!(sources[0].text.is_none() && sources[0].held.is_some());
+        assert!(sources[1].text.is_some() && sources[1].held.is_none());
+        let (parsed, errors) = run(&sources);
+        assert_eq!(parsed, ["sink.rs", "caller.rs"], "{errors:?}");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(sources[0].text(), Some(CALLER));
+        // A file no later round selects was read again to be matched, and not kept.
+        assert_eq!(sources[2].text(), None);
+        assert!(!read_again_failed(&sources));
+
+        // Edited between the first read and the round that reads it again: not checked, said.
+        let sources = held();
+        write("caller.rs", &CALLER.replace("let _ = ", "let _r = "));
+        let (parsed, errors) = run(&sources);
+        assert_eq!(parsed, ["sink.rs"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, "caller.rs");
+        assert!(
+            errors[0]
+                .message
+                .starts_with("changed while auditlint was checking")
+        );
+        assert!(read_again_failed(&sources));
+
+        // Gone by then: not checked, said.
+        let sources = held();
+        std::fs::remove_file(dir.path().join("caller.rs")).expect("remove");
+        let (_, errors) = run(&sources);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .message
+                .starts_with("read again for a later prefilter round: cannot read")
+        );
+        assert!(read_again_failed(&sources));
     }
 }

@@ -537,7 +537,7 @@ fn run(
         .into_iter()
         .filter(|s| in_scope(&s.path, scopes))
         .collect();
-    let (sources, mut round_one) = analysis::sources_from(discovered.sources, errors);
+    let (mut sources, mut round_one) = analysis::sources_from(discovered.sources, errors);
     let manifest_texts = read_manifests(root, &discovered.manifests);
     // A run over exactly the inputs of an earlier one gives its result: the whole-run cache.
     let run_cache = whole_run.map(|store| {
@@ -571,6 +571,8 @@ fn run(
             .collect();
         trace.phase("prefilter");
     }
+    analysis::hold_unselected(&mut sources, &round_one, root);
+    trace.phase("hold unselected Rust files");
     let resolver = manifests_resolver(source_paths, &manifest_texts, errors);
     trace.phase("manifests");
 
@@ -622,7 +624,11 @@ fn run(
     // what it could read there).
     errors_found.retain(|e| e.path.starts_with('<') || in_scope(&e.path, scopes));
     let files_parsed = files.iter().filter(|f| in_scope(&f.path, scopes)).count();
-    if let Some((store, key)) = &run_cache {
+    // A file that changed under the run (read again, not as it was first read) makes a result
+    // that describes no state of the project: not kept.
+    if let Some((store, key)) = &run_cache
+        && !analysis::read_again_failed(&sources)
+    {
         store.put_run(
             key,
             &CachedRun {
@@ -901,7 +907,7 @@ pub(crate) fn rule_findings<'s>(
     let texts = SourceTexts::new(
         file_source
             .iter()
-            .map(|&i| sources[i].text.as_deref().unwrap_or_default())
+            .map(|&i| sources[i].text().unwrap_or_default())
             .collect(),
     );
     let mut findings: Vec<Finding> = diagnostics

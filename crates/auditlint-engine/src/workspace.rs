@@ -208,10 +208,7 @@ impl Workspace {
             }
             None => {
                 self.by_path.insert(rel.to_string(), self.sources.len());
-                self.sources.push(Source {
-                    path: rel.to_string(),
-                    text,
-                });
+                self.sources.push(Source::new(rel.to_string(), text));
                 self.matched.push(matched);
                 self.rebuild_resolver();
             }

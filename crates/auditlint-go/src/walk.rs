@@ -1217,7 +1217,7 @@ impl<'t> Walker<'t> {
     }
 
     fn handler(&self, at: Node<'_>, body: HandlerBody) -> GuardStep {
-        GuardStep::Handler(Handler {
+        GuardStep::handler(Handler {
             span: span(at),
             kind: HandlerKind::ErrValue,
             body,
@@ -1441,7 +1441,7 @@ impl<'t> Walker<'t> {
             branch.start_byte()
         };
         self.then_exit(
-            vec![GuardStep::Handler(Handler {
+            vec![GuardStep::handler(Handler {
                 span: Span::new(start, handler_span_end),
                 kind: HandlerKind::ErrValue,
                 body: HandlerBody::Inline(effects),

@@ -521,7 +521,7 @@ impl Extractor<'_> {
                     if parent.field("body") == Some(child)
                         && let Some(handler) = suppress_handler(parent, src)
                     {
-                        steps.push(GuardStep::Handler(handler));
+                        steps.push(GuardStep::handler(handler));
                     }
                 }
                 "return_statement" => steps.push(GuardStep::Returned),
@@ -580,7 +580,7 @@ impl Extractor<'_> {
             // A comment before the block's first statement sits outside the block node; one on
             // the `except …:` line itself is about the clause, not its body.
             effects.has_comments |= has_comment_child(clause, head_end, src);
-            steps.push(GuardStep::Handler(Handler {
+            steps.push(GuardStep::handler(Handler {
                 span: Span::new(clause.start_byte(), head_end),
                 kind: HandlerKind::CatchClause,
                 body: HandlerBody::Inline(effects),

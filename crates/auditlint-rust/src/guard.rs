@@ -94,7 +94,7 @@ impl<'a> Walker<'a> {
                                 if let Some(body) =
                                     m.args.first().and_then(|a| self.handler_body(a))
                                 {
-                                    steps.push(GuardStep::Observed(Handler {
+                                    steps.push(GuardStep::observed(Handler {
                                         span,
                                         kind: HandlerKind::ErrValue,
                                         body,
@@ -152,7 +152,7 @@ impl<'a> Walker<'a> {
                                     .and_then(|a| self.handler_body(a))
                                     .unwrap_or(HandlerBody::Discard);
                                 let site = m.args.first().and_then(|a| self.closure_site(a));
-                                steps.push(GuardStep::Handler(Handler {
+                                steps.push(GuardStep::handler(Handler {
                                     span,
                                     kind: HandlerKind::ErrValue,
                                     body,
@@ -269,7 +269,7 @@ impl<'a> Walker<'a> {
                         steps.push(if *spawned {
                             self.dropped(span, true)
                         } else {
-                            GuardStep::Handler(Handler {
+                            GuardStep::handler(Handler {
                                 span,
                                 kind: HandlerKind::ErrValue,
                                 body: HandlerBody::DroppedValue,
@@ -445,7 +445,7 @@ impl<'a> Walker<'a> {
     ) -> Binding {
         let propagates = facts.propagates;
         let err_tail = facts.err_tail;
-        steps.push(GuardStep::Handler(Handler {
+        steps.push(GuardStep::handler(Handler {
             span,
             kind: HandlerKind::ErrValue,
             body: HandlerBody::Inline(facts.effects),
@@ -591,7 +591,7 @@ impl<'a> Walker<'a> {
                     scope: None,
                     own_this: false,
                 });
-            steps.push(GuardStep::Handler(Handler {
+            steps.push(GuardStep::handler(Handler {
                 span,
                 kind: HandlerKind::ErrValue,
                 body: HandlerBody::Inline(facts.effects),
@@ -704,7 +704,7 @@ impl<'a> Walker<'a> {
 }
 
 fn discard(span: Span) -> GuardStep {
-    GuardStep::Handler(Handler {
+    GuardStep::handler(Handler {
         span,
         kind: HandlerKind::ErrValue,
         body: HandlerBody::Discard,

@@ -235,7 +235,7 @@ impl<'a> Walker<'a> {
                     how: auditlint_core::facts::DropKind::Spawn,
                 });
             } else {
-                guard.push(GuardStep::Handler(Handler {
+                guard.push(GuardStep::handler(Handler {
                     span: reason_span,
                     kind: HandlerKind::ErrValue,
                     body: HandlerBody::Discard,
@@ -254,7 +254,7 @@ impl<'a> Walker<'a> {
         let op = self.push_op(&chain, span);
         if stmt.semi_token.is_some() {
             let site = self.discarded(stmt, &stmt.mac);
-            self.facts.ops[op].guard = vec![GuardStep::Handler(Handler {
+            self.facts.ops[op].guard = vec![GuardStep::handler(Handler {
                 span,
                 kind: HandlerKind::ErrValue,
                 body: HandlerBody::DroppedValue,

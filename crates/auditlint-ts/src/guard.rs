@@ -599,7 +599,7 @@ impl<'s> Extractor<'s> {
             *is_promise = true;
             if let Some(handler) = handler_arg {
                 let scope = self.scope_at(path, cur);
-                steps.push(GuardStep::Handler(Handler {
+                steps.push(GuardStep::handler(Handler {
                     span: Span::new(property.start_byte(), call.end_byte()),
                     kind: HandlerKind::RejectionCallback,
                     body: self.callback_body(handler),
@@ -890,7 +890,7 @@ impl<'s> Extractor<'s> {
                     .clone();
                 let end = clause.field("body").map_or(clause.end_byte(), block_end);
                 let site = self.catch_site(clause, self.scope_at(path, at));
-                steps.push(GuardStep::Handler(Handler {
+                steps.push(GuardStep::handler(Handler {
                     span: Span::new(clause.start_byte(), end),
                     kind: HandlerKind::CatchClause,
                     body: HandlerBody::Inline(body),
