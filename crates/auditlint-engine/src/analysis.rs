@@ -47,10 +47,11 @@ impl Source {
 }
 
 /// A Rust file the first round passed over, without its text: each later round reads it again
-/// (only Rust files: a later round looks for words in them, which costs the same on a text read
-/// again as on one kept, while scripts' rounds are made while their texts are still in memory
-/// for other reasons). The text read again is checked against the first read's hash: the run's
-/// other files, and the whole-run cache's key, saw that one.
+/// to match it, and keeps it if it selects it. A trade of memory for a second read of files most
+/// runs never look at again (rustfs has no later round; a project with audit helpers has one or
+/// two). Only Rust files: dense Rust trees are where memory ran over, and a Rust file's later
+/// rounds look for whole words only. The text read again is checked against the first read's
+/// hash: the rest of the run, and the whole-run cache's key, saw that one.
 pub struct Held {
     absolute: PathBuf,
     hash: u128,
@@ -59,6 +60,19 @@ pub struct Held {
 }
 
 impl Held {
+    pub(crate) fn new(absolute: PathBuf, text: &Text) -> Arc<Self> {
+        Arc::new(Self {
+            absolute,
+            hash: text.hash(),
+            text: OnceLock::new(),
+        })
+    }
+
+    /// Whether a file at `path` may be held: Rust files (whose later rounds look for words).
+    pub(crate) fn applies(path: &str) -> bool {
+        path.ends_with(".rs")
+    }
+
     /// Its text, read again: `Err` when it cannot be read, or is no longer what was read first.
     fn read_again(&self, max_size: u64) -> Result<Text, String> {
         let text = crate::read::read_source(&self.absolute, max_size).map_err(|unread| match unread {
@@ -79,9 +93,16 @@ const CHANGED: &str = "changed while auditlint was checking the project (read ag
     later prefilter round, its text differs from the first read); it was not checked: run again";
 
 /// Frees the texts of the Rust files the first round did not select; a later round reads them
-/// again ([`Held`]). On rustfs, whose largest file alone takes 47 MB of syntax tree while it is
-/// parsed, the 27 of its 57 MB of sources that no round parses took peak RSS from … to … MiB.
-pub fn hold_unselected(sources: &mut [Source], round_one: &[usize], root: &Path) {
+/// again ([`Held`]). The reader threads do it as they read when the first round's verdict is
+/// known there ([`crate::discover::Verdict::Passed`]); this is for a run that prefiltered later
+/// (the whole-run cache's miss). rustfs: 27 of its 57 MB of sources are never parsed; held, with
+/// the boxed guard handlers, its peak RSS went from 140 to about 100 MiB.
+pub fn hold_unselected(
+    sources: &mut [Source],
+    round_one: &[usize],
+    root: &Path,
+    overlay: &std::collections::BTreeMap<PathBuf, String>,
+) {
     let mut selected = vec![false; sources.len()];
     for &i in round_one {
         selected[i] = true;
@@ -89,14 +110,15 @@ pub fn hold_unselected(sources: &mut [Source], round_one: &[usize], root: &Path)
     sources
         .par_iter_mut()
         .zip(selected)
-        .filter(|(source, selected)| !selected && source.path.ends_with(".rs"))
+        .filter(|(source, selected)| !selected && Held::applies(&source.path))
         .for_each(|(source, _)| {
+            let absolute = root.join(&source.path);
+            // An editor's buffer is not on the disk to be read again.
+            if overlay.contains_key(&absolute) {
+                return;
+            }
             if let Some(text) = source.text.take() {
-                source.held = Some(Arc::new(Held {
-                    absolute: root.join(&source.path),
-                    hash: text.hash(),
-                    text: OnceLock::new(),
-                }));
+                source.held = Some(Held::new(absolute, &text));
             }
         });
 }
@@ -191,7 +213,11 @@ pub fn sources_from(
         if found.matched {
             round_one.push(sources.len());
         }
-        sources.push(Source::new(found.path, text));
+        sources.push(Source {
+            path: found.path,
+            text,
+            held: found.held,
+        });
     }
     (sources, round_one)
 }
@@ -553,7 +579,7 @@ mod tests {
                     Source::new((*name).to_string(), Some(Text::from(text)))
                 })
                 .collect();
-            hold_unselected(&mut sources, &[1], dir.path());
+            hold_unselected(&mut sources, &[1], dir.path(), &Default::default());
             sources
         };
 

@@ -6,7 +6,9 @@ use std::sync::Mutex;
 use auditlint_core::{Config, FileError, SkipKind, SkippedFile};
 use ignore::{WalkBuilder, WalkState};
 
-use crate::analysis::Text;
+use std::sync::Arc;
+
+use crate::analysis::{Held, Text};
 use crate::generated;
 use crate::paths::slash;
 use crate::read::Unread;
@@ -20,6 +22,22 @@ pub struct FoundSource {
     pub text: Result<Text, String>,
     /// The first prefilter matched it.
     pub matched: bool,
+    /// Passed over by the first prefilter and held without its text ([`Verdict::Passed`]).
+    pub held: Option<Arc<Held>>,
+}
+
+/// What the first prefilter says of a file as it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The first round parses it.
+    Selected,
+    /// The first round passes it over (or has not decided yet); its text is kept.
+    Kept,
+    /// The first round passes it over, and a later round may read it again: a Rust file is
+    /// then held without its text ([`Held`]), freed here while it is in this thread's cache
+    /// and before the others are read (rustfs: RSS after reading 42 -> 21 MiB; the parse
+    /// phase's peak, about 100 MiB, is its own).
+    Passed,
 }
 
 pub struct Discovered {
@@ -54,7 +72,7 @@ pub fn discover(
     config: &Config,
     scopes: &[String],
     read: &(dyn Fn(&Path) -> Result<String, Unread> + Sync),
-    prefilter: &(dyn Fn(&Text) -> bool + Sync),
+    prefilter: &(dyn Fn(&Text) -> Verdict + Sync),
 ) -> (Discovered, Vec<FileError>) {
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     let exclude = config.exclude.clone();
@@ -173,13 +191,18 @@ fn read_found(
     root: &Path,
     mut source: FoundSource,
     read: &(dyn Fn(&Path) -> Result<String, Unread> + Sync),
-    prefilter: &(dyn Fn(&Text) -> bool + Sync),
+    prefilter: &(dyn Fn(&Text) -> Verdict + Sync),
 ) -> Found {
     match read(entry_path(root, &source.path).as_path()) {
         Ok(text) => {
             let text = Text::from(text);
-            source.matched = prefilter(&text);
-            source.text = Ok(text);
+            let verdict = prefilter(&text);
+            source.matched = verdict == Verdict::Selected;
+            if verdict == Verdict::Passed && Held::applies(&source.path) {
+                source.held = Some(Held::new(entry_path(root, &source.path), &text));
+            } else {
+                source.text = Ok(text);
+            }
             Found::Source(source)
         }
         Err(Unread::Generated(reason)) => Found::Skipped(SkippedFile {
@@ -266,6 +289,7 @@ fn classify(
             path: rel,
             text: Err(String::new()),
             matched: false,
+            held: None,
         })
     })
 }

@@ -525,9 +525,15 @@ fn run(
             // The prefilter waits for a miss; the whole-run key wants the hash, made here
             // while the text is in this thread's cache.
             text.hash();
-            return false;
+            return discover::Verdict::Kept;
         }
-        first_round.matches(text)
+        if first_round.matches(text) {
+            discover::Verdict::Selected
+        } else if overlay.is_empty() {
+            discover::Verdict::Passed
+        } else {
+            discover::Verdict::Kept
+        }
     });
     errors.extend(walk_errors);
     trace.phase("discover+read+prefilter");
@@ -571,7 +577,7 @@ fn run(
             .collect();
         trace.phase("prefilter");
     }
-    analysis::hold_unselected(&mut sources, &round_one, root);
+    analysis::hold_unselected(&mut sources, &round_one, root, overlay);
     trace.phase("hold unselected Rust files");
     let resolver = manifests_resolver(source_paths, &manifest_texts, errors);
     trace.phase("manifests");

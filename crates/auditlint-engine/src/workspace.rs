@@ -91,7 +91,12 @@ impl Workspace {
         // (an open document is analysed whatever it is: the user is looking at it).
         let (discovered, mut errors) =
             discover::discover(&self.root, config, &[], &read, &|text| {
-                first_round.matches(text)
+                // Every text is kept: the workspace runs its rounds again on each change.
+                if first_round.matches(text) {
+                    discover::Verdict::Selected
+                } else {
+                    discover::Verdict::Kept
+                }
             });
         let paths: Vec<String> = discovered.sources.iter().map(|s| s.path.clone()).collect();
         let (sources, round_one) = analysis::sources_from(discovered.sources, &mut errors);
