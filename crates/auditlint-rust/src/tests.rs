@@ -199,3 +199,58 @@ fn a_write_macro_statement_drops_its_result() {
         op.guard
     );
 }
+
+#[test]
+fn top_level_test_modules_are_cut_before_syn_builds_its_tree() {
+    let kept = |source: &str| {
+        let tokens: proc_macro2::TokenStream = source.parse().expect("lexes");
+        without_test_modules(tokens).to_string()
+    };
+    // Cut whole, with every attribute before or after `#[cfg(test)]` and a visibility.
+    assert_eq!(
+        kept(
+            "fn a() {}\n/// Tests.\n#[cfg(test)]\n#[allow(unused)]\npub(crate) mod tests { fn t() { a(); } }\nfn b() {}\n"
+        ),
+        "fn a () { } fn b () { }"
+    );
+    assert_eq!(kept("#[cfg(test)] mod t { } #[cfg(test)] mod u { }"), "");
+    // Not a module with a body, or not `cfg(test)`: kept.
+    for source in [
+        "#[cfg(test)] mod tests ;",
+        "#[cfg(not(test))] mod real { }",
+        "#[cfg(all(test, unix))] mod tests { }",
+        "#[cfg(test)] fn helper () { }",
+        "#[test] fn works () { }",
+        "mod outer { # [cfg (test)] mod tests { } }",
+        "#![cfg(test)] fn f () { }",
+    ] {
+        let cut = kept(source);
+        let whole: proc_macro2::TokenStream = source.parse().expect("lexes");
+        assert_eq!(cut, whole.to_string(), "{source}");
+    }
+
+    // What it cuts is what the walk leaves out: the facts are the same. Its syntax is not
+    // checked; with test code checked, it is.
+    let source = "fn record(pool: &PgPool) {\n    let _ = sqlx::query(\"INSERT INTO audit_log (a) VALUES ($1)\").execute(pool);\n}\n\n#[cfg(test)]\nmod tests {\n    fn t(pool: &PgPool) {\n        let _ = sqlx::query(\"INSERT INTO audit_log (a) VALUES ($1)\").execute(pool);\n    }\n}\n";
+    let facts = extract(source).expect("parses");
+    assert_eq!(facts.ops.iter().filter(|o| o.sink.is_some()).count(), 1);
+    let with_tests = extract_with(source, true).expect("parses");
+    assert_eq!(
+        with_tests.ops.iter().filter(|o| o.sink.is_some()).count(),
+        2
+    );
+    let broken_test = source.replace("fn t(pool: &PgPool) {", "fn t(pool: &PgPool) { let = ;");
+    assert!(extract(&broken_test).is_ok());
+    let error = extract_with(&broken_test, true).expect_err("a syntax error in checked tests");
+    assert!(error.message.contains("line 7"), "{}", error.message);
+    // A lexing error anywhere is still one, named by line.
+    let unlexable = source.replace("mod tests {", "mod tests { \"unterminated");
+    let error = extract(&unlexable).expect_err("does not lex");
+    assert!(
+        error
+            .message
+            .starts_with("cannot parse this file as Rust (line"),
+        "{}",
+        error.message
+    );
+}
