@@ -202,6 +202,8 @@ pub fn sources_from(
     for found in found {
         let text = match found.text {
             Ok(text) => Some(text),
+            // Held by its reader: read, and kept without its text.
+            Err(_) if found.held.is_some() => None,
             Err(message) => {
                 errors.push(FileError {
                     path: found.path.clone(),
