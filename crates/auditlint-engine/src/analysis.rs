@@ -265,9 +265,9 @@ pub fn parse_rounds<R>(
                     return (i, Err(message.clone()));
                 }
                 let text = source.text().unwrap_or_default();
-                let hash = stable_hash(&[text]);
+                // The text is hashed only when there is an in-memory entry to compare with.
                 if let Some((cached_hash, facts)) = cache_view.and_then(|c| c.get(&source.path))
-                    && *cached_hash == hash
+                    && *cached_hash == stable_hash(&[text])
                 {
                     return (i, facts.clone());
                 }
