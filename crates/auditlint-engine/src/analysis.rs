@@ -14,7 +14,7 @@ use auditlint_core::resolve::Resolver;
 use auditlint_core::{Config, Diagnostic, FileError, FileFacts, Level, LineIndex};
 use rayon::prelude::*;
 
-use crate::discover::FoundSource;
+use crate::discover::{Content, FoundSource};
 use crate::rounds::{RoundPrefilter, Seen};
 
 /// A source file as read: its project-relative path and text (`None` if it could not be read,
@@ -200,16 +200,15 @@ pub fn sources_from(
     let mut sources = Vec::with_capacity(found.len());
     let mut round_one = Vec::new();
     for found in found {
-        let text = match found.text {
-            Ok(text) => Some(text),
-            // Held by its reader: read, and kept without its text.
-            Err(_) if found.held.is_some() => None,
-            Err(message) => {
+        let (text, held) = match found.content {
+            Content::Text(text) => (Some(text), None),
+            Content::Held(held) => (None, Some(held)),
+            Content::Unread(message) => {
                 errors.push(FileError {
                     path: found.path.clone(),
                     message,
                 });
-                None
+                (None, None)
             }
         };
         if found.matched {
@@ -218,7 +217,7 @@ pub fn sources_from(
         sources.push(Source {
             path: found.path,
             text,
-            held: found.held,
+            held,
         });
     }
     (sources, round_one)

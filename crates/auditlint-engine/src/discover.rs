@@ -17,13 +17,19 @@ use crate::read::Unread;
 pub struct FoundSource {
     /// Project-relative, `/`-separated.
     pub path: String,
-    /// Its text, or why it could not be read: the buffer it was read into (sized to the file),
-    /// shared without a copy.
-    pub text: Result<Text, String>,
+    pub content: Content,
     /// The first prefilter matched it.
     pub matched: bool,
+}
+
+/// What reading a source file gave.
+pub enum Content {
+    /// Its text: the buffer it was read into (sized to the file), shared without a copy.
+    Text(Text),
     /// Passed over by the first prefilter and held without its text ([`Verdict::Passed`]).
-    pub held: Option<Arc<Held>>,
+    Held(Arc<Held>),
+    /// Why it could not be read (an error naming the file; empty until it is read).
+    Unread(String),
 }
 
 /// What the first prefilter says of a file as it is read.
@@ -198,11 +204,11 @@ fn read_found(
             let text = Text::from(text);
             let verdict = prefilter(&text);
             source.matched = verdict == Verdict::Selected;
-            if verdict == Verdict::Passed && Held::applies(&source.path) {
-                source.held = Some(Held::new(entry_path(root, &source.path), &text));
+            source.content = if verdict == Verdict::Passed && Held::applies(&source.path) {
+                Content::Held(Held::new(entry_path(root, &source.path), &text))
             } else {
-                source.text = Ok(text);
-            }
+                Content::Text(text)
+            };
             Found::Source(source)
         }
         Err(Unread::Generated(reason)) => Found::Skipped(SkippedFile {
@@ -211,7 +217,7 @@ fn read_found(
             reason,
         }),
         Err(Unread::Problem(message)) => {
-            source.text = Err(message);
+            source.content = Content::Unread(message);
             Found::Source(source)
         }
     }
@@ -287,9 +293,8 @@ fn classify(
     is_source(&rel).then(|| {
         Found::Source(FoundSource {
             path: rel,
-            text: Err(String::new()),
+            content: Content::Unread(String::new()),
             matched: false,
-            held: None,
         })
     })
 }
