@@ -377,12 +377,12 @@ fn rust_files_syn_rejects_are_errors_with_their_line() {
     // Nightly-only syntax syn does not accept, and a plain syntax error.
     std::fs::write(
         dir.path().join("nightly.rs"),
-        "// audit\nimpl<A, F: ?Sized> const Fn<A> for &F where F: ~const Fn<A> {}\n",
+        "static AUDIT: &str = \"audit\";\nimpl<A, F: ?Sized> const Fn<A> for &F where F: ~const Fn<A> {}\n",
     )
     .unwrap();
     std::fs::write(
         dir.path().join("broken.rs"),
-        "// audit\nfn f() {\n    let x = ;\n}\n",
+        "static AUDIT: &str = \"audit\";\nfn f() {\n    let x = ;\n}\n",
     )
     .unwrap();
     let (code, json) = support::check_json(dir.path(), &[]);
@@ -410,13 +410,13 @@ fn rust_nesting_100000_deep_is_refused_without_overflowing() {
     let dir = project();
     rust_good_file(dir.path());
     let deep = format!(
-        "// audit\nfn f() {{\n    let x = {}1{};\n}}\n",
+        "static AUDIT: &str = \"audit\";\nfn f() {{\n    let x = {}1{};\n}}\n",
         "(".repeat(100_000),
         ")".repeat(100_000)
     );
     std::fs::write(dir.path().join("deep.rs"), deep).unwrap();
     let closures = format!(
-        "// audit\nfn f() {{\n    let g = {}x;\n}}\n",
+        "static AUDIT: &str = \"audit\";\nfn f() {{\n    let g = {}x;\n}}\n",
         "|a| ".repeat(100_000)
     );
     std::fs::write(dir.path().join("closures.rs"), closures).unwrap();
@@ -520,7 +520,7 @@ fn rust_shapes_past_the_nesting_check_are_refused_not_overflowed() {
     std::fs::write(
         dir.path().join("raw.rs"),
         format!(
-            "// writes audit_log\npub fn f() {{ let _a = r\"\\\"; let _d = {}1{}; let _q = '\"'; }}\n",
+            "static AUDIT_LOG: &str = \"audit_log\";\npub fn f() {{ let _a = r\"\\\"; let _d = {}1{}; let _q = '\"'; }}\n",
             "(".repeat(100_000),
             ")".repeat(100_000)
         ),
@@ -529,7 +529,7 @@ fn rust_shapes_past_the_nesting_check_are_refused_not_overflowed() {
     std::fs::write(
         dir.path().join("closures.rs"),
         format!(
-            "// writes audit_log\npub fn g() {{ let _g = {}1; }}\n",
+            "static AUDIT_LOG: &str = \"audit_log\";\npub fn g() {{ let _g = {}1; }}\n",
             "|a, b| ".repeat(100_000)
         ),
     )
@@ -559,7 +559,7 @@ fn a_typescript_input_that_recursed_in_the_parser_is_a_syntax_error() {
     for (name, lines) in [("many.ts", 20_000), ("more.ts", 100_000)] {
         std::fs::write(
             dir.path().join(name),
-            format!("// audit\n(f<>(() => {{}})\n{}", "//c\n".repeat(lines)),
+            format!("audit;\n(f<>(() => {{}})\n{}", "//c\n".repeat(lines)),
         )
         .unwrap();
     }

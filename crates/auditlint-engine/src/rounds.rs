@@ -334,8 +334,9 @@ fn is_ident(b: u8) -> bool {
 }
 
 /// Does the line around `at` start with a comment (`//`, `/*`, or ` * ` inside a block
-/// comment)? Only then is a name there surely not code.
-fn on_comment_line(bytes: &[u8], at: usize) -> bool {
+/// comment) that is still open at `at` (code may follow a `*/`)? Only then is a name there
+/// surely not code.
+pub(crate) fn on_comment_line(bytes: &[u8], at: usize) -> bool {
     let start = bytes[..at]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -346,7 +347,11 @@ fn on_comment_line(bytes: &[u8], at: usize) -> bool {
         return false;
     };
     let rest = &line[first..];
-    rest.starts_with(b"//") || rest.starts_with(b"/*") || rest.starts_with(b"* ") || rest == b"*"
+    if rest.starts_with(b"//") {
+        return true;
+    }
+    (rest.starts_with(b"/*") || rest.starts_with(b"* ") || rest == b"*")
+        && !rest.windows(2).any(|pair| pair == b"*/")
 }
 
 fn word_bounded(bytes: &[u8], start: usize, end: usize) -> bool {
