@@ -23,8 +23,8 @@ use crate::rounds::{RoundPrefilter, Seen};
 pub struct Source {
     pub path: String,
     pub text: Option<Text>,
-    /// A Rust file the first round did not select, held as its identifiers instead of its text
-    /// ([`hold_unselected`]).
+    /// A Rust file the first round did not select, held without its text: its path and hash
+    /// ([`Held`]).
     pub held: Option<Arc<Held>>,
 }
 
