@@ -446,7 +446,7 @@ fn is_call_before(bytes: &[u8], close: usize) -> bool {
 /// `import * as audit from ..`, `require(..)`, `import(..)`: a module bound to one name whose
 /// members are then called.
 fn has_namespace_import(text: &str) -> bool {
-    if text.contains("require") || text.contains("import(") {
+    if called(text, "require") || called(text, "import") {
         return true;
     }
     let bytes = text.as_bytes();
@@ -457,6 +457,19 @@ fn has_namespace_import(text: &str) -> bool {
             before -= 1;
         }
         !after.is_some_and(is_ident) && before > 0 && bytes[before - 1] == b'*'
+    })
+}
+
+/// `name` is called somewhere: a whole word followed by `(` (`require("./x")`,
+/// `import("./x")`, `import x = require("./x")`), not a word that only contains it
+/// (`required: true`, `reimport`): growthbook's second round parsed 228 files, 166 of them
+/// for a named import of a module only a namespace import reaches and a `required` somewhere.
+fn called(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices(name).any(|(at, _)| {
+        let rest = &bytes[at + name.len()..];
+        let open = rest.iter().find(|b| !b.is_ascii_whitespace());
+        (at == 0 || !is_ident(bytes[at - 1])) && open == Some(&b'(')
     })
 }
 
@@ -610,6 +623,13 @@ mod tests {
         assert!(!r.matches("a.ts", "import { log } from \"./audit\";"));
         assert!(r.matches("a.ts", "import * as a from \"./audit\";"));
         assert!(r.matches("a.js", "const a = require('./audit');"));
+        assert!(r.matches("a.ts", "import a = require (\"./audit\");"));
+        assert!(r.matches("a.ts", "const a = await import(\"./audit\");"));
+        // A named import beside words that only contain `require` or `import`.
+        assert!(!r.matches(
+            "a.ts",
+            "import { log } from \"./audit\";\nconst schema = { required: true, reimport(x) {} };"
+        ));
         assert!(r.matches("a.rs", "use crate::purge;"));
     }
 
