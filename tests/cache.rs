@@ -14,45 +14,39 @@ use support::auditlint;
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
-    std::fs::write(root.join("auditlint.toml"), "").unwrap();
+    let write = |rel: &str, text: &str| std::fs::write(root.join(rel), text).expect("write");
+    write("auditlint.toml", "");
     std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("src/purge.ts"),
+    write(
+        "src/purge.ts",
         "export async function purge(env: Env, user: string) {\n  try {\n    await env.DB.prepare(\"INSERT INTO staff_audit_logs (user_id) VALUES (?)\").bind(user).run();\n  } catch (err) {}\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/audit.ts"),
+    );
+    write(
+        "src/audit.ts",
         "export async function recordAudit(db: Db, row: Row) {\n  await db.from(\"audit_logs\").insert(row);\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/handler.ts"),
+    );
+    write(
+        "src/handler.ts",
         "import { recordAudit } from \"./audit\";\nexport async function handle(db: Db, row: Row) {\n  recordAudit(db, row).catch(() => {});\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/clean.ts"),
+    );
+    write(
+        "src/clean.ts",
         "export async function clean(env: Env) {\n  try {\n    await env.DB.prepare(\"INSERT INTO audit_log (a) VALUES (1)\").run();\n  } catch (err) {\n    console.warn(JSON.stringify({ event: \"audit_log_insert_failed\", error: String(err) }));\n  }\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/lib.rs"),
+    );
+    write(
+        "src/lib.rs",
         "pub async fn record(pool: &PgPool) {\n    let _ = sqlx::query(\"INSERT INTO audit_log (a) VALUES (1)\").execute(pool).await;\n}\n\npub fn write_audit(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {\n    conn.execute(\"INSERT INTO audit_log (a) VALUES (2)\", [])\n}\n",
-    )
-    .unwrap();
+    );
     // Rust files the first round passes over (held without their text in a run that
     // prefilters as it reads): one a later round reads again for its call of the writer.
-    std::fs::write(
-        root.join("src/caller.rs"),
+    write(
+        "src/caller.rs",
         "pub fn purge(conn: &rusqlite::Connection) {\n    let _ = crate::write_audit(conn);\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/unrelated.rs"),
+    );
+    write(
+        "src/unrelated.rs",
         "pub fn add(a: u32) -> u32 {\n    a + 1\n}\n",
-    )
-    .unwrap();
+    );
     dir
 }
 

@@ -105,6 +105,59 @@ pub fn parse_until(
     }
 }
 
+/// What [`search`] does after looking at a node.
+pub enum Look<T> {
+    /// Go on into its named children.
+    Enter,
+    /// Go on beside it, not into it.
+    Skip,
+    /// End the walk with this result.
+    Found(T),
+}
+
+/// Looks at `root` and the named nodes under it, depth first on an explicit stack (no recursion,
+/// whatever the depth; a node's children are pushed in order, so the last is looked at first),
+/// at most `max_nodes` of them. The first [`Look::Found`] is the result; `None` when there is
+/// none, or when the budget ran out first. The front ends' bounded searches of a subtree all
+/// walk this way, through this one loop.
+pub fn search<'t, T>(
+    root: tree_sitter::Node<'t>,
+    max_nodes: usize,
+    mut look: impl FnMut(tree_sitter::Node<'t>) -> Look<T>,
+) -> Option<T> {
+    let mut stack = vec![root];
+    let mut visited = 0;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > max_nodes {
+            return None;
+        }
+        match look(node) {
+            Look::Enter => {
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+            }
+            Look::Skip => {}
+            Look::Found(found) => return Some(found),
+        }
+    }
+    None
+}
+
+/// [`search`] for its visits alone: `enter` says whether to go into a node's named children.
+pub fn visit_bounded<'t>(
+    root: tree_sitter::Node<'t>,
+    max_nodes: usize,
+    mut enter: impl FnMut(tree_sitter::Node<'t>) -> bool,
+) {
+    let found = search::<std::convert::Infallible>(root, max_nodes, |node| {
+        if enter(node) { Look::Enter } else { Look::Skip }
+    });
+    if let Some(never) = found {
+        match never {}
+    }
+}
+
 /// Visits every node under `root` (itself included) in preorder, handing `visit` the node and
 /// its ancestors (an explicit stack: no recursion, whatever the depth). The children of a node
 /// `leaf` accepts are not entered, nor those of a node `max_depth` ancestors deep: then the walk

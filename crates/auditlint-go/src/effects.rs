@@ -198,29 +198,17 @@ fn assignment(node: Node<'_>, src: &str, effects: &mut Effects) {
 /// `fmt.Errorf`, `errors.New`, `status.Error`), outside composite literals (`Result{AuditLogged:
 /// err == nil}` records the failure, it does not return it)?
 fn mentions_error_outside_literals(node: Node<'_>, src: &str) -> bool {
-    let mut stack = vec![node];
-    let mut seen = 0usize;
-    while let Some(current) = stack.pop() {
-        seen += 1;
-        if seen > MAX_NODES {
-            return false;
+    use auditlint_core::tree::{Look, search};
+    search(node, MAX_NODES, |current| match current.kind() {
+        "composite_literal" | "func_literal" => Look::Skip,
+        "identifier" | "field_identifier" | "package_identifier"
+            if is_errish(text(current, src)) =>
+        {
+            Look::Found(())
         }
-        match current.kind() {
-            "composite_literal" | "func_literal" => continue,
-            "identifier" | "field_identifier" | "package_identifier"
-                if is_errish(text(current, src)) =>
-            {
-                return true;
-            }
-            _ => {}
-        }
-        for i in 0..current.named_child_count() {
-            if let Some(child) = current.named_child(i as u32) {
-                stack.push(child);
-            }
-        }
-    }
-    false
+        _ => Look::Enter,
+    })
+    .is_some()
 }
 
 /// `http.Error(w, msg, 500)`, `w.WriteHeader(http.StatusBadGateway)`, `c.JSON(500, ..)`: an

@@ -13,6 +13,7 @@ use auditlint_core::facts::{
     HandlerKind, Import, Imported, Operation, ResultUse, SinkSyntax, TypeDecl, ValueCheck,
 };
 use auditlint_core::sql::insert_table;
+use auditlint_core::tree::{Look, search};
 use tree_sitter::{Node, Tree};
 
 use crate::MAX_DEPTH;
@@ -390,23 +391,14 @@ fn gorm_table(model: &str) -> String {
 
 /// Does the subtree at `node` contain the identifier `name`?
 fn mentions(node: Node<'_>, name: &str, src: &str) -> bool {
-    let mut stack = vec![node];
-    let mut seen = 0;
-    while let Some(current) = stack.pop() {
-        seen += 1;
-        if seen > MAX_SCAN_NODES {
-            return false;
-        }
+    search(node, MAX_SCAN_NODES, |current| {
         if current.kind() == "identifier" && text(current, src) == name {
-            return true;
+            Look::Found(())
+        } else {
+            Look::Enter
         }
-        for i in 0..current.named_child_count() {
-            if let Some(child) = current.named_child(i as u32) {
-                stack.push(child);
-            }
-        }
-    }
-    false
+    })
+    .is_some()
 }
 
 /// The names on the left of an assignment or declaration.
@@ -1706,25 +1698,12 @@ fn call_passing<'n>(node: Node<'n>, name: &str, src: &str) -> Option<Node<'n>> {
 
 /// Does the block contain a `return` without values (outside nested function literals)?
 fn has_bare_return(block: Node<'_>) -> bool {
-    let mut stack = vec![block];
-    let mut seen = 0;
-    while let Some(current) = stack.pop() {
-        seen += 1;
-        if seen > MAX_SCAN_NODES {
-            return false;
-        }
-        match current.kind() {
-            "func_literal" => continue,
-            "return_statement" if current.named_child_count() == 0 => return true,
-            _ => {}
-        }
-        for i in 0..current.named_child_count() {
-            if let Some(child) = current.named_child(i as u32) {
-                stack.push(child);
-            }
-        }
-    }
-    false
+    search(block, MAX_SCAN_NODES, |current| match current.kind() {
+        "func_literal" => Look::Skip,
+        "return_statement" if current.named_child_count() == 0 => Look::Found(()),
+        _ => Look::Enter,
+    })
+    .is_some()
 }
 
 /// `github.com/acme/svc/internal/audit` → `audit`; `gopkg.in/yaml.v3` → `yaml`;

@@ -1,6 +1,7 @@
 //! What an `except` block (or a small helper function) does with the error it receives.
 
 use auditlint_core::facts::Effects;
+use auditlint_core::tree::visit_bounded;
 use tree_sitter::Node;
 
 use crate::syntax::{Field, Kind};
@@ -14,13 +15,7 @@ pub(crate) const MAX_NODES: usize = 20_000;
 /// Walks the body; [`summary`] takes its nodes from a walk already done.
 pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects {
     let mut effects = head(body);
-    let mut stack = vec![body];
-    let mut visited = 0;
-    while let Some(node) = stack.pop() {
-        visited += 1;
-        if visited > MAX_NODES {
-            break;
-        }
+    visit_bounded(body, MAX_NODES, |node| {
         let nested = matches!(
             node.k(),
             "function_definition" | "lambda" | "class_definition"
@@ -28,22 +23,14 @@ pub(crate) fn effects(body: Node<'_>, error: Option<&str>, src: &str) -> Effects
         step(node, false, error, src, &mut effects);
         if nested && node != body {
             // Calls in nested functions still count (a callback that reports), throws do not.
-            let mut inner = vec![node];
-            let mut seen = 0;
-            while let Some(n) = inner.pop() {
-                seen += 1;
-                if seen > MAX_NODES {
-                    break;
-                }
+            visit_bounded(node, MAX_NODES, |n| {
                 step(n, true, error, src, &mut effects);
-                let mut c = n.walk();
-                inner.extend(n.named_children(&mut c));
-            }
-            continue;
+                true
+            });
+            return false;
         }
-        let mut c = node.walk();
-        stack.extend(node.named_children(&mut c));
-    }
+        true
+    });
     effects
 }
 

@@ -599,23 +599,16 @@ fn collect_keys(value: Node<'_>, src: &str, keys: &mut Vec<(String, Span)>) {
 /// nested functions and classes left out. Walks the body; the main walk gives
 /// [`summary::Summaries`] the same nodes.
 fn assigned_names(body: Node<'_>, src: &str, out: &mut Vec<String>) {
-    let mut stack = vec![body];
-    let mut visited = 0;
-    while let Some(node) = stack.pop() {
-        visited += 1;
-        if visited > MAX_ASSIGNED_NODES {
-            break;
-        }
+    auditlint_core::tree::visit_bounded(body, MAX_ASSIGNED_NODES, |node| {
         if matches!(
             node.k(),
             "function_definition" | "class_definition" | "lambda"
         ) {
-            continue;
+            return false;
         }
         target_names(node, src, out);
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
+        true
+    });
 }
 
 /// Nodes [`assigned_names`] looks at, at most.

@@ -1019,16 +1019,10 @@ fn awaited(node: Node<'_>, stack: &[Node<'_>]) -> bool {
 
 /// The first `<receiver>.commit()` / `.flush()` call after byte `after` in `scope`.
 fn later_commit<'t>(scope: Node<'t>, receiver: &str, after: usize, src: &str) -> Option<Node<'t>> {
-    let mut stack = vec![scope];
-    let mut visited = 0;
     let mut best: Option<Node<'t>> = None;
-    while let Some(node) = stack.pop() {
-        visited += 1;
-        if visited > MAX_SCAN {
-            break;
-        }
+    auditlint_core::tree::visit_bounded(scope, MAX_SCAN, |node| {
         if node.end_byte() <= after {
-            continue;
+            return false;
         }
         if node.k() == "call"
             && node.start_byte() >= after
@@ -1041,12 +1035,8 @@ fn later_commit<'t>(scope: Node<'t>, receiver: &str, after: usize, src: &str) ->
         {
             best = Some(node);
         }
-        if matches!(node.k(), "function_definition" | "lambda") && node != scope {
-            continue;
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
+        !(matches!(node.k(), "function_definition" | "lambda") && node != scope)
+    });
     best
 }
 

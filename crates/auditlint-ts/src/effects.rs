@@ -336,20 +336,10 @@ fn root(path: &str) -> &str {
 /// searched).
 fn declarators<'s, 't>(body: Node<'t>, src: &'s str) -> Vec<(&'s str, Node<'t>)> {
     let mut out = Vec::new();
-    let mut stack = vec![body];
-    let mut visited = 0;
-    while let Some(node) = stack.pop() {
-        visited += 1;
-        if visited > MAX_NODES {
-            break;
-        }
+    auditlint_core::tree::visit_bounded(body, MAX_NODES, |node| {
         declarator(node, src, &mut out);
-        if is_function(node.node_kind()) && node != body {
-            continue;
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
+        !(is_function(node.node_kind()) && node != body)
+    });
     out
 }
 
@@ -411,22 +401,13 @@ fn mentions(node: Node<'_>, name: Option<&str>, src: &str) -> bool {
     if node.descendant_count() <= MAX_NODES {
         return mentions_walk(node, name, src);
     }
-    let mut stack = vec![node];
-    let mut visited = 0;
-    while let Some(n) = stack.pop() {
-        visited += 1;
-        if visited > MAX_NODES {
-            return false;
-        }
-        match n.node_kind() {
-            "identifier" | "shorthand_property_identifier" if text(n, src) == name => return true,
-            kind if is_function(kind) => continue,
-            _ => {}
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    false
+    use auditlint_core::tree::{Look, search};
+    search(node, MAX_NODES, |n| match n.node_kind() {
+        "identifier" | "shorthand_property_identifier" if text(n, src) == name => Look::Found(()),
+        kind if is_function(kind) => Look::Skip,
+        _ => Look::Enter,
+    })
+    .is_some()
 }
 
 #[cfg(test)]
@@ -457,11 +438,7 @@ function outer(e) {
 }
 const arrow = (e) => e;
 "#;
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into())
-            .expect("grammar");
-        let tree = parser.parse(src, None).expect("tree");
+        let tree = crate::test_tree(src);
         let mut bodies = 0;
         let mut cursor = tree.walk();
         loop {

@@ -777,11 +777,7 @@ mod tests {
     #[test]
     fn numbering_from_the_main_walk_is_the_files_own() {
         let src = "const re = /a(b)+[c-d]/gi; // note\nfunction g(x) { const r = h(x, \"s\", /x/); for (const y of r) { if (y.ok) { a.push(`${y} ${/z+/.test(y)}`); } } /* c */ return r.map((z) => z.v); }\nclass C { m() { const q = 'a string'; { let a = q; } return () => { const w = a, v = /q/; }; } }\n";
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into())
-            .expect("grammar");
-        let tree = parser.parse(src, None).expect("tree");
+        let tree = crate::test_tree(src);
         let root = tree.root_node();
         let mut preorder = Vec::new();
         auditlint_core::tree::walk_preorder(
@@ -807,11 +803,7 @@ mod tests {
     #[test]
     fn file_wide_positions_are_each_scopes_own() {
         let src = "const a = f();\nfunction g(x) { const r = h(x); for (const y of r) { if (y.ok) { a.push(`${y}`); } } return r.map((z) => z.v); }\nclass C { m() { const q = 'a string'; { let a = q; } return () => { const w = a; }; } }\n";
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into())
-            .expect("grammar");
-        let tree = parser.parse(src, None).expect("tree");
+        let tree = crate::test_tree(src);
         let file = ScopeUses::build(tree.root_node(), src);
         let mut scopes = 0;
         let mut cursor = tree.walk();

@@ -985,40 +985,30 @@ const MAX_SUMMARY_NODES: usize = 50_000;
 /// `cond ? { … } : { … }`, `({ … })`, `await …`, `… as const`.
 fn object_keys(value: Node<'_>, src: &str) -> Vec<(String, Span)> {
     let mut out = Vec::new();
-    let mut stack = vec![value];
-    let mut visited = 0;
-    while let Some(node) = stack.pop() {
-        visited += 1;
-        if visited > MAX_SUMMARY_NODES {
-            break;
-        }
-        match node.node_kind() {
-            "object" => {
-                let mut cursor = node.walk();
-                for prop in node.named_children(&mut cursor) {
-                    let key = match prop.node_kind() {
-                        "pair" => prop.field("key"),
-                        "shorthand_property_identifier" => Some(prop),
-                        _ => None,
-                    };
-                    if let Some(key) = key {
-                        let name = text(key, src).trim_matches(['"', '\'']).to_string();
-                        out.push((name, Span::new(key.start_byte(), key.end_byte())));
-                    }
+    auditlint_core::tree::visit_bounded(value, MAX_SUMMARY_NODES, |node| match node.node_kind() {
+        "object" => {
+            let mut cursor = node.walk();
+            for prop in node.named_children(&mut cursor) {
+                let key = match prop.node_kind() {
+                    "pair" => prop.field("key"),
+                    "shorthand_property_identifier" => Some(prop),
+                    _ => None,
+                };
+                if let Some(key) = key {
+                    let name = text(key, src).trim_matches(['"', '\'']).to_string();
+                    out.push((name, Span::new(key.start_byte(), key.end_byte())));
                 }
             }
-            "ternary_expression"
-            | "parenthesized_expression"
-            | "await_expression"
-            | "as_expression"
-            | "satisfies_expression"
-            | "binary_expression" => {
-                let mut cursor = node.walk();
-                stack.extend(node.named_children(&mut cursor));
-            }
-            _ => {}
+            false
         }
-    }
+        "ternary_expression"
+        | "parenthesized_expression"
+        | "await_expression"
+        | "as_expression"
+        | "satisfies_expression"
+        | "binary_expression" => true,
+        _ => false,
+    });
     out
 }
 
@@ -1042,13 +1032,7 @@ const FIELD_DROPPING_GENERICS: &[&str] = &[
 fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String, Span)>) {
     let mut names = Vec::new();
     let mut fields = Vec::new();
-    let mut stack = vec![node];
-    let mut visited = 0;
-    while let Some(n) = stack.pop() {
-        visited += 1;
-        if visited > MAX_SUMMARY_NODES {
-            break;
-        }
+    auditlint_core::tree::visit_bounded(node, MAX_SUMMARY_NODES, |n| {
         match n.node_kind() {
             "type_identifier" => names.push(text(n, src).to_string()),
             "property_signature" => {
@@ -1056,7 +1040,7 @@ fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String
                     let name = text(key, src).trim_matches(['"', '\'']).to_string();
                     fields.push((name, Span::new(key.start_byte(), key.end_byte())));
                 }
-                continue;
+                return false;
             }
             // Members that are not fields, and types that are not the object they name:
             // `x is T` (a boolean), `keyof T`, `T["k"]`, `typeof v`, conditional types.
@@ -1072,7 +1056,7 @@ fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String
             | "lookup_type"
             | "type_query"
             | "conditional_type"
-            | "infer_type" => continue,
+            | "infer_type" => return false,
             // `Omit<T, "k">`, `Pick<T, "k">`, `Record<K, T>`…: not `T`'s fields.
             "generic_type"
                 if n.field("name").is_some_and(|name| {
@@ -1080,13 +1064,12 @@ fn type_names_and_fields(node: Node<'_>, src: &str) -> (Vec<String>, Vec<(String
                     FIELD_DROPPING_GENERICS.contains(&syntax::last_segment(name))
                 }) =>
             {
-                continue;
+                return false;
             }
             _ => {}
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
+        true
+    });
     (names, fields)
 }
 
@@ -1252,6 +1235,16 @@ fn head_span(node: Node<'_>) -> Span {
     let start = node.start_byte();
     let end = node.end_byte().min(start + 40);
     Span::new(start, end)
+}
+
+/// A TypeScript file's tree, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_tree(src: &str) -> tree_sitter::Tree {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into())
+        .expect("grammar");
+    parser.parse(src, None).expect("tree")
 }
 
 #[cfg(test)]
