@@ -225,9 +225,13 @@ impl RoundPrefilter {
                 .flatten()
                 .any(|ac| any_word(ac, text));
         }
-        // A name on a comment line calls nothing.
+        // A name on a comment line calls nothing, nor does a script's name between two words
+        // (prose in a string, a comment after code, JSX text: `the write is`).
+        let script = auditlint_ts::language_of(path).is_some();
         let in_code = |m: &aho_corasick::Match| {
-            word_bounded(bytes, m.start(), m.end()) && !on_comment_line(bytes, m.start())
+            word_bounded(bytes, m.start(), m.end())
+                && !on_comment_line(bytes, m.start())
+                && !(script && between_words(bytes, m.start(), m.end()))
         };
         if self
             .words
@@ -352,6 +356,112 @@ pub(crate) fn on_comment_line(bytes: &[u8], at: usize) -> bool {
     }
     (rest.starts_with(b"/*") || rest.starts_with(b"* ") || rest == b"*")
         && !rest.windows(2).any(|pair| pair == b"*/")
+}
+
+/// Is the identifier at `start..end` of a script between two words on its line (`the write
+/// is`, `disabled write readOnly`)? Two identifiers next to each other are not JavaScript or
+/// TypeScript code unless the first is a keyword (`return write(..)`, `typeof write`, `x is
+/// write`) or the second an operator word (`write as Writer`, `write in x`), so such a name is
+/// prose — in a string, a comment after code, JSX text — or a JSX attribute's name: it calls
+/// nothing. Only the same line counts (a statement may end at a line break). Every keyword
+/// and contextual keyword is listed before a name: a word missing there would only make a name
+/// count.
+pub(crate) fn between_words(bytes: &[u8], start: usize, end: usize) -> bool {
+    const BEFORE: [&[u8]; 68] = [
+        b"abstract",
+        b"accessor",
+        b"as",
+        b"asserts",
+        b"async",
+        b"await",
+        b"break",
+        b"case",
+        b"catch",
+        b"class",
+        b"const",
+        b"continue",
+        b"debugger",
+        b"declare",
+        b"default",
+        b"delete",
+        b"do",
+        b"else",
+        b"enum",
+        b"export",
+        b"extends",
+        b"false",
+        b"finally",
+        b"for",
+        b"from",
+        b"function",
+        b"get",
+        b"global",
+        b"if",
+        b"implements",
+        b"import",
+        b"in",
+        b"infer",
+        b"instanceof",
+        b"interface",
+        b"is",
+        b"keyof",
+        b"let",
+        b"module",
+        b"namespace",
+        b"new",
+        b"null",
+        b"of",
+        b"out",
+        b"override",
+        b"package",
+        b"private",
+        b"protected",
+        b"public",
+        b"readonly",
+        b"return",
+        b"satisfies",
+        b"set",
+        b"static",
+        b"super",
+        b"switch",
+        b"this",
+        b"throw",
+        b"true",
+        b"try",
+        b"type",
+        b"typeof",
+        b"unique",
+        b"var",
+        b"void",
+        b"while",
+        b"with",
+        b"yield",
+    ];
+    /// The words that may follow a name in an expression.
+    const AFTER: [&[u8]; 5] = [b"as", b"in", b"instanceof", b"of", b"satisfies"];
+    let is_space = |b: u8| b == b' ' || b == b'\t';
+    let mut before = start;
+    while before > 0 && is_space(bytes[before - 1]) {
+        before -= 1;
+    }
+    let word_end = before;
+    while before > 0 && is_ident(bytes[before - 1]) {
+        before -= 1;
+    }
+    let previous = &bytes[before..word_end];
+    let mut after = end;
+    while after < bytes.len() && is_space(bytes[after]) {
+        after += 1;
+    }
+    let word_start = after;
+    while after < bytes.len() && is_ident(bytes[after]) {
+        after += 1;
+    }
+    let next = &bytes[word_start..after];
+    let plain = |w: &[u8], keywords: &[&[u8]]| {
+        w.first().is_some_and(|b| !b.is_ascii_digit()) && !keywords.contains(&w)
+    };
+    plain(previous, &BEFORE) && plain(next, &AFTER)
 }
 
 fn word_bounded(bytes: &[u8], start: usize, end: usize) -> bool {
@@ -609,6 +719,46 @@ mod tests {
             "a.ts",
             "const audit = createAuditLogger();\naudit.logUpdate(row);"
         ));
+    }
+
+    /// A script's name between two plain words on its line is prose (a string, a comment after
+    /// code, JSX text, a JSX attribute's name); next to a keyword, or alone, it is code.
+    #[test]
+    fn a_script_name_between_two_words_is_prose() {
+        let r = round(|n| {
+            method(n, "write", true, &[]);
+            n.words.insert("insertAudit".into());
+        });
+        for prose in [
+            "const help = \"When a write is needed, ask\";",
+            "x(); // then the write happens\n",
+            "<p>Please write here</p>",
+            "<Input disabled write readOnly />",
+            "throw new Error(`between write and re-read`);",
+            "const s = 'an insertAudit call';",
+        ] {
+            assert!(!r.matches("a.tsx", prose), "{prose}");
+        }
+        for code in [
+            "write(row);",
+            "return write(row);",
+            "await write(row);",
+            "const w = cond ? write : other;",
+            "export default write\n",
+            "export { write };",
+            "items.forEach(write);",
+            "typeof write === \"function\"",
+            "const f = write as Writer;",
+            "if (name in write) {}",
+            "x = a\nwrite(row)",
+            "do the REVERSIBLE write (first)",
+            "await insertAudit(db, row);",
+        ] {
+            assert!(r.matches("a.ts", code), "{code}");
+        }
+        // Python and Rust do not read words this way.
+        assert!(r.matches("a.py", "help = \"When a write is needed\""));
+        assert!(r.matches("a.rs", "let help = \"an insertAudit call\";"));
     }
 
     #[test]
