@@ -70,6 +70,10 @@ impl Vocabulary {
     /// `transformAuditLog`, `audit_tags`, `verify_audit_chain` and `downloadAuditLogs` are not
     /// writes.
     pub fn is_audit_function(&self, callee: &str) -> bool {
+        // Most callees are one path (`db.insert`): nothing to split or rebuild.
+        if !callee.contains("::") && !callee.contains("().") {
+            return self.path_is_audit_function(callee);
+        }
         // Try every call in the chain: `AuditLog.create().save` names `AuditLog.create`.
         let normalized = callee.replace("::", ".");
         let parts: Vec<&str> = normalized.split("().").collect();

@@ -525,6 +525,17 @@ pub enum Prefilter {
 /// The inline suppression directive, one of the prefilter's literals.
 const DIRECTIVE: &str = "auditlint-ignore";
 
+thread_local! {
+    /// The text [`Prefilter::matches`] searches, lowercased; kept for the thread's next file.
+    static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `bytes` with ASCII letters lowercased, into `out` (its allocation reused).
+fn lowercase_into(bytes: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(bytes.iter().map(u8::to_ascii_lowercase));
+}
+
 impl Prefilter {
     pub fn case_insensitive(literals: &[String]) -> Self {
         if literals.iter().any(String::is_empty) {
@@ -534,11 +545,15 @@ impl Prefilter {
             .iter()
             .position(|l| l == DIRECTIVE)
             .and_then(|at| aho_corasick::PatternID::new(at).ok());
-        // Longest: `auditlint-ignore` is found whole, not as the `audit` it begins with.
+        // Any case: the literals are lowercased here and each text as it is searched
+        // (`lowercase_into`): an automaton built `ascii_case_insensitive` gets no prefilter
+        // (aho-corasick's SIMD `packed` searcher is case-sensitive) and steps through every
+        // byte; this one skips ahead with it. Longest: `auditlint-ignore` is found whole, not
+        // as the `audit` it begins with.
+        let lowered: Vec<String> = literals.iter().map(|l| l.to_ascii_lowercase()).collect();
         AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(literals)
+            .build(&lowered)
             .map_or(Prefilter::Nothing, |literals| Prefilter::Anywhere {
                 literals,
                 directive,
@@ -554,9 +569,13 @@ impl Prefilter {
             Prefilter::Anywhere {
                 literals,
                 directive,
-            } => literals.find_iter(text).any(|m| {
-                Some(m.pattern()) == *directive
-                    || !crate::rounds::on_comment_line(text.as_bytes(), m.start())
+            } => LOWERED.with_borrow_mut(|lowered| {
+                lowercase_into(text.as_bytes(), lowered);
+                // Lowercasing keeps every byte where it was, and comment markers as they were.
+                literals.find_iter(lowered.as_slice()).any(|m| {
+                    Some(m.pattern()) == *directive
+                        || !crate::rounds::on_comment_line(lowered, m.start())
+                })
             }),
             Prefilter::Everything => true,
             Prefilter::Nothing => false,
@@ -578,6 +597,12 @@ mod tests {
         let literals = ["audit".to_string(), DIRECTIVE.to_string()];
         let first = Prefilter::case_insensitive(&literals);
         assert!(first.matches("db.insert(\"AUDIT_LOG\", row);\n"));
+        // Any case, in the literals as in the text.
+        let mixed = Prefilter::case_insensitive(&["Audit_Log".to_string()]);
+        for text in ["x(\"audit_log\")", "x(\"AUDIT_LOG\")", "x(\"aUdIt_LoG\")"] {
+            assert!(mixed.matches(text), "{text}");
+        }
+        assert!(!mixed.matches("x(\"audit-log\")"));
         for comment in [
             "// Audit rows are written by the worker.\nfn f() {}\n",
             "/// Writes the audit row.\nfn f() {}\n",
