@@ -259,11 +259,15 @@ impl<'s> Extractor<'s> {
         let src = self.src;
         for (span, ops) in by_span {
             let call_text = src.get(span.range()).unwrap_or_default();
+            // The longest constant the call names (`INSERT_AUDIT_V2`, not the `INSERT_AUDIT` in
+            // it), whatever order the map keeps them in.
             let table = self
                 .consts
                 .iter()
                 .filter(|(name, _)| call_text.contains(name.as_str()))
-                .find_map(|(_, sql)| insert_table(sql));
+                .filter_map(|(name, sql)| Some((name, insert_table(sql)?)))
+                .max_by(|a, b| (a.0.len(), a.0).cmp(&(b.0.len(), b.0)))
+                .map(|(_, table)| table);
             let Some(table) = table else { continue };
             for i in ops {
                 let op = &mut self.facts.ops[i];
@@ -1423,5 +1427,26 @@ mod incremental_tests {
         let fresh = extract(&new, Language::TypeScript).unwrap();
         assert_eq!(format!("{:?}", incremental.ops), format!("{:?}", fresh.ops));
         assert_eq!(incremental.ops.len(), fresh.ops.len());
+    }
+
+    /// A call naming two constants declared after it, one inside the other's name: the
+    /// longest is the one it names, every time (the map of constants has no order).
+    #[test]
+    fn a_forward_constant_is_the_longest_name_the_call_holds() {
+        let src = "export async function f(db) {\n  await db.prepare(INSERT_AUDIT_V2).run();\n}\nconst INSERT_AUDIT = \"INSERT INTO audit_log (a) VALUES (?)\";\nconst INSERT_AUDIT_V2 = \"INSERT INTO audit_log_v2 (a) VALUES (?)\";\n";
+        for _ in 0..20 {
+            let facts = extract(src, Language::TypeScript).expect("parses");
+            let tables: Vec<_> = facts
+                .ops
+                .iter()
+                .filter_map(|op| match &op.sink {
+                    Some(auditlint_core::facts::SinkSyntax::SqlInsert { table }) => {
+                        Some(table.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(tables, ["audit_log_v2"]);
+        }
     }
 }
