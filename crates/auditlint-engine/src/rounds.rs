@@ -247,15 +247,12 @@ impl RoundPrefilter {
             before.is_some_and(|b| b"/\"'`@~#:".contains(&b))
                 && after.is_some_and(|b| b"\"'`./".contains(&b))
         };
-        let namespace_import = std::cell::OnceCell::new();
         if self.modules.as_ref().is_some_and(|ac| {
             ac.find_iter(text).any(|m| {
                 in_specifier(&m)
                     && match self.module_reach[m.pattern().as_usize()] {
                         ModuleReach::Default => true,
-                        ModuleReach::Namespace => {
-                            *namespace_import.get_or_init(|| has_namespace_import(text))
-                        }
+                        ModuleReach::Namespace => namespace_specifier(bytes, m.start()),
                     }
             })
         }) {
@@ -276,7 +273,12 @@ impl RoundPrefilter {
             match receiver_before(bytes, m.start()) {
                 Receiver::NotMember => match need.plain {
                     Some(Plain::Any) => return true,
-                    Some(Plain::Import) if imported_name(bytes, m.end()) => return true,
+                    Some(Plain::Import)
+                        if imported_name(bytes, m.end())
+                            && (!script || in_import_braces(bytes, m.start())) =>
+                    {
+                        return true;
+                    }
                     _ => continue,
                 },
                 Receiver::Named(receiver) => {
@@ -324,6 +326,42 @@ fn imported_name(bytes: &[u8], end: usize) -> bool {
     let rest = &rest[at..];
     matches!(rest.first(), Some(b',' | b'}'))
         || (rest.starts_with(b"as") && rest.get(2).is_some_and(|b| b.is_ascii_whitespace()))
+}
+
+/// Is a script's name at `start` inside the braces of an import or export (`import { create }
+/// from`, `import Model, { create } from`, `export { create }`), or of a declaration's pattern
+/// (`const { create } = require(..)`, `export default { create }`)? Not an object literal's
+/// shorthand (`{ read, update }`, `fn({ create })`, `return { create }`): growthbook's second
+/// round parsed a dozen files for such a `create` or `update`. When unsure (a string or a
+/// comment inside the braces), it is.
+fn in_import_braces(bytes: &[u8], start: usize) -> bool {
+    let floor = start.saturating_sub(16 * 1024);
+    let mut at = start;
+    loop {
+        if at <= floor {
+            return true;
+        }
+        match bytes[at - 1] {
+            b'{' => break,
+            b',' => {}
+            b'"' | b'\'' | b'`' | b'/' | b'*' => return true,
+            b if is_ident(b) || b.is_ascii_whitespace() => {}
+            _ => return false,
+        }
+        at -= 1;
+    }
+    let before = skip_space_back(bytes, at - 1);
+    match word_before(bytes, before) {
+        b"import" | b"export" | b"type" | b"const" | b"let" | b"var" | b"default" => true,
+        // `import Model, { create }`.
+        b"" if before > 0 && bytes[before - 1] == b',' => {
+            let default_end = skip_space_back(bytes, before - 1);
+            let default_start = skip_ident_back(bytes, default_end);
+            default_start < default_end
+                && word_before(bytes, skip_space_back(bytes, default_start)) == b"import"
+        }
+        _ => false,
+    }
 }
 
 enum Receiver<'t> {
@@ -553,34 +591,61 @@ fn is_call_before(bytes: &[u8], close: usize) -> bool {
     end > 0 && matches!(bytes[end - 1], b')' | b']' | b'>')
 }
 
-/// `import * as audit from ..`, `require(..)`, `import(..)`: a module bound to one name whose
-/// members are then called.
-fn has_namespace_import(text: &str) -> bool {
-    if called(text, "require") || called(text, "import") {
+/// Is the module specifier around `at` (a module name inside it) one a namespace reaches
+/// through: `import * as audit from "./audit"`, `export * from "./audit"` (a barrel),
+/// `require("./audit")`, `import("./audit")`, `import a = require("./audit")`? Not a named
+/// import (`import { log } from "./audit"`, the writer is then looked for by its name), nor a
+/// string that is no specifier. Each specifier is judged by its own statement: growthbook's
+/// second round parsed a dozen files that import a writer's module by name and something else
+/// by namespace. When the statement cannot be found, the specifier counts.
+fn namespace_specifier(bytes: &[u8], at: usize) -> bool {
+    let Some(quote) = bytes[..at]
+        .iter()
+        .rposition(|b| matches!(b, b'"' | b'\'' | b'`' | b'\n'))
+        .filter(|&q| bytes[q] != b'\n')
+    else {
         return true;
+    };
+    let before = skip_space_back(bytes, quote);
+    if before > 0 && bytes[before - 1] == b'(' {
+        let word = word_before(bytes, skip_space_back(bytes, before - 1));
+        return word == b"require" || word == b"import";
     }
-    let bytes = text.as_bytes();
-    text.match_indices("as").any(|(at, _)| {
-        let after = bytes.get(at + 2).copied();
-        let mut before = at;
-        while before > 0 && bytes[before - 1].is_ascii_whitespace() {
-            before -= 1;
+    if word_before(bytes, before) != b"from" {
+        return false;
+    }
+    // The clause between the statement's `import` or `export` and `from`.
+    let from = before - b"from".len();
+    let floor = from.saturating_sub(16 * 1024);
+    let mut end = from;
+    while end > floor {
+        let start = skip_ident_back(bytes, end);
+        let word = &bytes[start..end];
+        if start < end && (word == b"import" || word == b"export") {
+            return bytes[end..from].contains(&b'*');
         }
-        !after.is_some_and(is_ident) && before > 0 && bytes[before - 1] == b'*'
-    })
+        end = if start < end { start } else { end - 1 };
+    }
+    true
 }
 
-/// `name` is called somewhere: a whole word followed by `(` (`require("./x")`,
-/// `import("./x")`, `import x = require("./x")`), not a word that only contains it
-/// (`required: true`, `reimport`): growthbook's second round parsed 228 files, 166 of them
-/// for a named import of a module only a namespace import reaches and a `required` somewhere.
-fn called(text: &str, name: &str) -> bool {
-    let bytes = text.as_bytes();
-    text.match_indices(name).any(|(at, _)| {
-        let rest = &bytes[at + name.len()..];
-        let open = rest.iter().find(|b| !b.is_ascii_whitespace());
-        (at == 0 || !is_ident(bytes[at - 1])) && open == Some(&b'(')
-    })
+fn skip_space_back(bytes: &[u8], mut at: usize) -> usize {
+    while at > 0 && bytes[at - 1].is_ascii_whitespace() {
+        at -= 1;
+    }
+    at
+}
+
+fn skip_ident_back(bytes: &[u8], mut at: usize) -> usize {
+    while at > 0 && is_ident(bytes[at - 1]) {
+        at -= 1;
+    }
+    at
+}
+
+/// The identifier ending at `end`, if any (empty otherwise).
+fn word_before(bytes: &[u8], end: usize) -> &[u8] {
+    &bytes[skip_ident_back(bytes, end)..end]
 }
 
 fn automaton<S: AsRef<[u8]>>(patterns: &[S]) -> Option<AhoCorasick> {
@@ -681,6 +746,28 @@ mod tests {
         ));
         assert!(r.matches("a.ts", "import { create } from \"./models\";"));
         assert!(r.matches("a.ts", "import { x, create as make } from \"./models\";"));
+        assert!(r.matches("a.ts", "import Model, { create } from \"./models\";"));
+        assert!(r.matches(
+            "a.ts",
+            "import {\n  type X,\n  create,\n} from \"./models\";"
+        ));
+        assert!(r.matches("a.ts", "export { create } from \"./models\";"));
+        assert!(r.matches("a.js", "const { x, create } = require(\"./models\");"));
+        assert!(r.matches(
+            "a.ts",
+            "import { /* the writer */ create } from \"./models\";"
+        ));
+        // An object literal's shorthand is no import.
+        for literal in [
+            "const perms = { read, create };",
+            "save({ create, update });",
+            "return { create };",
+            "const all = [{ create }];",
+        ] {
+            assert!(!r.matches("a.ts", literal), "{literal}");
+        }
+        // Python imports have no braces.
+        assert!(r.matches("a.py", "from models import create, x\n"));
         assert!(r.matches("a.rs", "let create = 1;"));
     }
 
@@ -775,11 +862,27 @@ mod tests {
         assert!(r.matches("a.js", "const a = require('./audit');"));
         assert!(r.matches("a.ts", "import a = require (\"./audit\");"));
         assert!(r.matches("a.ts", "const a = await import(\"./audit\");"));
+        assert!(r.matches("a.ts", "export * from \"./audit\";"));
+        assert!(r.matches("a.ts", "export * as a from \"./audit\";"));
+        assert!(r.matches("a.ts", "import type * as a\n  from \"./audit\";"));
+        assert!(r.matches("a.ts", "import d, * as a from \"./audit\";"));
+        assert!(r.matches("a.js", "const a = require(`./audit`);"));
         // A named import beside words that only contain `require` or `import`.
         assert!(!r.matches(
             "a.ts",
             "import { log } from \"./audit\";\nconst schema = { required: true, reimport(x) {} };"
         ));
+        // Each specifier by its own statement: a named import of the writer's module beside a
+        // namespace import, a `require` or an `import()` of another.
+        for named in [
+            "import { log } from \"./audit\";\nimport * as Sentry from \"@sentry/node\";",
+            "import { log } from \"./audit\";\nconst q = require(\"p-queue\");",
+            "import {\n  log,\n  other,\n} from \"@/lib/audit\";\nconst m = await import(\"./x\");",
+            "import \"./audit\";\nimport * as x from \"./x\";",
+            "jest.mock(\"./audit\");\nconst a = require.resolve(\"./audit\");",
+        ] {
+            assert!(!r.matches("a.ts", named), "{named}");
+        }
         assert!(r.matches("a.rs", "use crate::purge;"));
     }
 
