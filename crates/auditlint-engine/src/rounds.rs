@@ -294,8 +294,7 @@ impl RoundPrefilter {
         !wanted.is_empty()
             && self.class_words.as_ref().is_some_and(|ac| {
                 ac.find_iter(text).any(|m| {
-                    word_bounded(bytes, m.start(), m.end())
-                        && wanted.contains(&self.classes[m.pattern().as_usize()].as_str())
+                    in_code(&m) && wanted.contains(&self.classes[m.pattern().as_usize()].as_str())
                 })
             })
     }
@@ -734,6 +733,19 @@ mod tests {
         ));
         // The class named, but the method never called on a member.
         assert!(!r.matches("a.ts", "import { AuditService } from './x';"));
+        // The class named in a comment or in prose only.
+        for prose in [
+            "svc.create(row);\n// the AuditService writes the row\n",
+            "svc.create(row); // as the AuditService does\n",
+            "svc.create(row);\nconst help = \"see the AuditService docs\";\n",
+        ] {
+            assert!(!r.matches("a.ts", prose), "{prose}");
+        }
+        // Its module's specifier names it (`MakeModelClass` from "./AuditService").
+        assert!(r.matches(
+            "a.ts",
+            "import { make } from \"./AuditService\";\nsvc.create(row);"
+        ));
         // A call's result, or an element: no name resolves them.
         assert!(!r.matches("a.ts", "factory().create(row); list[0].create(row);"));
         // Parentheses around a receiver are not a call: `(svc as AuditService).create`.
