@@ -109,6 +109,7 @@ pub fn extract_incremental(
         forward_consts: Vec::new(),
         catch_effects: HashMap::new(),
         pending_effects: Vec::new(),
+        has_errors: parsed.root_node().has_error(),
     };
     extractor.walk(parsed.root_node());
     extractor.resolve_forward_consts();
@@ -220,6 +221,8 @@ pub(crate) struct Extractor<'s> {
     pub(crate) catch_effects: HashMap<usize, auditlint_core::facts::Effects>,
     /// Named functions whose body is summarised once the main walk has been through it.
     pub(crate) pending_effects: Vec<PendingEffects>,
+    /// The tree holds an error or a missing node somewhere: only then is each node asked.
+    pub(crate) has_errors: bool,
 }
 
 /// A function body to summarise ([`effects::effects_of_preorder`]) from the main walk's nodes.
@@ -366,7 +369,10 @@ impl<'s> Extractor<'s> {
     where
         's: 't,
     {
-        if (node.is_error() || node.is_missing()) && self.facts.syntax_errors.len() < 100 {
+        if self.has_errors
+            && (node.is_error() || node.is_missing())
+            && self.facts.syntax_errors.len() < 100
+        {
             self.facts
                 .syntax_errors
                 .push(Span::new(node.start_byte(), node.end_byte()));
