@@ -3,8 +3,8 @@
 //! The grammar has open gaps (upstream tree-sitter-typescript#366 and others): a bare `&` in JSX
 //! text, a type argument list before a tagged template or holding `typeof import("…")`,
 //! `export type * from`, a function type whose parameter is a type keyword (`(string) => any`),
-//! a call signature on the line after a member without `;`, an `import("…").T[]` type, a NUL
-//! byte inside a string. A conformant parser (TypeScript's) accepts all of them; reporting them
+//! a call signature on the line after a member without `;`, a name like `in_filters` starting
+//! the line after one without `;`, an `import("…").T[]` type, a NUL byte inside a string. A conformant parser (TypeScript's) accepts all of them; reporting them
 //! as syntax errors made clean runs exit 2.
 //!
 //! Why masking: a patched grammar would be a fork to keep current by hand, and error recovery
@@ -36,6 +36,7 @@ pub fn repair(source: &str, tree: &Tree) -> Option<String> {
     changed |= import_type_arrays(&mut bytes, &code);
     changed |= keyword_parameters(&mut bytes, &code);
     changed |= signature_separators(&mut bytes, &code);
+    changed |= in_prefixed_names(&mut bytes, &code);
     if !changed {
         return None;
     }
@@ -242,6 +243,60 @@ fn signature_separators(bytes: &mut [u8], code: &[bool]) -> bool {
         {
             bytes[at - 1] = b';';
             changed = true;
+        }
+        if !b.is_ascii_whitespace() {
+            last_significant = Some(bytes[at]);
+        }
+    }
+    changed
+}
+
+/// A line that starts with a name beginning `in` or `instanceof` and a `_`, `$` or digit
+/// (`in_filters?: string[]`, `in_progress = true`) after a line that ends without `;`:
+///
+/// ```ts
+/// type Query = {
+///   having?: string | null
+///   in_filters?: { [key: string]: string[] }
+/// }
+/// ```
+///
+/// The grammar's scanner inserts no semicolon before a line starting with the operator `in` or
+/// `instanceof` (the expression may go on), and it takes `in_filters` for `in` followed by
+/// `_filters`. TypeScript reads the name (two names in a row end a statement or a member).
+/// The indentation's last space becomes the `;`.
+fn in_prefixed_names(bytes: &mut [u8], code: &[bool]) -> bool {
+    let mut changed = false;
+    let mut last_significant = None;
+    for at in 0..bytes.len() {
+        if !code[at] {
+            continue;
+        }
+        let b = bytes[at];
+        if b == b'i'
+            && at > 0
+            && matches!(bytes[at - 1], b' ' | b'\t')
+            && starts_line(bytes, at)
+            && last_significant.is_some_and(|p: u8| {
+                is_ident(p) || matches!(p, b'>' | b')' | b']' | b'}' | b'"' | b'\'' | b'`')
+            })
+        {
+            let rest = &bytes[at..];
+            let keyword = if rest.starts_with(b"instanceof") {
+                "instanceof".len()
+            } else if rest.starts_with(b"in") {
+                2
+            } else {
+                0
+            };
+            if keyword > 0
+                && rest
+                    .get(keyword)
+                    .is_some_and(|&c| c == b'_' || c == b'$' || c.is_ascii_digit())
+            {
+                bytes[at - 1] = b';';
+                changed = true;
+            }
         }
         if !b.is_ascii_whitespace() {
             last_significant = Some(bytes[at]);
