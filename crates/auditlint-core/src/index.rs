@@ -9,6 +9,10 @@ mod ts;
 
 use std::collections::{HashMap, HashSet};
 
+/// The index's own lookups, asked once or more per call of every parsed file (see the manifest).
+type FastMap<K, V> = foldhash::HashMap<K, V>;
+type FastSet<T> = foldhash::HashSet<T>;
+
 use crate::facts::{
     DropKind, Effects, Export, FileFacts, FnId, GuardStep, HandlerBody, HandlerKind, Imported,
     Operation,
@@ -100,15 +104,15 @@ pub struct Index<'a> {
     pub files: &'a [ProjectFile],
     pub vocab: &'a Vocabulary,
     resolver: &'a Resolver,
-    by_path: HashMap<&'a str, u32>,
-    functions_by_name: HashMap<&'a str, Vec<FnRef>>,
+    by_path: FastMap<&'a str, u32>,
+    functions_by_name: FastMap<&'a str, Vec<FnRef>>,
     /// Declared types by name: (file, index in its `types`).
-    pub(crate) types_by_name: HashMap<&'a str, Vec<(u32, u32)>>,
-    table_objects: HashMap<&'a str, &'a str>,
+    pub(crate) types_by_name: FastMap<&'a str, Vec<(u32, u32)>>,
+    table_objects: FastMap<&'a str, &'a str>,
     /// Names of the project's classes, structs and impl types (those that have methods).
-    classes: HashSet<&'a str>,
+    classes: FastSet<&'a str>,
     /// Go struct fields' declared types: `Service::store` → `AuditStore`.
-    go_fields: HashMap<&'a str, &'a str>,
+    go_fields: FastMap<&'a str, &'a str>,
     pub writers: HashMap<FnRef, Writer>,
     pub sites: Vec<AuditSite>,
     /// Functions whose results carry an audit flag or a failure value.
@@ -119,7 +123,7 @@ pub struct Index<'a> {
     /// `services.audit`, `audit`), built on first use (see `python.rs`).
     python_modules: std::cell::OnceCell<HashMap<String, Vec<u32>>>,
     /// Callee resolutions by file and dotted path: the fixpoints ask the same ones many times.
-    resolved_calls: std::cell::RefCell<HashMap<u32, HashMap<String, Option<FnRef>>>>,
+    resolved_calls: std::cell::RefCell<FastMap<u32, FastMap<String, Option<FnRef>>>>,
     /// How many [`Index::resolve_call`]s are under way: a receiver bound to another call
     /// (`const a = b.x()`) resolves that call first, and such bindings can chain or loop.
     call_depth: std::cell::Cell<u32>,
@@ -215,18 +219,18 @@ impl<'a> Index<'a> {
             files,
             vocab,
             resolver,
-            by_path: HashMap::new(),
-            functions_by_name: HashMap::new(),
-            types_by_name: HashMap::new(),
-            table_objects: HashMap::new(),
-            classes: HashSet::new(),
-            go_fields: HashMap::new(),
+            by_path: FastMap::default(),
+            functions_by_name: FastMap::default(),
+            types_by_name: FastMap::default(),
+            table_objects: FastMap::default(),
+            classes: FastSet::default(),
+            go_fields: FastMap::default(),
             writers: HashMap::new(),
             sites: Vec::new(),
             producers: HashMap::new(),
             flag_sites: Vec::new(),
             python_modules: std::cell::OnceCell::new(),
-            resolved_calls: std::cell::RefCell::new(HashMap::new()),
+            resolved_calls: std::cell::RefCell::new(FastMap::default()),
             call_depth: std::cell::Cell::new(0),
         };
         for (file_id, file) in files.iter().enumerate() {
@@ -396,7 +400,7 @@ impl<'a> Index<'a> {
     /// callers. Names decide only for callees that do not resolve into the project (libraries,
     /// injected services whose class is not in the tree).
     fn find_writers(&mut self) {
-        let mut site_of: HashMap<(u32, u32), usize> = HashMap::new();
+        let mut site_of: FastMap<(u32, u32), usize> = FastMap::default();
         for (file_id, file) in self.files.iter().enumerate() {
             for (op_id, op) in file.facts.ops.iter().enumerate() {
                 let (file_id, op_id) = (file_id as u32, op_id as u32);
@@ -451,7 +455,7 @@ impl<'a> Index<'a> {
 
     /// Calls of the writers found so far are audit writes too: iterate until no new writer
     /// appears.
-    fn find_wrapper_calls(&mut self, site_of: &mut HashMap<(u32, u32), usize>) {
+    fn find_wrapper_calls(&mut self, site_of: &mut FastMap<(u32, u32), usize>) {
         // What each call resolves to does not depend on which functions are writers: resolved
         // once, before the fixpoint, so each round only looks the targets up.
         let mut calls: Vec<(u32, u32, FnRef)> = Vec::new();
@@ -879,7 +883,7 @@ impl<'a> Index<'a> {
     /// destructured from a hook (`const { mutateAsync: save } = useMutation(..)`) — calls that
     /// value, never a same-named project function elsewhere.
     pub fn resolve_op(&self, file: u32, op: &Operation) -> Option<FnRef> {
-        if !op.callee.contains(['.', ':', '(']) && self.bound_locally(file, op, &op.callee) {
+        if !has_any(&op.callee, b".:(") && self.bound_locally(file, op, &op.callee) {
             return None;
         }
         self.resolve_call(file, &op.callee)
@@ -890,10 +894,10 @@ impl<'a> Index<'a> {
     /// chain executes that write.
     fn resolve_chain_head(&self, file: u32, op: &Operation) -> Option<FnRef> {
         let (head, _) = op.callee.split_once("().")?;
-        if head.contains(['(', '[']) {
+        if has_any(head, b"([") {
             return None;
         }
-        if !head.contains(['.', ':']) && self.bound_locally(file, op, head) {
+        if !has_any(head, b".:") && self.bound_locally(file, op, head) {
             return None;
         }
         self.resolve_call(file, head)
@@ -932,7 +936,7 @@ impl<'a> Index<'a> {
 
     /// Resolves a dotted callee path at a call site to a project function.
     pub fn resolve_call(&self, file: u32, callee: &str) -> Option<FnRef> {
-        if callee.contains("()") || callee.contains('[') {
+        if has_call_or_index(callee) {
             return None;
         }
         if let Some(known) = self
@@ -1084,6 +1088,21 @@ fn drops_value(op: &Operation) -> bool {
         .is_some_and(|step| {
             matches!(step, GuardStep::Handler(h) if matches!(h.body, HandlerBody::DroppedValue))
         })
+}
+
+/// Does `text` hold one of `bytes`? (`str::contains` with a set of chars decodes and matches
+/// char by char: a few percent of the index on a dense code base.)
+fn has_any(text: &str, bytes: &[u8]) -> bool {
+    text.bytes().any(|b| bytes.contains(&b))
+}
+
+/// Does a callee path hold a call (`()`) or an index (`[`)? It then resolves by no name.
+fn has_call_or_index(callee: &str) -> bool {
+    let bytes = callee.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(at, &b)| b == b'[' || (b == b'(' && bytes.get(at + 1) == Some(&b')')))
 }
 
 fn last_segment(path: &str) -> &str {
