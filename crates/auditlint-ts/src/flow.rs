@@ -8,8 +8,8 @@
 //! `MAX_NODES` visited), so no input makes it deep or slow.
 
 use crate::syntax::{Field, NodeKind};
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use auditlint_core::Span;

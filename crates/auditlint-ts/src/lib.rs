@@ -11,8 +11,8 @@ mod repair;
 mod syntax;
 
 use crate::syntax::{Field, NodeKind};
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use auditlint_core::Span;
 use auditlint_core::budget::ParseDeadline;
