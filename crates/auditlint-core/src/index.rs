@@ -105,6 +105,9 @@ pub struct Index<'a> {
     pub vocab: &'a Vocabulary,
     resolver: &'a Resolver,
     by_path: FastMap<&'a str, u32>,
+    /// Each file's language family, and whether it is browser code ([`ts::is_browser`]): worked
+    /// out once, not for every candidate of every call resolved by name.
+    file_kinds: Vec<(Family, bool)>,
     functions_by_name: FastMap<&'a str, Vec<FnRef>>,
     /// Declared types by name: (file, index in its `types`).
     pub(crate) types_by_name: FastMap<&'a str, Vec<(u32, u32)>>,
@@ -220,6 +223,10 @@ impl<'a> Index<'a> {
             vocab,
             resolver,
             by_path: FastMap::default(),
+            file_kinds: files
+                .iter()
+                .map(|f| (Family::of(&f.path), ts::is_browser(&f.path)))
+                .collect(),
             functions_by_name: FastMap::default(),
             types_by_name: FastMap::default(),
             table_objects: FastMap::default(),
@@ -966,7 +973,7 @@ impl<'a> Index<'a> {
     }
 
     fn resolve_call_uncached(&self, file: u32, callee: &str) -> Option<FnRef> {
-        match Family::of(&self.files[file as usize].path) {
+        match self.file_kinds[file as usize].0 {
             Family::Script => self.resolve_script(file, callee),
             Family::Rust => self.resolve_rust(file, callee),
             Family::Go => self.resolve_go(file, callee),
@@ -1099,10 +1106,9 @@ fn has_any(text: &str, bytes: &[u8]) -> bool {
 /// Does a callee path hold a call (`()`) or an index (`[`)? It then resolves by no name.
 fn has_call_or_index(callee: &str) -> bool {
     let bytes = callee.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .any(|(at, &b)| b == b'[' || (b == b'(' && bytes.get(at + 1) == Some(&b')')))
+    // Most paths hold neither: one plain pass decides.
+    bytes.iter().any(|&b| b == b'[' || b == b'(')
+        && (bytes.contains(&b'[') || bytes.windows(2).any(|pair| pair == b"()"))
 }
 
 fn last_segment(path: &str) -> &str {

@@ -71,7 +71,7 @@ impl Vocabulary {
     /// writes.
     pub fn is_audit_function(&self, callee: &str) -> bool {
         // Most callees are one path (`db.insert`): nothing to split or rebuild.
-        if !callee.contains("::") && !callee.contains("().") {
+        if !callee.bytes().any(|b| b == b':' || b == b'(') {
             return self.path_is_audit_function(callee);
         }
         // Try every call in the chain: `AuditLog.create().save` names `AuditLog.create`.

@@ -184,10 +184,9 @@ impl Index<'_> {
     /// is not the server's `save`, unless imports connect them.
     fn unique_exported(&self, from: u32, name: &str) -> Option<FnRef> {
         let candidates = self.functions_by_name.get(name)?;
-        let side = is_browser(&self.files[from as usize].path);
+        let side = self.file_kinds[from as usize].1;
         let mut top_level = candidates.iter().filter(|c| {
-            super::Family::of(&self.files[c.file as usize].path) == super::Family::Script
-                && is_browser(&self.files[c.file as usize].path) == side
+            self.file_kinds[c.file as usize] == (super::Family::Script, side)
                 && self.files[c.file as usize].facts.functions[c.func as usize]
                     .class
                     .is_none()
@@ -199,7 +198,7 @@ impl Index<'_> {
 
 /// Browser code: a JSX file, or a file under a folder that only front ends have. What runs
 /// where is not in the syntax; these are the layouts React, Vue and Next.js projects use.
-fn is_browser(path: &str) -> bool {
+pub(super) fn is_browser(path: &str) -> bool {
     path.ends_with(".tsx")
         || path.ends_with(".jsx")
         || path.split('/').any(|part| {
