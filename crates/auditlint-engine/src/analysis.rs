@@ -564,17 +564,25 @@ impl Prefilter {
     /// names no sink (rustfs: 25 of the 209 files that mention one do so only in comments,
     /// 2 MB that were parsed for nothing). A comment the check cannot see as one (a block
     /// comment's line without its `*`, a Python `#`) still passes the file.
-    pub fn matches(&self, text: &str) -> bool {
+    ///
+    /// In a script, a literal inside an ESM import statement does not count either
+    /// ([`crate::rounds::in_import_statement`]): the later rounds look for the ways such a file
+    /// can reach a writer.
+    pub fn matches(&self, path: &str, text: &str) -> bool {
         match self {
             Prefilter::Anywhere {
                 literals,
                 directive,
             } => LOWERED.with_borrow_mut(|lowered| {
                 lowercase_into(text.as_bytes(), lowered);
-                // Lowercasing keeps every byte where it was, and comment markers as they were.
+                let script = auditlint_ts::language_of(path).is_some();
+                // Lowercasing keeps every byte where it was, and comment markers and keywords
+                // as they were.
                 literals.find_iter(lowered.as_slice()).any(|m| {
                     Some(m.pattern()) == *directive
-                        || !crate::rounds::on_comment_line(lowered, m.start())
+                        || !(crate::rounds::on_comment_line(lowered, m.start())
+                            || script
+                                && crate::rounds::in_import_statement(lowered, m.start(), m.end()))
                 })
             }),
             Prefilter::Everything => true,
@@ -596,31 +604,65 @@ mod tests {
     fn the_first_prefilter_passes_over_literals_on_comment_lines_but_not_the_directive() {
         let literals = ["audit".to_string(), DIRECTIVE.to_string()];
         let first = Prefilter::case_insensitive(&literals);
-        assert!(first.matches("db.insert(\"AUDIT_LOG\", row);\n"));
+        assert!(first.matches("a.ts", "db.insert(\"AUDIT_LOG\", row);\n"));
         // Any case, in the literals as in the text.
         let mixed = Prefilter::case_insensitive(&["Audit_Log".to_string()]);
         for text in ["x(\"audit_log\")", "x(\"AUDIT_LOG\")", "x(\"aUdIt_LoG\")"] {
-            assert!(mixed.matches(text), "{text}");
+            assert!(mixed.matches("a.ts", text), "{text}");
         }
-        assert!(!mixed.matches("x(\"audit-log\")"));
+        assert!(!mixed.matches("a.ts", "x(\"audit-log\")"));
         for comment in [
             "// Audit rows are written by the worker.\nfn f() {}\n",
             "/// Writes the audit row.\nfn f() {}\n",
             "/**\n * Audit helper.\n */\nexport function f() {}\n",
             "fn f() {}\n  /* audit */\n",
         ] {
-            assert!(!first.matches(comment), "{comment}");
+            assert!(!first.matches("a.ts", comment), "{comment}");
         }
         // Code after a comment closed on the same line, or a comment only `#` opens: passed.
-        assert!(first.matches("/* legacy */ await auditLog.create(row);\n"));
-        assert!(first.matches(" * done */ audit(row);\n"));
-        assert!(first.matches("# audit rows\nx = 1\n"));
+        assert!(first.matches("a.ts", "/* legacy */ await auditLog.create(row);\n"));
+        assert!(first.matches("a.ts", " * done */ audit(row);\n"));
+        assert!(first.matches("a.py", "# audit rows\nx = 1\n"));
         // The directive lives in comments.
-        assert!(first.matches("let _ = f(); // auditlint-ignore audit-error-swallowed: why\n"));
-        assert!(first.matches("// auditlint-ignore-file\n"));
+        assert!(first.matches(
+            "a.rs",
+            "let _ = f(); // auditlint-ignore audit-error-swallowed: why\n"
+        ));
+        assert!(first.matches("a.ts", "// auditlint-ignore-file\n"));
         // An empty literal (a sink pattern too short to look for) passes every file.
         let every = Prefilter::case_insensitive(&["".to_string(), "audit".to_string()]);
-        assert!(every.matches("fn f() {}\n"));
+        assert!(every.matches("a.ts", "fn f() {}\n"));
+    }
+
+    /// A script whose every literal sits in an ESM import statement (clause or specifier) names
+    /// no sink in code: the first round passes it over; anything else still counts.
+    #[test]
+    fn the_first_prefilter_passes_over_literals_in_import_statements() {
+        let first = Prefilter::case_insensitive(&["audit".to_string(), DIRECTIVE.to_string()]);
+        for imports_only in [
+            "import type { AuditRow } from \"./types\";\nexport const x = 1;\n",
+            "import record from \"./audit\";\nrecord(row);\n",
+            "import \"./audit-setup\";\n",
+            "import a from './a'\nimport {\n  AuditA,\n  type AuditB,\n} from '../x';\n",
+            "import m, { auditRow as r } from \"./m\";\nr();\n",
+        ] {
+            assert!(!first.matches("a.ts", imports_only), "{imports_only}");
+        }
+        for code in [
+            "import { AuditRow } from \"./types\";\nconst r: AuditRow = f();\n",
+            "export { insertAudit } from \"./audit\";\n",
+            "import x = require(\"./audit\");\n",
+            "const m = await import(\"./audit\");\n",
+            "import { a } from \"./a\"; const s = audit + \"b\";\n",
+            "import { /* note */ auditRow } from \"./x\";\n",
+            "const q = \"INSERT INTO audit_log (a) VALUES (1)\";\n",
+        ] {
+            assert!(first.matches("a.ts", code), "{code}");
+        }
+        // Other languages import otherwise.
+        assert!(first.matches("a.rs", "use crate::audit;\n"));
+        assert!(first.matches("a.py", "import audit\n"));
+        assert!(first.matches("a.py", "from x import audit_row\n"));
     }
 
     /// Parses `sources` with `sink.rs` (source 1) as round one's only file: the paths parsed

@@ -78,7 +78,7 @@ pub fn discover(
     config: &Config,
     scopes: &[String],
     read: &(dyn Fn(&Path) -> Result<String, Unread> + Sync),
-    prefilter: &(dyn Fn(&Text) -> Verdict + Sync),
+    prefilter: &(dyn Fn(&str, &Text) -> Verdict + Sync),
 ) -> (Discovered, Vec<FileError>) {
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     let exclude = config.exclude.clone();
@@ -197,12 +197,12 @@ fn read_found(
     root: &Path,
     mut source: FoundSource,
     read: &(dyn Fn(&Path) -> Result<String, Unread> + Sync),
-    prefilter: &(dyn Fn(&Text) -> Verdict + Sync),
+    prefilter: &(dyn Fn(&str, &Text) -> Verdict + Sync),
 ) -> Found {
     match read(entry_path(root, &source.path).as_path()) {
         Ok(text) => {
             let text = Text::from(text);
-            let verdict = prefilter(&text);
+            let verdict = prefilter(&source.path, &text);
             source.matched = verdict == Verdict::Selected;
             source.content = if verdict == Verdict::Passed && Held::applies(&source.path) {
                 Content::Held(Held::new(entry_path(root, &source.path), &text))

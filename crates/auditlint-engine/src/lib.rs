@@ -520,21 +520,22 @@ fn run(
         Some(text) => Ok(text.clone()),
         None => read::read_source(absolute, config.max_file_size),
     };
-    let (discovered, walk_errors) = discover::discover(root, config, scopes, &read, &|text| {
-        if whole_run.is_some() {
-            // The prefilter waits for a miss; the whole-run key wants the hash, made here
-            // while the text is in this thread's cache.
-            text.hash();
-            return discover::Verdict::Kept;
-        }
-        if first_round.matches(text) {
-            discover::Verdict::Selected
-        } else if overlay.is_empty() {
-            discover::Verdict::Passed
-        } else {
-            discover::Verdict::Kept
-        }
-    });
+    let (discovered, walk_errors) =
+        discover::discover(root, config, scopes, &read, &|path, text| {
+            if whole_run.is_some() {
+                // The prefilter waits for a miss; the whole-run key wants the hash, made here
+                // while the text is in this thread's cache.
+                text.hash();
+                return discover::Verdict::Kept;
+            }
+            if first_round.matches(path, text) {
+                discover::Verdict::Selected
+            } else if overlay.is_empty() {
+                discover::Verdict::Passed
+            } else {
+                discover::Verdict::Kept
+            }
+        });
     errors.extend(walk_errors);
     trace.phase("discover+read+prefilter");
     let source_paths: Vec<String> = discovered.sources.iter().map(|s| s.path.clone()).collect();
@@ -572,7 +573,7 @@ fn run(
                 sources[i]
                     .text
                     .as_deref()
-                    .is_some_and(|text| first_round.matches(text))
+                    .is_some_and(|text| first_round.matches(&sources[i].path, text))
             })
             .collect();
         trace.phase("prefilter");

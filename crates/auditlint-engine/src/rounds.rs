@@ -628,6 +628,80 @@ fn namespace_specifier(bytes: &[u8], at: usize) -> bool {
     true
 }
 
+/// Is the match at `start..end` of a script inside an ESM import statement: its clause
+/// (`import type { AuditRow } from "./types"`) or its specifier (`import x from "./audit"`,
+/// `import "./audit"`)? A file whose every literal is there names no sink in code: what it
+/// imports under that name it never uses by that name. The first round passes such a file over;
+/// the later rounds look for the ways it can still reach a writer — a default or namespace
+/// import of the writer's module, an import under another name (`{ insertAudit as log }`), an
+/// aliased table object. `export .. from` (a barrel), `import x = require(..)` and `import(..)`
+/// are not such statements; when the statement cannot be read (a comment inside it), it is not
+/// one either.
+pub(crate) fn in_import_statement(bytes: &[u8], start: usize, end: usize) -> bool {
+    let line_start = bytes[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line_end = bytes[end..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| end + i);
+    // The specifier: a quoted path on this line, with no space in it.
+    let opening = bytes[line_start..start]
+        .iter()
+        .rposition(|&b| b == b'"' || b == b'\'')
+        .map(|i| line_start + i);
+    if let Some(opening) = opening {
+        let quote = bytes[opening];
+        let closing = bytes[end..line_end]
+            .iter()
+            .position(|&b| b == quote)
+            .map(|i| end + i);
+        if let Some(closing) = closing
+            && !bytes[opening + 1..closing]
+                .iter()
+                .any(|&b| b.is_ascii_whitespace() || b == b';')
+        {
+            let before = skip_space_back(bytes, opening);
+            return match word_before(bytes, before) {
+                b"import" => true,
+                b"from" => import_clause_before(bytes, before - b"from".len()),
+                _ => false,
+            };
+        }
+    }
+    // The clause: names, braces, commas, `* as`, `type`, then `from` and the specifier.
+    let is_clause =
+        |b: u8| is_ident(b) || b.is_ascii_whitespace() || matches!(b, b',' | b'{' | b'}' | b'*');
+    let ceiling = (end + 16 * 1024).min(bytes.len());
+    let Some(after) = bytes[end..ceiling].iter().position(|&b| !is_clause(b)) else {
+        return false;
+    };
+    let after = end + after;
+    matches!(bytes[after], b'"' | b'\'')
+        && word_before(bytes, skip_space_back(bytes, after)) == b"from"
+        && import_clause_before(bytes, skip_ident_back(bytes, start))
+}
+
+/// Does an import clause end at `at` (the start of `from`, or of a name in the clause): names,
+/// braces, commas and `*` back to the statement's `import`?
+fn import_clause_before(bytes: &[u8], at: usize) -> bool {
+    let is_clause =
+        |b: u8| is_ident(b) || b.is_ascii_whitespace() || matches!(b, b',' | b'{' | b'}' | b'*');
+    let floor = at.saturating_sub(16 * 1024);
+    let mut first = at;
+    while first > floor && is_clause(bytes[first - 1]) {
+        first -= 1;
+    }
+    if first == floor && floor > 0 {
+        return false;
+    }
+    while first < at && bytes[first].is_ascii_whitespace() {
+        first += 1;
+    }
+    bytes[first..].starts_with(b"import") && bytes.get(first + 6).is_some_and(|&b| !is_ident(b))
+}
+
 fn skip_space_back(bytes: &[u8], mut at: usize) -> usize {
     while at > 0 && bytes[at - 1].is_ascii_whitespace() {
         at -= 1;

@@ -90,9 +90,9 @@ impl Workspace {
         // The whole project, as a one-shot run sees it: generated code and tests are skipped
         // (an open document is analysed whatever it is: the user is looking at it).
         let (discovered, mut errors) =
-            discover::discover(&self.root, config, &[], &read, &|text| {
+            discover::discover(&self.root, config, &[], &read, &|path, text| {
                 // Every text is kept: the workspace runs its rounds again on each change.
-                if first_round.matches(text) {
+                if first_round.matches(path, text) {
                     discover::Verdict::Selected
                 } else {
                     discover::Verdict::Kept
@@ -205,7 +205,9 @@ impl Workspace {
         if !discover::is_source(rel) {
             return;
         }
-        let matched = text.as_deref().is_some_and(|t| self.first_round.matches(t));
+        let matched = text
+            .as_deref()
+            .is_some_and(|t| self.first_round.matches(rel, t));
         match self.by_path.get(rel) {
             Some(&i) => {
                 self.sources[i].text = text;
