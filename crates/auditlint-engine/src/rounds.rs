@@ -671,8 +671,6 @@ pub(crate) fn in_import_statement(bytes: &[u8], start: usize, end: usize) -> boo
         }
     }
     // The clause: names, braces, commas, `* as`, `type`, then `from` and the specifier.
-    let is_clause =
-        |b: u8| is_ident(b) || b.is_ascii_whitespace() || matches!(b, b',' | b'{' | b'}' | b'*');
     let ceiling = (end + 16 * 1024).min(bytes.len());
     let Some(after) = bytes[end..ceiling].iter().position(|&b| !is_clause(b)) else {
         return false;
@@ -686,8 +684,6 @@ pub(crate) fn in_import_statement(bytes: &[u8], start: usize, end: usize) -> boo
 /// Does an import clause end at `at` (the start of `from`, or of a name in the clause): names,
 /// braces, commas and `*` back to the statement's `import`?
 fn import_clause_before(bytes: &[u8], at: usize) -> bool {
-    let is_clause =
-        |b: u8| is_ident(b) || b.is_ascii_whitespace() || matches!(b, b',' | b'{' | b'}' | b'*');
     let floor = at.saturating_sub(16 * 1024);
     let mut first = at;
     while first > floor && is_clause(bytes[first - 1]) {
@@ -700,6 +696,11 @@ fn import_clause_before(bytes: &[u8], at: usize) -> bool {
         first += 1;
     }
     bytes[first..].starts_with(b"import") && bytes.get(first + 6).is_some_and(|&b| !is_ident(b))
+}
+
+/// A byte of an import clause: names, `type`, `as`, braces, commas, `*`, blanks.
+fn is_clause(b: u8) -> bool {
+    is_ident(b) || b.is_ascii_whitespace() || matches!(b, b',' | b'{' | b'}' | b'*')
 }
 
 fn skip_space_back(bytes: &[u8], mut at: usize) -> usize {

@@ -227,28 +227,15 @@ fn keyword_parameters(bytes: &mut [u8], code: &[bool]) -> bool {
 /// TypeScript separates members at the line break; the grammar reads `void <T …` as a
 /// comparison. The indentation's last space becomes the `;`.
 fn signature_separators(bytes: &mut [u8], code: &[bool]) -> bool {
-    let mut changed = false;
-    let mut last_significant = None;
-    for at in 0..bytes.len() {
-        if !code[at] {
-            continue;
-        }
-        let b = bytes[at];
-        if b == b'<'
-            && at > 0
-            && matches!(bytes[at - 1], b' ' | b'\t')
-            && starts_line(bytes, at)
-            && last_significant.is_some_and(|p: u8| is_ident(p) || matches!(p, b'>' | b')' | b']'))
-            && matching_angle(bytes, code, at).is_some_and(|c| bytes.get(c + 1) == Some(&b'('))
-        {
-            bytes[at - 1] = b';';
-            changed = true;
-        }
-        if !b.is_ascii_whitespace() {
-            last_significant = Some(bytes[at]);
-        }
-    }
-    changed
+    separate_lines(
+        bytes,
+        code,
+        b'<',
+        |p| is_ident(p) || matches!(p, b'>' | b')' | b']'),
+        |bytes, code, at| {
+            matching_angle(bytes, code, at).is_some_and(|c| bytes.get(c + 1) == Some(&b'('))
+        },
+    )
 }
 
 /// A line that starts with a name beginning `in` or `instanceof` and a `_`, `$` or digit
@@ -266,6 +253,36 @@ fn signature_separators(bytes: &mut [u8], code: &[bool]) -> bool {
 /// `_filters`. TypeScript reads the name (two names in a row end a statement or a member).
 /// The indentation's last space becomes the `;`.
 fn in_prefixed_names(bytes: &mut [u8], code: &[bool]) -> bool {
+    separate_lines(
+        bytes,
+        code,
+        b'i',
+        |p| is_ident(p) || matches!(p, b'>' | b')' | b']' | b'}' | b'"' | b'\'' | b'`'),
+        |bytes, _, at| {
+            let rest = &bytes[at..];
+            let keyword = if rest.starts_with(b"instanceof") {
+                "instanceof".len()
+            } else if rest.starts_with(b"in") {
+                2
+            } else {
+                return false;
+            };
+            rest.get(keyword)
+                .is_some_and(|&c| c == b'_' || c == b'$' || c.is_ascii_digit())
+        },
+    )
+}
+
+/// Turns the indentation's last space into a `;` before each indented line of code that starts
+/// with `first` and reads (`starts`) as the next member or statement, after a line whose last
+/// significant byte `ends` one: the grammar would join the two lines where TypeScript does not.
+fn separate_lines(
+    bytes: &mut [u8],
+    code: &[bool],
+    first: u8,
+    ends: impl Fn(u8) -> bool,
+    starts: impl Fn(&[u8], &[bool], usize) -> bool,
+) -> bool {
     let mut changed = false;
     let mut last_significant = None;
     for at in 0..bytes.len() {
@@ -273,33 +290,18 @@ fn in_prefixed_names(bytes: &mut [u8], code: &[bool]) -> bool {
             continue;
         }
         let b = bytes[at];
-        if b == b'i'
+        if b == first
             && at > 0
             && matches!(bytes[at - 1], b' ' | b'\t')
             && starts_line(bytes, at)
-            && last_significant.is_some_and(|p: u8| {
-                is_ident(p) || matches!(p, b'>' | b')' | b']' | b'}' | b'"' | b'\'' | b'`')
-            })
+            && last_significant.is_some_and(&ends)
+            && starts(bytes, code, at)
         {
-            let rest = &bytes[at..];
-            let keyword = if rest.starts_with(b"instanceof") {
-                "instanceof".len()
-            } else if rest.starts_with(b"in") {
-                2
-            } else {
-                0
-            };
-            if keyword > 0
-                && rest
-                    .get(keyword)
-                    .is_some_and(|&c| c == b'_' || c == b'$' || c.is_ascii_digit())
-            {
-                bytes[at - 1] = b';';
-                changed = true;
-            }
+            bytes[at - 1] = b';';
+            changed = true;
         }
         if !b.is_ascii_whitespace() {
-            last_significant = Some(bytes[at]);
+            last_significant = Some(b);
         }
     }
     changed
