@@ -973,6 +973,37 @@ mod tests {
         assert!(r.matches("a.rs", "use crate::purge;"));
     }
 
+    /// The text checks read bytes around a match, backwards and forwards: no text, however it
+    /// is cut, makes one index out of bounds. Random sequences of the tokens they look at.
+    #[test]
+    fn no_text_makes_the_text_checks_panic() {
+        const TOKENS: [&str; 27] = [
+            "import", "export", "from", "require", "as", "*", "{", "}", ",", "(", ")", "\"", "'",
+            "`", "\n", " ", "\t", "//", "/*", "*/", "write", "audit", "x", ";", ".", "create", "[",
+        ];
+        let r = round(|n| {
+            method(n, "write", true, &[]);
+            method(n, "create", false, &["AuditService"]);
+            n.modules.insert("audit".into(), ModuleReach::Namespace);
+            n.words.insert("x".into());
+        });
+        let first = crate::analysis::Prefilter::case_insensitive(&["audit".to_string()]);
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for i in 0..(seed % 12) {
+                text.push_str(TOKENS[((seed >> (i * 5)) % TOKENS.len() as u64) as usize]);
+            }
+            for path in ["a.ts", "a.py", "a.go", "a.rs"] {
+                let _ = r.matches(path, &text);
+                let _ = first.matches(path, &text);
+            }
+        }
+    }
+
     #[test]
     fn each_round_looks_only_for_what_is_new() {
         let mut seen = Seen::new(&["audit".to_string()]);
