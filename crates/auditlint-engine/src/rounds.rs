@@ -216,10 +216,8 @@ impl RoundPrefilter {
         // classes Python's (its member calls read like a script's); Go reaches a method through
         // its receiver's type, as scripts do (see `auditlint_core::index` `go` round names); Rust
         // looks for every name as a word.
-        if auditlint_ts::language_of(path).is_none()
-            && !auditlint_python::is_python(path)
-            && !path.ends_with(".go")
-        {
+        let script = auditlint_ts::language_of(path).is_some();
+        if !script && !auditlint_python::is_python(path) && !path.ends_with(".go") {
             return [&self.words, &self.rust_words]
                 .into_iter()
                 .flatten()
@@ -227,7 +225,6 @@ impl RoundPrefilter {
         }
         // A name on a comment line calls nothing, nor does a script's name between two words
         // (prose in a string, a comment after code, JSX text: `the write is`).
-        let script = auditlint_ts::language_of(path).is_some();
         let in_code = |m: &aho_corasick::Match| {
             word_bounded(bytes, m.start(), m.end())
                 && !on_comment_line(bytes, m.start())
@@ -476,16 +473,13 @@ pub(crate) fn between_words(bytes: &[u8], start: usize, end: usize) -> bool {
     ];
     /// The words that may follow a name in an expression.
     const AFTER: [&[u8]; 5] = [b"as", b"in", b"instanceof", b"of", b"satisfies"];
+    // Blanks only: a line break may end a statement.
     let is_space = |b: u8| b == b' ' || b == b'\t';
     let mut before = start;
     while before > 0 && is_space(bytes[before - 1]) {
         before -= 1;
     }
-    let word_end = before;
-    while before > 0 && is_ident(bytes[before - 1]) {
-        before -= 1;
-    }
-    let previous = &bytes[before..word_end];
+    let previous = word_before(bytes, before);
     let mut after = end;
     while after < bytes.len() && is_space(bytes[after]) {
         after += 1;
@@ -509,14 +503,7 @@ fn word_bounded(bytes: &[u8], start: usize, end: usize) -> bool {
 
 /// What a name at `start` is a member of: `auditService.create`, `svc?.create`, `x!.create`.
 fn receiver_before(bytes: &[u8], start: usize) -> Receiver<'_> {
-    let mut at = start;
-    let skip_space = |mut at: usize| {
-        while at > 0 && bytes[at - 1].is_ascii_whitespace() {
-            at -= 1;
-        }
-        at
-    };
-    at = skip_space(at);
+    let mut at = skip_space_back(bytes, start);
     if at == 0 || bytes[at - 1] != b'.' {
         return Receiver::NotMember;
     }
@@ -528,16 +515,14 @@ fn receiver_before(bytes: &[u8], start: usize) -> Receiver<'_> {
     if at > 0 && bytes[at - 1] == b'?' {
         at -= 1;
     }
-    at = skip_space(at);
+    at = skip_space_back(bytes, at);
     while at > 0 && bytes[at - 1] == b'!' {
         at -= 1;
     }
     let end = at;
-    while at > 0 && is_ident(bytes[at - 1]) {
-        at -= 1;
-    }
-    if at < end {
-        return std::str::from_utf8(&bytes[at..end]).map_or(Receiver::Unknown, Receiver::Named);
+    let name = word_before(bytes, end);
+    if !name.is_empty() {
+        return std::str::from_utf8(name).map_or(Receiver::Unknown, Receiver::Named);
     }
     match end.checked_sub(1).map(|i| bytes[i]) {
         // `foo().create`: the callee holds a call and resolves by no name. `(svc as
@@ -571,16 +556,9 @@ fn is_call_before(bytes: &[u8], close: usize) -> bool {
     if depth != 0 {
         return false;
     }
-    let mut before = at;
-    while before > 0 && bytes[before - 1].is_ascii_whitespace() {
-        before -= 1;
-    }
-    let end = before;
-    while before > 0 && is_ident(bytes[before - 1]) {
-        before -= 1;
-    }
-    if before < end {
-        let word = &bytes[before..end];
+    let end = skip_space_back(bytes, at);
+    let word = word_before(bytes, end);
+    if !word.is_empty() {
         const KEYWORDS: [&[u8]; 12] = [
             b"return", b"await", b"typeof", b"void", b"in", b"of", b"case", b"yield", b"new",
             b"delete", b"throw", b"else",
