@@ -160,6 +160,12 @@ pub struct Function {
     /// `dyn AuditSink` resolves to it.
     #[serde(default)]
     pub implements: Option<String>,
+    /// The object a script assigns it to as a member at run time (`req.audit = async (..) =>
+    /// ..` → `req`, `res.locals.audit = ..` → `res.locals`): a call `req.audit(..)` in any
+    /// file may reach it, and only such a call does. Not `this`, nor CommonJS exports
+    /// (`exports.x = ..`, `module.exports.x = ..`: imports reach those).
+    #[serde(default)]
+    pub member_of: Option<String>,
 }
 
 /// A call (or a chain of calls, `db.prepare(sql).bind(x).run()`) whose error we follow.

@@ -429,6 +429,7 @@ impl<'a> Index<'a> {
                         }
                         if self.resolve_op(file_id, op).is_some()
                             || self.names_project_value(file_id, &op.callee)
+                            || !self.member_assigned(file_id, &op.callee).is_empty()
                         {
                             continue;
                         }
@@ -478,6 +479,12 @@ impl<'a> Index<'a> {
                     .or_else(|| self.resolve_chain_head(file_id, op))
                 {
                     calls.push((file_id, op_id, target));
+                } else if !has_call_or_index(&op.callee) {
+                    // `req.audit(..)` may reach any function assigned to `req.audit`: it writes
+                    // when one of them does (the first, in file order, is its `via`).
+                    for target in self.member_assigned(file_id, &op.callee) {
+                        calls.push((file_id, op_id, target));
+                    }
                 }
             }
         }

@@ -601,6 +601,7 @@ impl<'t> Walker<'t> {
             parent,
             locals,
             implements: None,
+            member_of: None,
         });
         self.fn_info.push(FnInfo {
             node,

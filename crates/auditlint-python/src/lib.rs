@@ -269,6 +269,7 @@ impl<'s> Extractor<'s> {
             parent,
             locals,
             implements: None,
+            member_of: None,
         });
         if let Some((body, effects)) = summarise {
             summaries.start(id, body, effects, first_param, params);

@@ -192,6 +192,7 @@ impl<'a> Walker<'a> {
             name: Some(sig.ident.to_string()),
             class: self.impl_types.last().cloned().flatten(),
             implements: self.impl_traits.last().cloned().flatten(),
+            member_of: None,
             span: self.span_of(&sig.ident),
             // Rust futures are values and errors travel in `Result`s: a call's error is
             // judged like a synchronous one (a dropped future never runs at all).

@@ -408,6 +408,7 @@ impl<'s> Extractor<'s> {
         let src = self.src;
         let parent = stack.last().copied();
         let mut class = None;
+        let mut member_of = None;
         let name = match node.node_kind() {
             "function_declaration" | "generator_function_declaration" => {
                 node.field("name").map(|n| text(n, src).to_string())
@@ -416,7 +417,7 @@ impl<'s> Extractor<'s> {
                 class = enclosing_class(stack, src);
                 node.field("name").map(|n| text(n, src).to_string())
             }
-            _ => parent.and_then(|p| self.binding_name(node, p, stack, &mut class)),
+            _ => parent.and_then(|p| self.binding_name(node, p, stack, &mut class, &mut member_of)),
         };
         let name = name.or_else(|| {
             // `export default function () {}`
@@ -466,6 +467,7 @@ impl<'s> Extractor<'s> {
             parent,
             locals,
             implements: None,
+            member_of,
             name,
             class,
             span,
@@ -478,13 +480,15 @@ impl<'s> Extractor<'s> {
     }
 
     /// The name a function expression is bound to: `const f = …`, `{ f: … }`, `f = …`,
-    /// a class field `f = async () => …`.
+    /// a class field `f = async () => …` (its class into `class`), a member `req.f = …` (its
+    /// object into `member_of`).
     fn binding_name<'t>(
         &self,
         node: Node<'t>,
         parent: Node<'t>,
         stack: &[Node<'t>],
         class: &mut Option<String>,
+        member_of: &mut Option<String>,
     ) -> Option<String> {
         let src = self.src;
         // Skip `(…)`/`as` wrappers between the function and its binding.
@@ -504,10 +508,16 @@ impl<'s> Extractor<'s> {
             "pair" if value_is_node("value") => parent
                 .field("key")
                 .map(|k| text(k, src).trim_matches(['"', '\'']).to_string()),
-            "assignment_expression" if value_is_node("right") => parent
-                .field("left")
-                .and_then(|l| callee_path(l, src))
-                .map(|p| syntax::last_segment(&p).to_string()),
+            "assignment_expression" if value_is_node("right") => {
+                let path = parent.field("left").and_then(|l| callee_path(l, src))?;
+                if let Some((object, _)) = path.rsplit_once('.')
+                    && !matches!(object, "this" | "exports" | "module.exports")
+                    && !object.contains("()")
+                {
+                    *member_of = Some(object.to_string());
+                }
+                Some(syntax::last_segment(&path).to_string())
+            }
             "public_field_definition" | "field_definition" => {
                 *class = enclosing_class(stack, src);
                 parent
@@ -1311,6 +1321,33 @@ mod tests {
             SiteBody::Discarded { .. } => "discarded".to_string(),
         };
         Some((binder, body, format!("own_this {}", site.own_this)))
+    }
+
+    #[test]
+    fn a_function_assigned_to_a_member_records_its_object() {
+        let source = "function auth(req, res) {\n  req.audit = async (d) => { await write(d); };\n  res.locals.log = function (m) {};\n  this.save = () => {};\n  exports.record = async () => {};\n  module.exports.emit = () => {};\n  make().send = () => {};\n  const local = () => {};\n}\n";
+        let facts = extract(source, Language::JavaScript).expect("parses");
+        let members: Vec<(Option<&str>, Option<&str>)> = facts
+            .functions
+            .iter()
+            .filter(|f| f.name.is_some())
+            .map(|f| (f.name.as_deref(), f.member_of.as_deref()))
+            .collect();
+        assert_eq!(
+            members,
+            [
+                (Some("auth"), None),
+                (Some("audit"), Some("req")),
+                (Some("log"), Some("res.locals")),
+                // A method-like `this.` member, CommonJS exports and a call's result: no object
+                // a receiver can be named after.
+                (Some("save"), None),
+                (Some("record"), None),
+                (Some("emit"), None),
+                (Some("send"), None),
+                (Some("local"), None),
+            ]
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@
 
 use crate::facts::{Export, FnId, Function, Imported};
 
-use super::{FnRef, Index, MAX_RESOLVE_DEPTH, ModuleReach, ProjectFile, RoundNames, module_stem};
+use super::{
+    FnRef, Index, MAX_RESOLVE_DEPTH, ModuleReach, ProjectFile, RoundNames, last_segment,
+    module_stem, receiver_names_class,
+};
 
 impl Index<'_> {
     /// How a script can call `function`, a writer or producer of `file` (see [`RoundNames`]):
@@ -20,9 +23,18 @@ impl Index<'_> {
             return;
         };
         let reach = round.methods.entry(name.clone()).or_default();
-        reach.by_name |= function.class.is_none();
+        // A function assigned to a member (`req.audit = ..`) is called as one (`req.audit(..)`):
+        // on a receiver named like that object, as a class's method is on one named like its
+        // class.
+        reach.by_name |= function.class.is_none() && function.member_of.is_none();
         let classes = &mut reach.classes;
         classes.extend(function.class.iter().cloned());
+        classes.extend(
+            function
+                .member_of
+                .as_deref()
+                .map(|o| last_segment(o).to_string()),
+        );
         classes.extend(function.implements.iter().cloned());
         // A function defined inside a factory is reached as a method of what the factory
         // returns (`const audit = createAuditLogger(); audit.logUpdate()`): the factory's
@@ -99,11 +111,9 @@ impl Index<'_> {
 
     fn resolve_name(&self, file: u32, name: &str, depth: u32) -> Option<FnRef> {
         let facts = &self.files[file as usize].facts;
-        if let Some(func) = facts
-            .functions
-            .iter()
-            .position(|f| f.name.as_deref() == Some(name) && f.class.is_none())
-        {
+        if let Some(func) = facts.functions.iter().position(|f| {
+            f.name.as_deref() == Some(name) && f.class.is_none() && f.member_of.is_none()
+        }) {
             return Some(FnRef {
                 file,
                 func: func as FnId,
@@ -186,13 +196,44 @@ impl Index<'_> {
         let candidates = self.functions_by_name.get(name)?;
         let side = self.file_kinds[from as usize].1;
         let mut top_level = candidates.iter().filter(|c| {
+            let function = &self.files[c.file as usize].facts.functions[c.func as usize];
             self.file_kinds[c.file as usize] == (super::Family::Script, side)
-                && self.files[c.file as usize].facts.functions[c.func as usize]
-                    .class
-                    .is_none()
+                && function.class.is_none()
+                && function.member_of.is_none()
         });
         let first = top_level.next()?;
         top_level.next().is_none().then_some(*first)
+    }
+
+    /// `req.audit(..)`: the functions scripts assign to a member `audit` of an object named like
+    /// the receiver (`req.audit = async (..) => ..`, in middleware), on the same side (browser
+    /// or server). The call may reach any of them: which one is decided at run time.
+    pub(super) fn member_assigned(&self, file: u32, callee: &str) -> Vec<FnRef> {
+        let Some((receiver, method)) = callee.rsplit_once('.') else {
+            return Vec::new();
+        };
+        let receiver = last_segment(receiver);
+        if matches!(receiver, "this" | "exports")
+            || self.file_kinds[file as usize].0 != super::Family::Script
+        {
+            return Vec::new();
+        }
+        let Some(candidates) = self.functions_by_name.get(method) else {
+            return Vec::new();
+        };
+        let side = self.file_kinds[file as usize];
+        candidates
+            .iter()
+            .filter(|c| {
+                let function = &self.files[c.file as usize].facts.functions[c.func as usize];
+                self.file_kinds[c.file as usize] == side
+                    && function
+                        .member_of
+                        .as_deref()
+                        .is_some_and(|object| receiver_names_class(receiver, last_segment(object)))
+            })
+            .copied()
+            .collect()
     }
 }
 
