@@ -95,6 +95,59 @@ fn inventory_covers_every_outcome() {
     insta::assert_snapshot!("inventory_json", text);
 }
 
+/// A Supabase write whose `{ error }` is read and thrown inside its `try`: the inventory says
+/// what `check` says of it (swallowed by an empty catch, surfaced by one that logs), and a value
+/// read and not thrown stays "checked".
+#[test]
+fn inventory_and_check_agree_on_a_failure_value_thrown_into_a_catch() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(temp.path().join("auditlint.toml"), "").unwrap();
+    std::fs::copy(
+        support::repo_root().join("fixtures/audit-error-swallowed/supabase-error-thrown.ts"),
+        temp.path().join("audit.ts"),
+    )
+    .unwrap();
+    let (_, text) = run(temp.path(), &["inventory", "--format", "json"]);
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let mut handling: Vec<(String, String, Value)> = json["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["function"].as_str().unwrap_or("").to_string(),
+                s["handling"].as_str().unwrap().to_string(),
+                s["rule"].clone(),
+            )
+        })
+        .collect();
+    handling.sort_by(|a, b| a.0.cmp(&b.0));
+    let swallowed = Value::from("audit-error-swallowed");
+    assert_eq!(
+        handling,
+        [
+            ("readNotThrown".into(), "checked".into(), Value::Null),
+            ("thrownAndLogged".into(), "surfaced".into(), Value::Null),
+            ("thrownLater".into(), "checked".into(), Value::Null),
+            (
+                "updateInvoice".into(),
+                "swallowed".into(),
+                swallowed.clone()
+            ),
+            ("writeAdminAuditLog".into(), "swallowed".into(), swallowed),
+        ],
+        "{text}"
+    );
+    let (_, report) = support::check_json(temp.path(), &[]);
+    let lines: Vec<u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [11, 22], "{report}");
+}
+
 #[test]
 fn inventory_markdown_and_csv() {
     let temp = monorepo();

@@ -189,6 +189,20 @@ pub struct Operation {
     pub result: ResultUse,
 }
 
+impl Operation {
+    /// Does this call report failure only as a value, which the handlers around it never see?
+    /// A value-style client's (`{ data, error }`), unless the code throws the value it read into
+    /// them (`if (error) throw error`, [`ValueCheck::Thrown`]). `fetch` also rejects (a network
+    /// failure), so its handlers count.
+    pub fn fails_only_as_value(&self) -> bool {
+        self.value_check != Some(ValueCheck::Thrown)
+            && self
+                .sink
+                .as_ref()
+                .is_some_and(|s| s.is_value_style() && !matches!(s, SinkSyntax::HttpRequest { .. }))
+    }
+}
+
 /// A sink named by the syntax of a call, before the vocabulary decides whether it is an audit sink.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SinkSyntax {
@@ -249,6 +263,10 @@ impl SinkSyntax {
 pub enum ValueCheck {
     /// Something reads the error field / status, or the result escapes whole.
     Read,
+    /// The error field is read and thrown in the `try` block that holds the write (`const {
+    /// error } = await supabase.from(..).insert(..); if (error) throw error;`): the failure
+    /// reaches that `try`'s handler as a rejection of the write would.
+    Thrown,
     /// Nothing reads it: the result is dropped or only its data is used.
     Unread { span: Span },
 }

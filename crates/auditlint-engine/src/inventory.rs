@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use auditlint_core::Finding;
-use auditlint_core::facts::{SinkSyntax, ValueCheck};
+use auditlint_core::facts::ValueCheck;
 use auditlint_core::flags::Produces;
 use auditlint_core::index::{FnRef, Handling as IndexHandling, Index, Outcome};
 use auditlint_core::inventory::{FlagCaller, FlagProducer, Handling, Inventory, InventorySite};
@@ -154,10 +154,7 @@ fn classify(
             Some(("audit-result-unchecked", span)),
         );
     }
-    let value_style = op
-        .sink
-        .as_ref()
-        .is_some_and(|s| s.is_value_style() && !matches!(s, SinkSyntax::HttpRequest { .. }));
+    let value_style = op.fails_only_as_value();
     // A failure value that is read: its rejection path matters only when it is dropped.
     if op.value_check == Some(ValueCheck::Read)
         && !matches!(

@@ -984,7 +984,7 @@ impl<'s> Extractor<'s> {
                     "identifier" => {
                         let name_text = text(name, self.src);
                         if self.result_read(scope, name, name_text, fields) {
-                            ValueCheck::Read
+                            self.read_or_thrown(path, p, name_text)
                         } else {
                             ValueCheck::Unread {
                                 span: span_of(holder),
@@ -1013,7 +1013,7 @@ impl<'s> Extractor<'s> {
                             if let Some(binding) = binding
                                 && self.identifier_used(scope, binding)
                             {
-                                return ValueCheck::Read;
+                                return self.read_or_thrown(path, p, text(binding, self.src));
                             }
                         }
                         ValueCheck::Unread {
@@ -1025,6 +1025,69 @@ impl<'s> Extractor<'s> {
             }
             _ => ValueCheck::Read,
         }
+    }
+
+    /// A value-style result bound at `path[at]` whose error is read under `name`: is that
+    /// error thrown in the `try` block holding the binding (`if (error) throw error;`, `if
+    /// (error) { throw new Error(error.message) }`)? Then it reaches that `try`'s handler.
+    fn read_or_thrown(&self, path: &[Node<'_>], at: usize, name: &str) -> ValueCheck {
+        let holder = path[at];
+        // The innermost `try` around the binding, within its function, and its block.
+        let Some(body) = path[..at]
+            .iter()
+            .rev()
+            .take_while(|n| !is_function(n.node_kind()))
+            .find(|n| n.node_kind() == "try_statement")
+            .and_then(|t| t.field("body"))
+            .filter(|b| b.start_byte() <= holder.start_byte() && holder.end_byte() <= b.end_byte())
+        else {
+            return ValueCheck::Read;
+        };
+        let names = |node: Node<'_>| {
+            let mut stack = vec![node];
+            let mut visited = 0;
+            while let Some(n) = stack.pop() {
+                visited += 1;
+                if visited > 10_000 {
+                    return false;
+                }
+                if n.node_kind() == "identifier" && text(n, self.src) == name {
+                    return true;
+                }
+                if !is_function(n.node_kind()) {
+                    let mut cursor = n.walk();
+                    stack.extend(n.named_children(&mut cursor));
+                }
+            }
+            false
+        };
+        // Statements after the binding, outside nested functions: a `throw` naming the error,
+        // or under an `if` whose condition does.
+        let mut stack: Vec<(Node<'_>, bool)> = vec![(body, false)];
+        let mut visited = 0;
+        while let Some((node, guarded)) = stack.pop() {
+            visited += 1;
+            if visited > 200_000 {
+                break;
+            }
+            if node.end_byte() <= holder.end_byte() && node != body {
+                continue;
+            }
+            match node.node_kind() {
+                "throw_statement" if guarded || names(node) => return ValueCheck::Thrown,
+                kind if is_function(kind) => continue,
+                "if_statement" => {
+                    let guarded = guarded || node.field("condition").is_some_and(names);
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor).map(|c| (c, guarded)));
+                }
+                _ => {
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor).map(|c| (c, guarded)));
+                }
+            }
+        }
+        ValueCheck::Read
     }
 
     /// Is variable `decl` (named `name`) read for one of `fields`, or used whole?

@@ -2,7 +2,7 @@
 
 use auditlint_core::Diagnostic;
 use auditlint_core::Span;
-use auditlint_core::facts::{GuardStep, SinkSyntax};
+use auditlint_core::facts::GuardStep;
 use auditlint_core::fix::{self, SurfacePlan};
 use auditlint_core::index::{AuditSite, Outcome};
 
@@ -25,15 +25,13 @@ impl Rule for AuditErrorSwallowed {
 
     fn check(&self, ctx: &mut RuleContext<'_, '_>) {
         // Supabase-style clients report failure as a value, not a rejection: a handler
-        // around them sees nothing (`audit-result-unchecked` covers the value).
+        // around them sees nothing (`audit-result-unchecked` covers the value), unless the
+        // code throws the value it read into that handler (`if (error) throw error`).
         let swallowed = ctx.sites().iter().filter_map(|site| {
             let Outcome::Swallowed { handler, .. } = &site.outcome else {
                 return None;
             };
-            let value_style = ctx.op(site).sink.as_ref().is_some_and(|s| {
-                s.is_value_style() && !matches!(s, SinkSyntax::HttpRequest { .. })
-            });
-            (!value_style).then_some((site, *handler))
+            (!ctx.op(site).fails_only_as_value()).then_some((site, *handler))
         });
         // One finding per handler, however many writes it swallows.
         for (handler, sites) in group_by_span(swallowed) {
