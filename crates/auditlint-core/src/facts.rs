@@ -166,6 +166,11 @@ pub struct Function {
     /// (`exports.x = ..`, `module.exports.x = ..`: imports reach those).
     #[serde(default)]
     pub member_of: Option<String>,
+    /// Named by an object literal's key (`{ write: async () => .. }`, `{ async write() {..} }`):
+    /// no binding holds it, so no plain call (`write(..)`) reaches it; a member call on the
+    /// object, or a module's export of that name, does.
+    #[serde(default)]
+    pub keyed: bool,
 }
 
 /// A call (or a chain of calls, `db.prepare(sql).bind(x).run()`) whose error we follow.
@@ -187,6 +192,14 @@ pub struct Operation {
     pub value_check: Option<ValueCheck>,
     /// Where its result goes.
     pub result: ResultUse,
+}
+
+impl Function {
+    /// Can a plain call of its name (`record(..)`) reach it? Not a class's method, a function
+    /// assigned to a member, nor one an object literal's key names.
+    pub fn callable_by_name(&self) -> bool {
+        self.class.is_none() && self.member_of.is_none() && !self.keyed
+    }
 }
 
 impl Operation {

@@ -602,6 +602,7 @@ impl<'t> Walker<'t> {
             locals,
             implements: None,
             member_of: None,
+            keyed: false,
         });
         self.fn_info.push(FnInfo {
             node,

@@ -270,6 +270,7 @@ impl<'s> Extractor<'s> {
             locals,
             implements: None,
             member_of: None,
+            keyed: false,
         });
         if let Some((body, effects)) = summarise {
             summaries.start(id, body, effects, first_param, params);

@@ -193,6 +193,7 @@ impl<'a> Walker<'a> {
             class: self.impl_types.last().cloned().flatten(),
             implements: self.impl_traits.last().cloned().flatten(),
             member_of: None,
+            keyed: false,
             span: self.span_of(&sig.ident),
             // Rust futures are values and errors travel in `Result`s: a call's error is
             // judged like a synchronous one (a dropped future never runs at all).

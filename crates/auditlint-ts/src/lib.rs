@@ -407,18 +407,23 @@ impl<'s> Extractor<'s> {
     fn function<'t>(&mut self, node: Node<'t>, stack: &[Node<'t>]) {
         let src = self.src;
         let parent = stack.last().copied();
-        let mut class = None;
-        let mut member_of = None;
+        let mut holder = Holder::default();
         let name = match node.node_kind() {
             "function_declaration" | "generator_function_declaration" => {
                 node.field("name").map(|n| text(n, src).to_string())
             }
             "method_definition" => {
-                class = enclosing_class(stack, src);
+                holder.class = enclosing_class(stack, src);
+                holder.keyed = parent.is_some_and(|p| p.node_kind() == "object");
                 node.field("name").map(|n| text(n, src).to_string())
             }
-            _ => parent.and_then(|p| self.binding_name(node, p, stack, &mut class, &mut member_of)),
+            _ => parent.and_then(|p| self.binding_name(node, p, stack, &mut holder)),
         };
+        let Holder {
+            class,
+            member_of,
+            keyed,
+        } = holder;
         let name = name.or_else(|| {
             // `export default function () {}`
             parent
@@ -468,6 +473,7 @@ impl<'s> Extractor<'s> {
             locals,
             implements: None,
             member_of,
+            keyed,
             name,
             class,
             span,
@@ -480,15 +486,14 @@ impl<'s> Extractor<'s> {
     }
 
     /// The name a function expression is bound to: `const f = …`, `{ f: … }`, `f = …`,
-    /// a class field `f = async () => …` (its class into `class`), a member `req.f = …` (its
-    /// object into `member_of`).
+    /// a class field `f = async () => …`, a member `req.f = …`; what else holds it into
+    /// `holder`.
     fn binding_name<'t>(
         &self,
         node: Node<'t>,
         parent: Node<'t>,
         stack: &[Node<'t>],
-        class: &mut Option<String>,
-        member_of: &mut Option<String>,
+        holder: &mut Holder,
     ) -> Option<String> {
         let src = self.src;
         // Skip `(…)`/`as` wrappers between the function and its binding.
@@ -505,21 +510,24 @@ impl<'s> Extractor<'s> {
                 .field("name")
                 .filter(|n| n.node_kind() == "identifier")
                 .map(|n| text(n, src).to_string()),
-            "pair" if value_is_node("value") => parent
-                .field("key")
-                .map(|k| text(k, src).trim_matches(['"', '\'']).to_string()),
+            "pair" if value_is_node("value") => {
+                holder.keyed = true;
+                parent
+                    .field("key")
+                    .map(|k| text(k, src).trim_matches(['"', '\'']).to_string())
+            }
             "assignment_expression" if value_is_node("right") => {
                 let path = parent.field("left").and_then(|l| callee_path(l, src))?;
                 if let Some((object, _)) = path.rsplit_once('.')
                     && !matches!(object, "this" | "exports" | "module.exports")
                     && !object.contains("()")
                 {
-                    *member_of = Some(object.to_string());
+                    holder.member_of = Some(object.to_string());
                 }
                 Some(syntax::last_segment(&path).to_string())
             }
             "public_field_definition" | "field_definition" => {
-                *class = enclosing_class(stack, src);
+                holder.class = enclosing_class(stack, src);
                 parent
                     .field("name")
                     .or_else(|| parent.field("property"))
@@ -1226,6 +1234,14 @@ fn pattern_names(pattern: Node<'_>, src: &str, out: &mut Vec<String>) {
     }
 }
 
+/// What holds a function besides its name (see [`Function`]'s fields of these names).
+#[derive(Default)]
+struct Holder {
+    class: Option<String>,
+    member_of: Option<String>,
+    keyed: bool,
+}
+
 fn enclosing_class(stack: &[Node<'_>], src: &str) -> Option<String> {
     stack
         .iter()
@@ -1346,6 +1362,29 @@ mod tests {
                 (Some("emit"), None),
                 (Some("send"), None),
                 (Some("local"), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_function_an_object_key_names_is_keyed() {
+        let source = "const api = { write: async () => {}, async read() {}, \"del\": function () {} };\nclass C { save() {} }\nfunction top() {}\nconst bound = () => {};\nrun({ emit: () => {} });\n";
+        let facts = extract(source, Language::TypeScript).expect("parses");
+        let keyed: Vec<(&str, bool, bool)> = facts
+            .functions
+            .iter()
+            .filter_map(|f| Some((f.name.as_deref()?, f.keyed, f.callable_by_name())))
+            .collect();
+        assert_eq!(
+            keyed,
+            [
+                ("write", true, false),
+                ("read", true, false),
+                ("del", true, false),
+                ("save", false, false),
+                ("top", false, true),
+                ("bound", false, true),
+                ("emit", true, false),
             ]
         );
     }

@@ -26,7 +26,7 @@ impl Index<'_> {
         // A function assigned to a member (`req.audit = ..`) is called as one (`req.audit(..)`):
         // on a receiver named like that object, as a class's method is on one named like its
         // class.
-        reach.by_name |= function.class.is_none() && function.member_of.is_none();
+        reach.by_name |= function.callable_by_name();
         let classes = &mut reach.classes;
         classes.extend(function.class.iter().cloned());
         classes.extend(
@@ -111,9 +111,11 @@ impl Index<'_> {
 
     fn resolve_name(&self, file: u32, name: &str, depth: u32) -> Option<FnRef> {
         let facts = &self.files[file as usize].facts;
-        if let Some(func) = facts.functions.iter().position(|f| {
-            f.name.as_deref() == Some(name) && f.class.is_none() && f.member_of.is_none()
-        }) {
+        if let Some(func) = facts
+            .functions
+            .iter()
+            .position(|f| f.name.as_deref() == Some(name) && f.callable_by_name())
+        {
             return Some(FnRef {
                 file,
                 func: func as FnId,
@@ -198,8 +200,7 @@ impl Index<'_> {
         let mut top_level = candidates.iter().filter(|c| {
             let function = &self.files[c.file as usize].facts.functions[c.func as usize];
             self.file_kinds[c.file as usize] == (super::Family::Script, side)
-                && function.class.is_none()
-                && function.member_of.is_none()
+                && function.callable_by_name()
         });
         let first = top_level.next()?;
         top_level.next().is_none().then_some(*first)
