@@ -262,7 +262,7 @@ impl RoundPrefilter {
         // the file (`svc: AuditService`, `new AuditService()`).
         let mut wanted: Vec<&str> = Vec::new();
         for m in methods.find_iter(text) {
-            if !in_code(&m) {
+            if !in_code(&m) || script && quoted_alone(bytes, m.start(), m.end()) {
                 continue;
             }
             let need = &self.method_needs[m.pattern().as_usize()];
@@ -295,6 +295,26 @@ impl RoundPrefilter {
                 })
             })
     }
+}
+
+/// Is the name at `start..end` a whole string literal (`"postArchetype"`, `'create'`), and not
+/// a computed member's key (`api["create"](..)`)? Such a string names the function (an OpenAPI
+/// `operationId`, a route's label) but calls nothing the index could follow.
+fn quoted_alone(bytes: &[u8], start: usize, end: usize) -> bool {
+    let (Some(open), Some(&close)) = (start.checked_sub(1), bytes.get(end)) else {
+        return false;
+    };
+    if !matches!(close, b'"' | b'\'' | b'`') || bytes[open] != close {
+        return false;
+    }
+    let bracket = skip_space_back(bytes, open);
+    if bracket == 0 || bytes[bracket - 1] != b'[' {
+        return true;
+    }
+    // `x["create"]`, `f()["create"]`, `a?.["create"]`: a member; `["create"]` after `=`, `(`
+    // or `,` is an array's element.
+    let object = skip_space_back(bytes, bracket - 1);
+    !(object > 0 && (is_ident(bytes[object - 1]) || b")].".contains(&bytes[object - 1])))
 }
 
 /// Which occurrences of a function's name count, for one round.
@@ -911,6 +931,30 @@ mod tests {
         // Python and Rust do not read words this way.
         assert!(r.matches("a.py", "help = \"When a write is needed\""));
         assert!(r.matches("a.rs", "let help = \"an insertAudit call\";"));
+    }
+
+    /// A script string that is the name alone (an OpenAPI `operationId`) calls nothing; a
+    /// computed member's key does, and a longer string is left to the other checks.
+    #[test]
+    fn a_script_name_alone_in_a_string_is_no_call() {
+        let r = round(|n| method(n, "postArchetype", true, &[]));
+        for label in [
+            "  operationId: \"postArchetype\",",
+            "const ids = ['postArchetype'];",
+            "route(`postArchetype`);",
+        ] {
+            assert!(!r.matches("a.ts", label), "{label}");
+        }
+        for code in [
+            "handlers[\"postArchetype\"](req);",
+            "handlers[ 'postArchetype' ](req);",
+            "postArchetype(req);",
+            "const s = \"postArchetype(x)\";",
+        ] {
+            assert!(r.matches("a.ts", code), "{code}");
+        }
+        // Python reads strings as before.
+        assert!(r.matches("a.py", "x = \"postArchetype\""));
     }
 
     #[test]
