@@ -451,6 +451,11 @@ pub struct Effects {
     /// Names it hands straight to a spawn (`tokio::spawn(fut)`): a function spawning its
     /// parameter makes every argument passed there a spawned task.
     pub spawns: Vec<String>,
+    /// Calls that run only outside production (`if (process.env.NODE_ENV === "development")
+    /// console.error(e)`), kept out of `calls`: where the audit trail is evidence they surface
+    /// nothing.
+    #[serde(default)]
+    pub outside_production: Vec<String>,
 }
 
 /// `import { imported as local } from "source"`.

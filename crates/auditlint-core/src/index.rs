@@ -1151,6 +1151,11 @@ fn swallow_reason(effects: &Effects) -> String {
             "the handler only calls `{call}`, which does not surface the error (only warn/error-level reporters do)"
         );
     }
+    if let Some(call) = effects.outside_production.first() {
+        return format!(
+            "the handler calls `{call}` only outside production (a `NODE_ENV` check): in production the failure is silent"
+        );
+    }
     "the handler neither rethrows, reports nor records the error".into()
 }
 

@@ -66,6 +66,62 @@ pub fn effects_of_preorder(
     summary(body, error, src, &declarators, order)
 }
 
+/// Does `call` run only outside production: in the branch an `if` (within `body`) takes when a
+/// development check holds (`if (process.env.NODE_ENV === "development") { .. }`)?
+fn runs_outside_production_only(call: Node<'_>, body: Node<'_>, src: &str) -> bool {
+    let mut child = call;
+    let mut parent = call.parent();
+    let mut hops = 0;
+    while let Some(node) = parent
+        && node != body
+        && hops < 256
+    {
+        if node.node_kind() == "if_statement"
+            && node.field("consequence") == Some(child)
+            && node
+                .field("condition")
+                .is_some_and(|c| is_development_check(text(c, src)))
+        {
+            return true;
+        }
+        child = node;
+        parent = node.parent();
+        hops += 1;
+    }
+    false
+}
+
+/// `process.env.NODE_ENV === "development"` (or `"dev"`, `"test"`, `"local"`), `NODE_ENV !==
+/// "production"`, `__DEV__`, `import.meta.env.DEV`, or a conjunction with one of them: true
+/// only outside production.
+fn is_development_check(condition: &str) -> bool {
+    let compact: String = condition
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')'))
+        .map(|c| if matches!(c, '\'' | '`') { '"' } else { c })
+        .collect();
+    if compact.contains("||") {
+        return false;
+    }
+    compact.split("&&").any(|part| {
+        let env = |side: &str| side.ends_with("NODE_ENV") || side.ends_with("[\"NODE_ENV\"]");
+        let compared = |ops: &[&str], values: &[&str]| {
+            ops.iter().any(|op| {
+                part.split_once(op).is_some_and(|(a, b)| {
+                    (env(a) && values.contains(&b)) || (env(b) && values.contains(&a))
+                })
+            })
+        };
+        matches!(part, "__DEV__" | "import.meta.env.DEV")
+            || compared(&["!==", "!="], &["\"production\"", "\"prod\""])
+            || !part.contains('!')
+                && compared(
+                    &["===", "=="],
+                    &["\"development\"", "\"dev\"", "\"test\"", "\"local\""],
+                )
+    })
+}
+
 /// `const name = …` declared in the body outside nested functions, by name.
 fn declarator<'s, 't>(node: Node<'t>, src: &'s str, out: &mut Vec<(&'s str, Node<'t>)>) {
     if node.node_kind() == "variable_declarator"
@@ -152,7 +208,11 @@ fn summary<'t>(
                     {
                         out.stores_error = Some(path.clone());
                     }
-                    out.calls.push(path);
+                    if runs_outside_production_only(node, body, src) {
+                        out.outside_production.push(path);
+                    } else {
+                        out.calls.push(path);
+                    }
                 }
             }
             // `sendError(reply, new ApiError(500, msg))`, `new HttpException(msg, 502)`.
@@ -413,6 +473,32 @@ fn mentions(node: Node<'_>, name: Option<&str>, src: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn development_checks_hold_only_outside_production() {
+        for dev in [
+            "(process.env.NODE_ENV === 'development')",
+            "(process.env.NODE_ENV == \"dev\")",
+            "(\"test\" === process.env.NODE_ENV)",
+            "(process.env[\"NODE_ENV\"] !== `production`)",
+            "(process.env.NODE_ENV != 'production')",
+            "(__DEV__)",
+            "(import.meta.env.DEV)",
+            "(process.env.NODE_ENV === 'development' && verbose)",
+        ] {
+            assert!(is_development_check(dev), "{dev}");
+        }
+        for any in [
+            "(process.env.NODE_ENV === 'production')",
+            "(process.env.NODE_ENV !== 'development')",
+            "(process.env.NODE_ENV === 'development' || verbose)",
+            "(!(process.env.NODE_ENV === 'development'))",
+            "(config.env === 'development')",
+            "(isDev)",
+        ] {
+            assert!(!is_development_check(any), "{any}");
+        }
+    }
 
     /// The summary from the main walk's nodes is the summary of a walk of the body alone, for
     /// every function body of a file with nested functions, comments, strings, aliases of the
