@@ -66,35 +66,13 @@ pub fn effects_of_preorder(
     summary(body, error, src, &declarators, order)
 }
 
-/// Does `call` run only outside production: in the branch an `if` (within `body`) takes when a
-/// development check holds (`if (process.env.NODE_ENV === "development") { .. }`)?
-fn runs_outside_production_only(call: Node<'_>, body: Node<'_>, src: &str) -> bool {
-    let mut child = call;
-    let mut parent = call.parent();
-    let mut hops = 0;
-    while let Some(node) = parent
-        && node != body
-        && hops < 256
-    {
-        if node.node_kind() == "if_statement"
-            && node.field("consequence") == Some(child)
-            && node
-                .field("condition")
-                .is_some_and(|c| is_development_check(text(c, src)))
-        {
-            return true;
-        }
-        child = node;
-        parent = node.parent();
-        hops += 1;
-    }
-    false
-}
-
 /// `process.env.NODE_ENV === "development"` (or `"dev"`, `"test"`, `"local"`), `NODE_ENV !==
 /// "production"`, `__DEV__`, `import.meta.env.DEV`, or a conjunction with one of them: true
 /// only outside production.
 fn is_development_check(condition: &str) -> bool {
+    if !condition.contains("NODE_ENV") && !condition.contains("DEV") {
+        return false;
+    }
     let compact: String = condition
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')'))
@@ -169,11 +147,23 @@ fn summary<'t>(
     }
     // The error and the locals built from it (`const msg = e instanceof Error ? e.message : ..`).
     let (aliases, locals) = error_aliases(declarators, error, src);
+    // The branches that run only outside production (`if (NODE_ENV === "development") {..}`):
+    // an `if` comes before its children in `order`, so before the calls in them.
+    let mut development_only: Vec<std::ops::Range<usize>> = Vec::new();
     // (node, inside a nested function), in the order the summary has always read them: each node
     // before its children, the last child first.
     for (node, nested) in order.into_iter().take(MAX_NODES) {
         let kind = node.node_kind();
         match kind {
+            "if_statement" => {
+                if let Some(consequence) = node.field("consequence")
+                    && node
+                        .field("condition")
+                        .is_some_and(|c| is_development_check(text(c, src)))
+                {
+                    development_only.push(consequence.byte_range());
+                }
+            }
             "comment" if node.start_byte() < end => out.has_comments = true,
             "throw_statement" if !nested => out.throws = true,
             "call_expression" => {
@@ -208,7 +198,10 @@ fn summary<'t>(
                     {
                         out.stores_error = Some(path.clone());
                     }
-                    if runs_outside_production_only(node, body, src) {
+                    if development_only
+                        .iter()
+                        .any(|r| r.contains(&node.start_byte()))
+                    {
                         out.outside_production.push(path);
                     } else {
                         out.calls.push(path);
