@@ -448,7 +448,7 @@ fn returns_nothing(statement: Node<'_>, src: &str) -> bool {
 }
 
 /// Does `node` contain the identifier `name` (outside nested functions)?
-fn mentions(node: Node<'_>, name: Option<&str>, src: &str) -> bool {
+pub(crate) fn mentions(node: Node<'_>, name: Option<&str>, src: &str) -> bool {
     let Some(name) = name else { return false };
     // Small enough that the budget cannot run out: the order does not matter, one cursor walks.
     if node.descendant_count() <= MAX_NODES {

@@ -1043,24 +1043,7 @@ impl<'s> Extractor<'s> {
         else {
             return ValueCheck::Read;
         };
-        let names = |node: Node<'_>| {
-            let mut stack = vec![node];
-            let mut visited = 0;
-            while let Some(n) = stack.pop() {
-                visited += 1;
-                if visited > 10_000 {
-                    return false;
-                }
-                if n.node_kind() == "identifier" && text(n, self.src) == name {
-                    return true;
-                }
-                if !is_function(n.node_kind()) {
-                    let mut cursor = n.walk();
-                    stack.extend(n.named_children(&mut cursor));
-                }
-            }
-            false
-        };
+        let names = |node: Node<'_>| crate::effects::mentions(node, Some(name), self.src);
         // Statements after the binding, outside nested functions: a `throw` naming the error,
         // or under an `if` whose condition does.
         let mut stack: Vec<(Node<'_>, bool)> = vec![(body, false)];
