@@ -479,7 +479,7 @@ impl<'a> Index<'a> {
                     .or_else(|| self.resolve_chain_head(file_id, op))
                 {
                     calls.push((file_id, op_id, target));
-                } else if !has_call_or_index(&op.callee) {
+                } else {
                     // `req.audit(..)` may reach any function assigned to `req.audit`: it writes
                     // when one of them does (the first, in file order, is its `via`).
                     for target in self.member_assigned(file_id, &op.callee) {

@@ -520,7 +520,7 @@ impl<'s> Extractor<'s> {
                 let path = parent.field("left").and_then(|l| callee_path(l, src))?;
                 if let Some((object, _)) = path.rsplit_once('.')
                     && !matches!(object, "this" | "exports" | "module.exports")
-                    && !object.contains("()")
+                    && !object.contains(['(', '['])
                 {
                     holder.member_of = Some(object.to_string());
                 }

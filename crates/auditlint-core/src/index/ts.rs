@@ -23,9 +23,9 @@ impl Index<'_> {
             return;
         };
         let reach = round.methods.entry(name.clone()).or_default();
-        // A function assigned to a member (`req.audit = ..`) is called as one (`req.audit(..)`):
-        // on a receiver named like that object, as a class's method is on one named like its
-        // class.
+        // Only a function a plain call reaches is looked for by its name alone. A class's method,
+        // or a function assigned to a member (`req.audit = ..`), is called on a receiver named
+        // like its class or object (`req.audit(..)`); an object key's, through its module.
         reach.by_name |= function.callable_by_name();
         let classes = &mut reach.classes;
         classes.extend(function.class.iter().cloned());
@@ -216,6 +216,7 @@ impl Index<'_> {
         let receiver = last_segment(receiver);
         if matches!(receiver, "this" | "exports")
             || self.file_kinds[file as usize].0 != super::Family::Script
+            || super::has_call_or_index(callee)
         {
             return Vec::new();
         }
