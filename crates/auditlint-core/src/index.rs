@@ -179,14 +179,20 @@ pub enum ModuleReach {
 }
 
 /// `unique_method`'s rule: does a receiver named `receiver` name an instance of `class`?
-/// (`audit_service` and `auditService` name an `AuditService`.)
+/// (`audit_service` and `auditService` name an `AuditService`; `context` a `ReqContextClass`,
+/// `auditService` an `AuditServiceImpl`: a `Class` or `Impl` suffix is no part of the name.)
 pub fn receiver_names_class(receiver: &str, class: &str) -> bool {
     let receiver = receiver
         .trim_start_matches('_')
         .replace('_', "")
         .to_lowercase();
     let class = class.to_lowercase();
-    receiver == class || receiver.ends_with(&class) || class.ends_with(&receiver)
+    let class = class
+        .strip_suffix("class")
+        .or_else(|| class.strip_suffix("impl"))
+        .filter(|stem| !stem.is_empty())
+        .unwrap_or(&class);
+    receiver == class || receiver.ends_with(class) || class.ends_with(&receiver)
 }
 
 /// The languages whose names resolve alike: each has its module beside this one (`ts.rs`,

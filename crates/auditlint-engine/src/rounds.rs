@@ -834,6 +834,32 @@ mod tests {
         assert!(r.matches("a.rs", "// insertAudit\n"));
     }
 
+    /// A receiver names its class by the class's name without a `Class` or `Impl` suffix
+    /// (growthbook's `context: ReqContext`, where `type ReqContext = ReqContextClass`).
+    #[test]
+    fn a_receiver_names_a_class_without_its_class_or_impl_suffix() {
+        for (receiver, class) in [
+            ("auditService", "AuditService"),
+            ("audit_service", "AuditService"),
+            ("context", "ReqContextClass"),
+            ("reqContext", "ReqContextClass"),
+            ("auditService", "AuditServiceImpl"),
+            ("class", "Class"),
+        ] {
+            assert!(receiver_names_class(receiver, class), "{receiver} {class}");
+        }
+        for (receiver, class) in [
+            ("svc", "AuditService"),
+            ("contextClass", "ReqContext"),
+            ("impl", "AuditServiceImpl"),
+        ] {
+            assert!(!receiver_names_class(receiver, class), "{receiver} {class}");
+        }
+        let r = round(|n| method(n, "auditLog", false, &["ReqContextClass"]));
+        assert!(r.matches("a.ts", "await context.auditLog({ event });"));
+        assert!(!r.matches("a.ts", "await job.auditLog({ event });"));
+    }
+
     #[test]
     fn a_class_method_needs_its_class_named_or_a_receiver_named_after_it() {
         let r = round(|n| method(n, "create", false, &["AuditService"]));
