@@ -200,6 +200,16 @@ impl Function {
     pub fn callable_by_name(&self) -> bool {
         self.class.is_none() && self.member_of.is_none() && !self.keyed
     }
+
+    /// Its name as the code that calls it writes it: `AuditService.record` for a class's
+    /// method, `req.audit` for a function assigned to a member, else its name.
+    pub fn called_as(&self) -> Option<String> {
+        let name = self.name.as_deref()?;
+        Some(match (&self.class, &self.member_of) {
+            (Some(owner), _) | (None, Some(owner)) => format!("{owner}.{name}"),
+            (None, None) => name.to_string(),
+        })
+    }
 }
 
 impl Operation {

@@ -239,7 +239,8 @@ fn classify(
     }
 }
 
-/// `name` or `Class.method`; `None` for anonymous functions.
+/// `name`, `Class.method` or `req.audit` ([`Function::called_as`]); `None` for anonymous
+/// functions.
 fn function_name(index: &Index<'_>, f: FnRef) -> Option<String> {
     let function = index
         .files
@@ -247,9 +248,5 @@ fn function_name(index: &Index<'_>, f: FnRef) -> Option<String> {
         .facts
         .functions
         .get(f.func as usize)?;
-    let name = function.name.as_deref()?;
-    Some(match &function.class {
-        Some(class) => format!("{class}.{name}"),
-        None => name.to_string(),
-    })
+    function.called_as()
 }

@@ -234,10 +234,15 @@ pub fn sink_phrase(ctx: &RuleContext<'_, '_>, site: &AuditSite) -> String {
         SinkName::Function(f) => format!("`{f}`"),
         SinkName::Url(u) => format!("`{u}`"),
     };
+    // A method by its name alone (`create`); a function assigned to a member as it is called
+    // (`req.audit`): its own name (`audit`) says little.
     let via = site.via.and_then(|via| {
-        ctx.index.files[via.file as usize].facts.functions[via.func as usize]
-            .name
-            .clone()
+        let function = &ctx.index.files[via.file as usize].facts.functions[via.func as usize];
+        if function.member_of.is_some() {
+            function.called_as()
+        } else {
+            function.name.clone()
+        }
     });
     match via {
         Some(name) => format!("{sink} (through `{name}`)"),

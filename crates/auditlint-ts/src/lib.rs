@@ -518,7 +518,9 @@ impl<'s> Extractor<'s> {
             }
             "assignment_expression" if value_is_node("right") => {
                 let path = parent.field("left").and_then(|l| callee_path(l, src))?;
+                // `module.exports = function ..` is the module's export, no member.
                 if let Some((object, _)) = path.rsplit_once('.')
+                    && path != "module.exports"
                     && !matches!(object, "this" | "exports" | "module.exports")
                     && !object.contains(['(', '['])
                 {
@@ -1341,7 +1343,7 @@ mod tests {
 
     #[test]
     fn a_function_assigned_to_a_member_records_its_object() {
-        let source = "function auth(req, res) {\n  req.audit = async (d) => { await write(d); };\n  res.locals.log = function (m) {};\n  this.save = () => {};\n  exports.record = async () => {};\n  module.exports.emit = () => {};\n  make().send = () => {};\n  const local = () => {};\n}\n";
+        let source = "function auth(req, res) {\n  req.audit = async (d) => { await write(d); };\n  res.locals.log = function (m) {};\n  this.save = () => {};\n  exports.record = async () => {};\n  module.exports.emit = () => {};\n  make().send = () => {};\n  const local = () => {};\n}\nmodule.exports = async function logAudit() {};\n";
         let facts = extract(source, Language::JavaScript).expect("parses");
         let members: Vec<(Option<&str>, Option<&str>)> = facts
             .functions
@@ -1362,6 +1364,7 @@ mod tests {
                 (Some("emit"), None),
                 (Some("send"), None),
                 (Some("local"), None),
+                (Some("exports"), None),
             ]
         );
     }
