@@ -1021,7 +1021,13 @@ impl<'a> Index<'a> {
     ) -> Option<Option<FnRef>> {
         use crate::facts::BindingSource;
         let facts = &self.files[file as usize].facts;
-        let binding = facts.bindings.iter().find(|b| b.name == receiver)?;
+        let mut bound = facts.bindings.iter().filter(|b| b.name == receiver);
+        let binding = bound.next()?;
+        // Bound to different things in different functions: which one this call sees is not
+        // known here, so none decides.
+        if bound.any(|other| other.source != binding.source) {
+            return None;
+        }
         let class = match &binding.source {
             BindingSource::ThisModule => return Some(self.unique_in_file(file, method)),
             BindingSource::Type(ty) => ty.as_str(),
