@@ -127,6 +127,12 @@ fn inventory_and_check_agree_on_a_failure_value_thrown_into_a_catch() {
         handling,
         [
             ("readNotThrown".into(), "checked".into(), Value::Null),
+            ("resultDataThrown".into(), "checked".into(), Value::Null),
+            (
+                "resultErrorThrown".into(),
+                "swallowed".into(),
+                swallowed.clone()
+            ),
             ("thrownAndLogged".into(), "surfaced".into(), Value::Null),
             ("thrownLater".into(), "checked".into(), Value::Null),
             (
@@ -145,7 +151,7 @@ fn inventory_and_check_agree_on_a_failure_value_thrown_into_a_catch() {
         .iter()
         .map(|f| f["line"].as_u64().unwrap())
         .collect();
-    assert_eq!(lines, [11, 22], "{report}");
+    assert_eq!(lines, [11, 22, 57], "{report}");
 }
 
 #[test]

@@ -517,9 +517,9 @@ pub enum Prefilter {
         /// The suppression directive's pattern: it counts on comment lines, where it lives.
         directive: Option<aho_corasick::PatternID>,
     },
-    /// A literal is empty (a sink pattern too short to look for): every file passes.
+    /// A literal is empty (a sink pattern too short to look for), or the automaton could not be
+    /// built: every file passes (a prefilter errs on the side of parsing, never of skipping).
     Everything,
-    Nothing,
 }
 
 /// The inline suppression directive, one of the prefilter's literals.
@@ -554,7 +554,7 @@ impl Prefilter {
         AhoCorasickBuilder::new()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(&lowered)
-            .map_or(Prefilter::Nothing, |literals| Prefilter::Anywhere {
+            .map_or(Prefilter::Everything, |literals| Prefilter::Anywhere {
                 literals,
                 directive,
             })
@@ -586,7 +586,6 @@ impl Prefilter {
                 })
             }),
             Prefilter::Everything => true,
-            Prefilter::Nothing => false,
         }
     }
 }

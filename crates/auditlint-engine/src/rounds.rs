@@ -56,6 +56,8 @@ pub(crate) struct RoundPrefilter {
     go: Option<Box<RoundPrefilter>>,
     /// Go packages (directories) whose every Go file is parsed ([`RoundNames::go_dirs`]).
     go_dirs: HashSet<String>,
+    /// One of its automata could not be built: it passes every file.
+    unbuilt: bool,
 }
 
 impl std::fmt::Debug for RoundPrefilter {
@@ -123,6 +125,7 @@ impl RoundPrefilter {
             described: String::new(),
             go: None,
             go_dirs: HashSet::new(),
+            unbuilt: false,
         }
     }
 
@@ -180,22 +183,47 @@ impl RoundPrefilter {
             .collect();
         classes.sort();
         classes.dedup();
+        // An automaton that cannot be built (a size limit) would look for nothing: the round
+        // then passes every file rather than skip the ones it would have found.
+        let mut unbuilt = false;
+        let words_ac = built(&words, &mut unbuilt);
+        let rust_ac = built(&rust_words, &mut unbuilt);
+        let modules_ac = built(
+            &modules.iter().map(|(m, _)| m).collect::<Vec<_>>(),
+            &mut unbuilt,
+        );
+        let methods_ac = built(
+            &methods.iter().map(|(m, _)| m).collect::<Vec<_>>(),
+            &mut unbuilt,
+        );
+        let classes_ac = built(&classes, &mut unbuilt);
         Some(Self {
-            words: automaton(&words),
-            rust_words: automaton(&rust_words),
-            modules: automaton(&modules.iter().map(|(m, _)| m).collect::<Vec<_>>()),
+            words: words_ac,
+            rust_words: rust_ac,
+            modules: modules_ac,
             module_reach: modules.iter().map(|(_, r)| *r).collect(),
-            methods: automaton(&methods.iter().map(|(m, _)| m).collect::<Vec<_>>()),
+            methods: methods_ac,
             method_needs: methods.iter().map(|(_, need)| need.clone()).collect(),
-            class_words: automaton(&classes),
+            class_words: classes_ac,
             classes,
-            described: format!("words {words:?}, modules {modules:?}, methods {methods:?}"),
+            described: format!(
+                "words {words:?}, modules {modules:?}, methods {methods:?}{}",
+                if unbuilt {
+                    " (an automaton could not be built: every file passes)"
+                } else {
+                    ""
+                }
+            ),
             go: None,
             go_dirs: HashSet::new(),
+            unbuilt,
         })
     }
 
     pub(crate) fn matches(&self, path: &str, text: &str) -> bool {
+        if self.unbuilt {
+            return true;
+        }
         if path.ends_with(".go") {
             // Go code calls Go writers (looked for as scripts look for theirs) and names the
             // language-neutral words (flag types); the other languages' writers are not its.
@@ -719,22 +747,30 @@ fn word_before(bytes: &[u8], end: usize) -> &[u8] {
     &bytes[skip_ident_back(bytes, end)..end]
 }
 
-fn automaton<S: AsRef<[u8]>>(patterns: &[S]) -> Option<Names> {
+/// [`automaton`], noting in `unbuilt` when it could not be built.
+fn built<S: AsRef<[u8]>>(patterns: &[S], unbuilt: &mut bool) -> Option<Names> {
+    automaton(patterns).unwrap_or_else(|_| {
+        *unbuilt = true;
+        None
+    })
+}
+
+/// `None` when there is nothing to look for.
+fn automaton<S: AsRef<[u8]>>(patterns: &[S]) -> Result<Option<Names>, aho_corasick::BuildError> {
     if patterns.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let parts: Option<Vec<(AhoCorasick, usize)>> = patterns
+    let parts = patterns
         .chunks(PACKED_MAX)
         .enumerate()
         .map(|(i, chunk)| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(chunk)
-                .ok()
                 .map(|ac| (ac, i * PACKED_MAX))
         })
-        .collect();
-    parts.map(|parts| Names { parts })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Names { parts }))
 }
 
 /// The most names one automaton holds: aho-corasick's SIMD searcher (Teddy) takes at most 64
@@ -1050,6 +1086,20 @@ mod tests {
         assert!(r.matches("a.ts", "delete(row);"));
         assert!(r.matches("a.ts", "deleteById(id);"));
         assert!(!r.matches("a.ts", "deleteByIdLater(id); writeAudit150(row);"));
+    }
+
+    /// A round whose automaton could not be built passes every file: a prefilter errs on the
+    /// side of parsing.
+    #[test]
+    fn a_round_it_cannot_build_passes_every_file() {
+        let mut r = round(|n| method(n, "record", true, &[]));
+        assert!(!r.matches("a.ts", "const x = 1;"));
+        r.unbuilt = true;
+        for path in ["a.ts", "a.go", "a.rs", "a.py"] {
+            assert!(r.matches(path, "const x = 1;"), "{path}");
+        }
+        let mut unbuilt = false;
+        assert!(built(&["record"], &mut unbuilt).is_some() && !unbuilt);
     }
 
     #[test]

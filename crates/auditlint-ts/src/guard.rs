@@ -984,7 +984,12 @@ impl<'s> Extractor<'s> {
                     "identifier" => {
                         let name_text = text(name, self.src);
                         if self.result_read(scope, name, name_text, fields) {
-                            self.read_or_thrown(path, p, name_text)
+                            // `result.error` thrown, not anything else of `result`
+                            // (`if (!result.data) throw new NotFound()`).
+                            let src = self.src;
+                            self.read_or_thrown(path, p, &|node| {
+                                reads_field(node, name_text, fields, src)
+                            })
                         } else {
                             ValueCheck::Unread {
                                 span: span_of(holder),
@@ -1013,7 +1018,10 @@ impl<'s> Extractor<'s> {
                             if let Some(binding) = binding
                                 && self.identifier_used(scope, binding)
                             {
-                                return self.read_or_thrown(path, p, text(binding, self.src));
+                                let (binding, src) = (text(binding, self.src), self.src);
+                                return self.read_or_thrown(path, p, &|node| {
+                                    crate::effects::mentions(node, Some(binding), src)
+                                });
                             }
                         }
                         ValueCheck::Unread {
@@ -1027,10 +1035,15 @@ impl<'s> Extractor<'s> {
         }
     }
 
-    /// A value-style result bound at `path[at]` whose error is read under `name`: is that
-    /// error thrown in the `try` block holding the binding (`if (error) throw error;`, `if
-    /// (error) { throw new Error(error.message) }`)? Then it reaches that `try`'s handler.
-    fn read_or_thrown(&self, path: &[Node<'_>], at: usize, name: &str) -> ValueCheck {
+    /// A value-style result bound at `path[at]` whose error a node reads when `reads` says so:
+    /// is that error thrown in the `try` block holding the binding (`if (error) throw error;`,
+    /// `if (error) { throw new Error(error.message) }`)? Then it reaches that `try`'s handler.
+    fn read_or_thrown(
+        &self,
+        path: &[Node<'_>],
+        at: usize,
+        reads: &dyn Fn(Node<'_>) -> bool,
+    ) -> ValueCheck {
         let holder = path[at];
         // The innermost `try` around the binding, within its function, and its block.
         let Some(body) = path[..at]
@@ -1043,8 +1056,7 @@ impl<'s> Extractor<'s> {
         else {
             return ValueCheck::Read;
         };
-        let names = |node: Node<'_>| crate::effects::mentions(node, Some(name), self.src);
-        // Statements after the binding, outside nested functions: a `throw` naming the error,
+        // Statements after the binding, outside nested functions: a `throw` reading the error,
         // or under an `if` whose condition does.
         let mut stack: Vec<(Node<'_>, bool)> = vec![(body, false)];
         let mut visited = 0;
@@ -1053,22 +1065,17 @@ impl<'s> Extractor<'s> {
             if visited > 200_000 {
                 break;
             }
-            if node.end_byte() <= holder.end_byte() && node != body {
+            let kind = node.node_kind();
+            if node.end_byte() <= holder.end_byte() && node != body || is_function(kind) {
                 continue;
             }
-            match node.node_kind() {
-                "throw_statement" if guarded || names(node) => return ValueCheck::Thrown,
-                kind if is_function(kind) => continue,
-                "if_statement" => {
-                    let guarded = guarded || node.field("condition").is_some_and(names);
-                    let mut cursor = node.walk();
-                    stack.extend(node.named_children(&mut cursor).map(|c| (c, guarded)));
-                }
-                _ => {
-                    let mut cursor = node.walk();
-                    stack.extend(node.named_children(&mut cursor).map(|c| (c, guarded)));
-                }
+            if kind == "throw_statement" && (guarded || reads(node)) {
+                return ValueCheck::Thrown;
             }
+            let guarded =
+                guarded || kind == "if_statement" && node.field("condition").is_some_and(reads);
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor).map(|c| (c, guarded)));
         }
         ValueCheck::Read
     }
@@ -1161,6 +1168,25 @@ fn prisma_model(function: Node<'_>, src: &str) -> Option<String> {
 }
 
 /// The innermost function (or the program) containing `path[at]`.
+/// Does `node` read `name.<field>` for one of `fields` (`result.error`, `res?.status`), outside
+/// nested functions?
+fn reads_field(node: Node<'_>, name: &str, fields: &[&str], src: &str) -> bool {
+    use auditlint_core::tree::{Look, search};
+    search(node, 20_000, |n| match n.node_kind() {
+        "member_expression"
+            if n.field("object")
+                .is_some_and(|o| o.node_kind() == "identifier" && text(o, src) == name)
+                && n.field("property")
+                    .is_some_and(|p| fields.contains(&text(p, src))) =>
+        {
+            Look::Found(())
+        }
+        kind if is_function(kind) => Look::Skip,
+        _ => Look::Enter,
+    })
+    .is_some()
+}
+
 fn scope_of<'t>(path: &[Node<'t>], at: usize) -> Node<'t> {
     path[..at]
         .iter()

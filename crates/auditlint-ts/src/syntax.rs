@@ -383,8 +383,11 @@ mod kind_tests {
                     assert_eq!(node.field(name), node.child_by_field_name(name), "{name}");
                 }
                 assert_eq!(node.field("no such field"), None);
-                for name in super::COMMON_FIELDS {
+                for (at, name) in super::COMMON_FIELDS.iter().enumerate() {
                     assert!(grammar.field_id_for_name(name).is_some(), "{name}");
+                    // The `match` and the list agree: a field found at another's index would
+                    // hand back the wrong child.
+                    assert_eq!(super::common_field(name), Some(at), "{name}");
                 }
                 seen += 1;
                 if cursor.goto_first_child() {
